@@ -1,0 +1,71 @@
+// The activities' contract, shared by the workflows (proxyActivities) and their implementations.
+import type { PartnerSnapshot } from '../domain/partner';
+import type { Refusal } from '../domain/refusals';
+import type { FifteenDayClaim } from '../domain/rules/delivery';
+
+export interface EligibilityCheckInput {
+  partnerId: string;
+  engagementType: string;
+  /** Workflow time: rules are applied as of the workflow's now, not the activity's clock. */
+  atMs: number;
+  /** The engagement start when known (competency validity is checked then). */
+  competencyDate?: string;
+}
+
+export interface EligibilityCheckResult {
+  snapshot?: PartnerSnapshot;
+  refusals: Refusal[];
+}
+
+export interface InvoiceSubmission {
+  voucherId: string;
+  idempotencyKey: string;
+  partnerId: string;
+  offering: string;
+  locationId: string;
+  country: string;
+  days: number;
+}
+
+export interface InvoiceSubmitted {
+  referenceNumber: string;
+  status: 'SUBMITTED' | 'APPROVED' | 'PAID' | 'DENIED';
+  amount: number;
+  currency: string;
+}
+
+export interface PaymentStatus {
+  status: 'SUBMITTED' | 'APPROVED' | 'PAID' | 'DENIED';
+  reason?: string;
+}
+
+export interface NotificationInput {
+  voucherId: string;
+  kind: string;
+  status: string;
+  message: string;
+  at: string;
+}
+
+export interface NotificationResult {
+  delivered: boolean;
+  detail?: string;
+}
+
+/** SAVB's business refusals arrive as non-retryable ApplicationFailures of this type, details[0] = { code, message }. */
+export const SAVB_REFUSAL = 'SavbRefusal';
+export const SAVB_PARTNER_NOT_REGISTERED = 'PARTNER_NOT_REGISTERED';
+
+export interface EngagementActivities {
+  checkEligibility(input: EligibilityCheckInput): Promise<EligibilityCheckResult>;
+  /** Returns a refusal when the 15-day repeat rule forbids the claim. */
+  claimFifteenDaySlot(claim: FifteenDayClaim): Promise<{ refusal?: Refusal }>;
+  releaseFifteenDaySlot(input: { agreementNumber: string; voucherId: string }): Promise<void>;
+  submitInvoice(input: InvoiceSubmission): Promise<InvoiceSubmitted>;
+  getPaymentStatus(input: { referenceNumber: string }): Promise<PaymentStatus>;
+  notify(input: NotificationInput): Promise<NotificationResult>;
+}
+
+export interface PartnerActivities {
+  notifyPartner(input: { partnerId: string; kind: string; message: string; at: string }): Promise<NotificationResult>;
+}

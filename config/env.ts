@@ -1,0 +1,65 @@
+// Configuration: environment variables validated by zod at start-up, with a clear message on error.
+// Every process (worker, API, SAVB simulator, the stack) reads the part it needs from here.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { RateCard } from '../domain/schemas';
+
+const Duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'a duration such as "30s", "5m", "1 day"');
+const Port = z.coerce.number().int().min(1).max(65535);
+
+export const ConfigSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('planning-services'),
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  PORT: Port.default(3000),
+  API_TOKENS: z.string().default(''),
+  API_BODY_LIMIT: z.string().default('100kb'),
+  SAVB_URL: z.url().default('http://localhost:4010'),
+  SAVB_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  SAVB_POLL_INTERVAL: Duration.default('1 hour'),
+  SAVB_REGISTRATION_RETRY_INTERVAL: Duration.default('1 day'),
+  SAVB_SIM_PORT: Port.default(4010),
+  SAVB_SIM_DATA_FILE: z.string().optional(),
+  RATE_CARD_PATH: z.string().default(join(__dirname, 'rate-card.sample.json')),
+  NOTIFY_WEBHOOK_URL: z.url().optional(),
+  NOTIFY_WEBHOOK_SECRET: z.string().min(16).optional(),
+  WORKER_METRICS_PORT: Port.default(9464),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, as shells and compose files often leave them.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ConfigSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = parsed.data;
+  if (config.NOTIFY_WEBHOOK_URL && !config.NOTIFY_WEBHOOK_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set (webhooks are signed)');
+  }
+  return config;
+}
+
+export function loadRateCard(path: string): RateCard {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`Cannot read the rate card at ${path}: ${(err as Error).message}`);
+  }
+  const parsed = RateCard.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(`Invalid rate card ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}

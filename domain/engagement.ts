@@ -1,0 +1,148 @@
+// The engagement's state as the workflow holds it and the API returns it, and which message is
+// allowed in which status. Pure types and functions.
+import type { Actor, CompletionReport, Customer, Reservation } from './schemas';
+import type { Refusal } from './refusals';
+import { stateRefusal } from './refusals';
+import type { PartnerSnapshot } from './partner';
+
+export const ENGAGEMENT_STATUSES = [
+  'ASSIGNED',
+  'FORWARDED',
+  'RESERVED',
+  'REPORT_SUBMITTED',
+  'REDEEMED',
+  'AWAITING_SAVB_REGISTRATION',
+  'INVOICE_SUBMITTED',
+  'PAID',
+  'EXPIRED',
+  'CANCELLED',
+  'INVOICE_DENIED',
+  'INVOICE_WINDOW_MISSED',
+] as const;
+export type EngagementStatus = (typeof ENGAGEMENT_STATUSES)[number];
+
+/** Statuses after which nothing can change any more (INVOICE_DENIED stays open to a retry until the invoice window closes). */
+export const FINAL_STATUSES: readonly EngagementStatus[] = ['PAID', 'EXPIRED', 'CANCELLED', 'INVOICE_WINDOW_MISSED'];
+
+export type EngagementMessage =
+  | 'voucherForwarded'
+  | 'voucherReserved'
+  | 'reservationChanged'
+  | 'reservationCancelled'
+  | 'completionReportSubmitted'
+  | 'voucherRedeemed'
+  | 'engagementCancelled'
+  | 'invoiceRetryRequested';
+
+/** Where each message may be sent. */
+export const ALLOWED_IN: Record<EngagementMessage, readonly EngagementStatus[]> = {
+  voucherForwarded: ['ASSIGNED', 'FORWARDED'],
+  voucherReserved: ['FORWARDED'],
+  reservationChanged: ['RESERVED'],
+  reservationCancelled: ['RESERVED'],
+  completionReportSubmitted: ['RESERVED'],
+  voucherRedeemed: ['REPORT_SUBMITTED'],
+  engagementCancelled: ['ASSIGNED', 'FORWARDED', 'RESERVED', 'REPORT_SUBMITTED'],
+  invoiceRetryRequested: ['AWAITING_SAVB_REGISTRATION', 'INVOICE_DENIED'],
+};
+
+export function statusRefusal(message: EngagementMessage, status: EngagementStatus): Refusal | undefined {
+  if (ALLOWED_IN[message].includes(status)) return undefined;
+  return stateRefusal('NOT_ALLOWED_IN_STATUS', `${message} is not allowed while the engagement is ${status} (allowed in ${ALLOWED_IN[message].join(', ')})`);
+}
+
+export interface EligibilityResult {
+  partnerId: string;
+  checkedAt: string;
+  eligible: boolean;
+  refusals: Refusal[];
+}
+
+export interface EngagementEvent {
+  at: string;
+  actor: string;
+  event: string;
+  accepted: boolean;
+  via?: 'update' | 'signal' | 'timer' | 'activity';
+  detail?: string;
+  refusals?: Refusal[];
+}
+
+export interface NotificationRecord {
+  kind: string;
+  at: string;
+  message: string;
+  delivered: boolean;
+  detail?: string;
+}
+
+export interface InvoiceState {
+  dueAt: string;
+  attempts: number;
+  idempotencyKey?: string;
+  referenceNumber?: string;
+  savbStatus?: 'SUBMITTED' | 'APPROVED' | 'PAID' | 'DENIED';
+  amount?: number;
+  currency?: string;
+  submittedAt?: string;
+  paidAt?: string;
+  lastRefusal?: { code: string; message: string; at: string };
+}
+
+export interface DaysDisposition {
+  outcome: 'RETURNED_TO_POOL' | 'LOST';
+  days: number;
+  at: string;
+  reason: 'EXPIRED' | 'CANCELLED';
+}
+
+export interface EngagementState {
+  voucherId: string;
+  status: EngagementStatus;
+  offering: string;
+  engagementType: string;
+  days: number;
+  assignedAt: string;
+  customer: Customer;
+  partnerId?: string;
+  eligibility?: EligibilityResult;
+  /** The partner's relevant data as last read, so validators can check a reservation synchronously. */
+  partnerSnapshot?: PartnerSnapshot;
+  reservation?: Reservation & { reservedAt: string };
+  report?: CompletionReport & { submittedAt: string };
+  redeemedAt?: string;
+  cancellation?: { reason: string; at: string; actor: string };
+  daysDisposition?: DaysDisposition;
+  deadlines: { voucherExpiresAt: string; lastValidDate: string; invoiceDueAt?: string };
+  invoice?: InvoiceState;
+  notifications: NotificationRecord[];
+  history: EngagementEvent[];
+}
+
+/** What the workflow is started with: the back-office request plus deployment settings. */
+export interface EngagementInput {
+  voucherId: string;
+  offering: string;
+  engagementType: string;
+  days: number;
+  assignedAt: string;
+  customer: Customer;
+  settings?: EngagementSettings;
+}
+
+export interface EngagementSettings {
+  /** How often to poll SAVB for the payment status (ms or a duration string). */
+  savbPollInterval?: string | number;
+  /** How often to re-try an invoice while the partner is not registered in SAVB. */
+  registrationRetryInterval?: string | number;
+  /** Off only where the server cannot hold custom search attributes (the time-skipping test server). */
+  searchAttributes?: boolean;
+}
+
+export const DEFAULT_SAVB_POLL_INTERVAL = '1 hour';
+export const DEFAULT_REGISTRATION_RETRY_INTERVAL = '1 day';
+
+/** Actor helpers: partners are named `partner:<id>`. */
+export function partnerIdOfActor(actor: Actor | string | undefined): string | undefined {
+  return actor?.startsWith('partner:') ? actor.slice('partner:'.length) : undefined;
+}

@@ -1,0 +1,28 @@
+// Invoice rules: the 60-day window after redemption, its reminders, the amount, the idempotency key.
+import { DAY_MS } from '../dates';
+import type { RateCard } from '../schemas';
+
+export const INVOICE_WINDOW_DAYS = 60;
+export const INVOICE_REMINDER_DAYS = [14, 3] as const;
+
+export function invoiceDueAtMs(redeemedAtMs: number): number {
+  return redeemedAtMs + INVOICE_WINDOW_DAYS * DAY_MS;
+}
+
+export type InvoiceAmount = { amount: number; currency: string } | { refusal: 'NO_RATE_FOR_COUNTRY' };
+
+/** Amount = days × the daily rate of the delivery country. */
+export function invoiceAmount(days: number, deliveryCountry: string, rateCard: RateCard): InvoiceAmount {
+  const rate = rateCard.rates[deliveryCountry];
+  if (!rate) return { refusal: 'NO_RATE_FOR_COUNTRY' };
+  return { amount: Math.round(days * rate.dailyRate * 100) / 100, currency: rate.currency };
+}
+
+/**
+ * The SAVB idempotency key: the voucher ID, so a retried or repeated submission never creates a
+ * second payment request. Only after SAVB denied a request (no payment made) does a fresh request
+ * need a fresh key.
+ */
+export function invoiceIdempotencyKey(voucherId: string, deniedRequests: number): string {
+  return deniedRequests === 0 ? voucherId : `${voucherId}~${deniedRequests + 1}`;
+}

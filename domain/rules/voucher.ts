@@ -1,0 +1,75 @@
+// Voucher rules: what a valid voucher is, when it expires, which reminders are due, and where its
+// days go when it ends unredeemed.
+import { Catalog, MAX_ENGAGEMENT_DAYS, catalog as defaultCatalog, findEngagementType, findOffering } from '../catalog';
+import { DAY_MS, dateOf, dateStartMs, toIso } from '../dates';
+import type { DaysDisposition } from '../engagement';
+import { Refusal, Rule, ruleRefusal } from '../refusals';
+import type { StartEngagementRequest } from '../schemas';
+
+export const VOUCHER_VALIDITY_DAYS = 180;
+export const EXPIRY_REMINDER_DAYS = [30, 7] as const;
+
+/** A voucher is valid for 180 days from assignment. */
+export function voucherExpiresAtMs(assignedAt: string): number {
+  return Date.parse(assignedAt) + VOUCHER_VALIDITY_DAYS * DAY_MS;
+}
+
+/** The last calendar day (UTC) on which the voucher is still valid: the day holding its final instant. */
+export function lastValidDate(assignedAt: string): string {
+  return dateOf(voucherExpiresAtMs(assignedAt) - 1);
+}
+
+export function isVoucherExpired(assignedAt: string, nowMs: number): boolean {
+  return nowMs >= voucherExpiresAtMs(assignedAt);
+}
+
+/** A start request the program accepts: a known type of that offering, an allowed length, not yet expired. */
+export function startRefusals(request: StartEngagementRequest, nowMs: number, from: Catalog = defaultCatalog): Refusal[] {
+  const refusals: Refusal[] = [];
+  const offering = findOffering(request.offering, from);
+  const type = findEngagementType(request.engagementType, from);
+  if (!offering) refusals.push(ruleRefusal(Rule.OFFERING_UNKNOWN, `no offering ${request.offering} in the catalog`, ['offering']));
+  if (!type || (offering && type.offering !== offering.code)) {
+    refusals.push(
+      ruleRefusal(Rule.ENGAGEMENT_TYPE_UNKNOWN, `no engagement type ${request.engagementType} in offering ${request.offering}`, ['engagementType']),
+    );
+  } else if (request.days > MAX_ENGAGEMENT_DAYS || !type.allowedDays.includes(request.days as never)) {
+    refusals.push(ruleRefusal(Rule.DAYS_NOT_ALLOWED, `${type.code} allows ${type.allowedDays.join(', ')} days`, ['days']));
+  }
+  if (isVoucherExpired(request.assignedAt, nowMs)) {
+    refusals.push(ruleRefusal(Rule.VOUCHER_EXPIRED, `the voucher expired at ${toIso(voucherExpiresAtMs(request.assignedAt))}`, ['assignedAt']));
+  }
+  return refusals;
+}
+
+export interface Reminder {
+  kind: string;
+  atMs: number;
+  daysBefore: number;
+}
+
+/**
+ * Reminders `daysBefore` a deadline. One already passed when the schedule starts is not sent late
+ * one by one: only the nearest passed one is sent, once, immediately (at `startMs`).
+ */
+export function reminderSchedule(kindPrefix: string, deadlineMs: number, daysBefore: readonly number[], startMs: number): Reminder[] {
+  const all = [...daysBefore]
+    .sort((a, b) => b - a)
+    .map((d) => ({ kind: `${kindPrefix}_${d}D`, atMs: deadlineMs - d * DAY_MS, daysBefore: d }));
+  if (startMs >= deadlineMs) return [];
+  const passed = all.filter((r) => r.atMs <= startMs);
+  const upcoming = all.filter((r) => r.atMs > startMs);
+  const nearestPassed = passed[passed.length - 1];
+  return nearestPassed ? [{ ...nearestPassed, atMs: startMs }, ...upcoming] : upcoming;
+}
+
+/** Unredeemed days go back to the customer's pool if its enrollment is still active, else they are lost. */
+export function daysDisposition(
+  enrollmentEndsAt: string,
+  days: number,
+  atMs: number,
+  reason: DaysDisposition['reason'],
+): DaysDisposition {
+  const active = atMs < dateStartMs(enrollmentEndsAt) + DAY_MS;
+  return { outcome: active ? 'RETURNED_TO_POOL' : 'LOST', days, at: toIso(atMs), reason };
+}

@@ -1,0 +1,161 @@
+// Every external shape, once, as zod schemas. The API validates requests with them and generates
+// its OpenAPI document from them; the workflows parse signal payloads with them (signals come from
+// the Temporal CLI/UI unvalidated). Pure: no I/O, no Temporal, safe in the workflow sandbox.
+import { z } from 'zod';
+import { isCalendarDate } from './dates';
+
+export const IsoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
+  .refine(isCalendarDate, 'not a calendar date')
+  .meta({ description: 'A calendar date, YYYY-MM-DD', example: '2026-12-01' });
+
+export const Instant = z.iso
+  .datetime({ offset: true })
+  .meta({ description: 'An instant, ISO 8601 with zone', example: '2026-11-25T09:00:00Z' });
+
+export const CountryCode = z
+  .string()
+  .regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 country code')
+  .meta({ description: 'ISO 3166-1 alpha-2 country code', example: 'US' });
+
+/** Identifiers end up in workflow IDs and URLs: a conservative alphabet, bounded length. */
+export const Identifier = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only, starting with a letter or digit');
+
+export const Email = z.email().max(254);
+export const ShortText = z.string().min(1).max(200);
+export const LongText = z.string().max(4000);
+
+export const CompetencyLevel = z.enum(['Silver', 'Gold']);
+export type CompetencyLevel = z.infer<typeof CompetencyLevel>;
+
+// ---------- catalog and rate card (configuration data, validated at start-up) ----------
+
+export const QualifyingCompetency = z.strictObject({ area: ShortText, minLevel: CompetencyLevel });
+export const EngagementLength = z.union([z.literal(1), z.literal(3), z.literal(5), z.literal(10), z.literal(15)]);
+export type EngagementLength = z.infer<typeof EngagementLength>;
+export const EngagementTypeDef = z.strictObject({
+  code: z.string().regex(/^[A-Z0-9-]+$/),
+  name: ShortText,
+  allowedDays: z.array(EngagementLength).min(1).optional(),
+  qualifyingCompetencies: z.array(QualifyingCompetency).min(1),
+});
+export const OfferingDef = z.strictObject({
+  code: z.string().regex(/^[A-Z0-9-]+$/),
+  name: ShortText,
+  engagementTypes: z.array(EngagementTypeDef).min(1),
+});
+export const CatalogFile = z.strictObject({ offerings: z.array(OfferingDef).min(1) });
+export type CatalogFile = z.infer<typeof CatalogFile>;
+
+export const RateCard = z.object({
+  sample: z.boolean().optional(),
+  rates: z.record(CountryCode, z.strictObject({ currency: z.string().regex(/^[A-Z]{3}$/), dailyRate: z.number().positive() })),
+});
+export type RateCard = z.infer<typeof RateCard>;
+
+// ---------- partner ----------
+
+export const Location = z.strictObject({ locationId: Identifier, country: CountryCode });
+export const Competency = z.strictObject({ area: ShortText, level: CompetencyLevel, expiresAt: IsoDate.optional() });
+export const Exam = z.strictObject({ code: ShortText, area: ShortText, passedAt: IsoDate });
+export const Consultant = z.strictObject({ consultantId: Identifier, name: ShortText, exams: z.array(Exam).max(200) });
+export const PartnerProfile = z
+  .strictObject({
+    name: ShortText,
+    description: LongText.optional(),
+    website: z.url().max(2000).optional(),
+    locations: z.array(Location).max(500),
+    competencies: z.array(Competency).max(100),
+    consultants: z.array(Consultant).max(2000),
+  })
+  .meta({ id: 'PartnerProfile' });
+export type PartnerProfile = z.infer<typeof PartnerProfile>;
+export type Consultant = z.infer<typeof Consultant>;
+export type Competency = z.infer<typeof Competency>;
+
+export const EnrollmentRequest = z.strictObject({ offering: z.string().min(1).max(20) }).meta({ id: 'EnrollmentRequest' });
+export type EnrollmentRequest = z.infer<typeof EnrollmentRequest>;
+
+// ---------- engagement ----------
+
+export const Customer = z.strictObject({
+  agreementNumber: Identifier,
+  name: ShortText,
+  country: CountryCode,
+  projectManagerEmail: Email,
+  enrollmentEndsAt: IsoDate.meta({ description: "Last day of the customer's Software Assurance enrollment" }),
+});
+export type Customer = z.infer<typeof Customer>;
+
+export const StartEngagementRequest = z
+  .strictObject({
+    voucherId: Identifier,
+    offering: z.string().min(1).max(20),
+    engagementType: z.string().min(1).max(60),
+    days: z.number().int().positive().max(365),
+    assignedAt: Instant,
+    customer: Customer,
+  })
+  .meta({ id: 'StartEngagementRequest' });
+export type StartEngagementRequest = z.infer<typeof StartEngagementRequest>;
+
+export const Forwarding = z
+  .strictObject({ partnerId: Identifier, projectManagerEmail: Email })
+  .meta({ id: 'Forwarding' });
+export type Forwarding = z.infer<typeof Forwarding>;
+
+export const Reservation = z
+  .strictObject({
+    locationId: Identifier,
+    consultantId: Identifier,
+    startDate: IsoDate,
+    endDate: IsoDate,
+    deliveryCountry: CountryCode,
+    division: ShortText.optional(),
+    productScope: ShortText.optional(),
+  })
+  .meta({ id: 'Reservation' });
+export type Reservation = z.infer<typeof Reservation>;
+
+export const ReservationChange = z
+  .strictObject({ startDate: IsoDate, endDate: IsoDate })
+  .meta({ id: 'ReservationChange', description: 'New dates for a reservation whose engagement has not started' });
+export type ReservationChange = z.infer<typeof ReservationChange>;
+
+export const ReservationCancellation = z.strictObject({ reason: LongText.optional() }).meta({ id: 'ReservationCancellation' });
+export type ReservationCancellation = z.infer<typeof ReservationCancellation>;
+
+export const DeliverableKind = z.enum(['COMPLETION_REPORT', 'CUSTOMER_PLANNING_DELIVERABLE']);
+export const Deliverable = z.strictObject({
+  kind: DeliverableKind,
+  title: ShortText,
+  uri: z.url().max(2000),
+  sha256: z.string().regex(/^[a-f0-9]{64}$/, 'expected 64 lowercase hex digits'),
+});
+export const CompletionReport = z
+  .strictObject({
+    consultantId: Identifier,
+    deliveredFrom: IsoDate,
+    deliveredTo: IsoDate,
+    onSiteDays: z.number().int().min(0).max(15),
+    offSiteDays: z.number().int().min(0).max(15),
+    deliverables: z.array(Deliverable).min(1).max(50),
+  })
+  .meta({ id: 'CompletionReport' });
+export type CompletionReport = z.infer<typeof CompletionReport>;
+
+export const Redemption = z.strictObject({}).meta({ id: 'Redemption' });
+export const Cancellation = z.strictObject({ reason: z.string().min(1).max(4000) }).meta({ id: 'Cancellation' });
+export type Cancellation = z.infer<typeof Cancellation>;
+export const InvoiceRetry = z.strictObject({ note: LongText.optional() }).meta({ id: 'InvoiceRetry' });
+
+/** Who did something: set by the HTTP layer from the token; operators may put it in a signal. */
+export const Actor = z
+  .string()
+  .regex(/^(backoffice|operator|system|partner:[A-Za-z0-9][A-Za-z0-9._-]{0,63})$/, 'backoffice, operator, system or partner:<partnerId>');
+export type Actor = z.infer<typeof Actor>;
