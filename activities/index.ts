@@ -1,0 +1,22 @@
+// All activities, built from their dependencies. The worker registers what this returns.
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config/env';
+import type { RateCard } from '../domain/schemas';
+import type { EngagementActivities, PartnerActivities } from './types';
+import { createEligibilityActivities } from './eligibility';
+import { createSavbActivities } from './savb';
+import { createNotificationActivities } from './notify';
+
+export interface ActivityDeps {
+  client: Client;
+  config: Pick<Config, 'SAVB_URL' | 'SAVB_TIMEOUT_MS' | 'NOTIFY_WEBHOOK_URL' | 'NOTIFY_WEBHOOK_SECRET'>;
+  rateCard: RateCard;
+}
+
+export function createActivities(deps: ActivityDeps): EngagementActivities & PartnerActivities {
+  return {
+    ...createEligibilityActivities({ client: deps.client }),
+    ...createSavbActivities({ savbUrl: deps.config.SAVB_URL, timeoutMs: deps.config.SAVB_TIMEOUT_MS, rateCard: deps.rateCard }),
+    ...createNotificationActivities({ webhookUrl: deps.config.NOTIFY_WEBHOOK_URL, webhookSecret: deps.config.NOTIFY_WEBHOOK_SECRET }),
+  };
+}
