@@ -1,0 +1,124 @@
+// The production worker process (`npm run worker`): runs every workflow and activity of the product
+// against the Temporal cluster in TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (optionally over mTLS).
+// Structured JSON logs on stdout (pino); Prometheus metrics of the SDK on WORKER_METRICS_PORT
+// (/metrics). SIGTERM or SIGINT drains the worker (in-flight tasks get a grace period) and exits 0.
+import type { Client } from '@temporalio/client';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { ConfigError, loadConfig, loadRateCard, type Config } from '../config/env';
+import { connectClient, connectWorker } from './connection';
+import { createPinoLogger, PinoTemporalLogger, temporalLogLevel } from './logging';
+import { createWorker } from './worker';
+
+const CONNECT_ATTEMPTS = 30;
+const CONNECT_RETRY_MS = 2_000;
+const SHUTDOWN_GRACE = '10s';
+const SHUTDOWN_FORCE = '30s';
+
+let stopRequested = false;
+
+async function main(): Promise<number> {
+  let config: Config;
+  let rateCard: ReturnType<typeof loadRateCard>;
+  try {
+    config = loadConfig();
+    rateCard = loadRateCard(config.RATE_CARD_PATH);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+
+  const log = createPinoLogger(config.LOG_LEVEL, 'worker');
+  const level = temporalLogLevel(config.LOG_LEVEL);
+  try {
+    Runtime.install({
+      logger: new PinoTemporalLogger(log),
+      telemetryOptions: {
+        logging: { filter: { core: level === 'ERROR' ? 'ERROR' : level === 'INFO' ? 'WARN' : level, other: 'ERROR' }, forward: {} },
+        metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}` } },
+      },
+    });
+  } catch (err) {
+    log.fatal({ err }, `cannot start the Temporal runtime (is port ${config.WORKER_METRICS_PORT} for metrics free?)`);
+    return 1;
+  }
+  // The Runtime drains the worker on SIGINT/SIGTERM; this only stops the connection retries below.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (!stopRequested) log.info({ signal }, 'shutdown requested, draining the worker');
+      stopRequested = true;
+    });
+  }
+
+  if (rateCard.sample) log.warn({ path: config.RATE_CARD_PATH }, 'the rate card is SAMPLE DATA, not the program rates');
+
+  let connection: NativeConnection | undefined;
+  let client: Client | undefined;
+  try {
+    const connected = await withRetries(log, config.TEMPORAL_ADDRESS, async () => {
+      const nativeConnection = await connectWorker(config);
+      try {
+        return { nativeConnection, temporalClient: await connectClient(config) };
+      } catch (err) {
+        await nativeConnection.close().catch(() => undefined);
+        throw err;
+      }
+    });
+    if (!connected) return 0; // stopped while still connecting
+    connection = connected.nativeConnection;
+    client = connected.temporalClient;
+
+    const worker = await createWorker({
+      connection,
+      client,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      config,
+      rateCard,
+      tuning: { shutdownGraceTime: SHUTDOWN_GRACE, shutdownForceTime: SHUTDOWN_FORCE },
+    });
+    log.info(
+      {
+        address: config.TEMPORAL_ADDRESS,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        metrics: `http://0.0.0.0:${config.WORKER_METRICS_PORT}/metrics`,
+      },
+      'worker started',
+    );
+    await worker.run();
+    log.info('worker stopped');
+    return 0;
+  } catch (err) {
+    log.fatal({ err }, 'worker failed');
+    return 1;
+  } finally {
+    await client?.connection.close().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+    log.flush();
+  }
+}
+
+/** Connects with a bounded number of attempts (Temporal may still be starting); undefined if stopped. */
+async function withRetries<T>(log: ReturnType<typeof createPinoLogger>, address: string, connect: () => Promise<T>): Promise<T | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    if (stopRequested) return undefined;
+    try {
+      return await connect();
+    } catch (err) {
+      if (attempt >= CONNECT_ATTEMPTS) throw err;
+      log.warn({ address, attempt, error: (err as Error).message }, `Temporal not reachable, retrying in ${CONNECT_RETRY_MS / 1000}s`);
+      await new Promise((resolve) => setTimeout(resolve, CONNECT_RETRY_MS));
+    }
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
