@@ -5,6 +5,7 @@ import { DAY_MS, dateOf } from './dates';
 import { Refusal, Rule, ruleRefusal } from './refusals';
 import type { PartnerProfile } from './schemas';
 
+/** Nominal term; the lapse date itself is computed as one calendar year (see enrollmentValidUntil). */
 export const ENROLLMENT_TERM_DAYS = 365;
 export const RENEWAL_WINDOW_DAYS = 90;
 export const ENROLLMENT_REMINDER_DAYS = [30, 7] as const;
@@ -23,9 +24,21 @@ export interface PartnerSnapshot {
   enrollments: Record<string, Enrollment>;
 }
 
+/**
+ * One calendar year later, same UTC time of day (365 days would end a day early across a 29 February).
+ * A 29 February anniversary falls on 28 February.
+ */
+function addYearUtc(ms: number): number {
+  const d = new Date(ms);
+  const month = d.getUTCMonth();
+  d.setUTCFullYear(d.getUTCFullYear() + 1);
+  if (d.getUTCMonth() !== month) d.setUTCDate(0);
+  return d.getTime();
+}
+
 /** Enrollment lasts one year from acceptance. */
 export function enrollmentValidUntil(acceptedAtMs: number): number {
-  return acceptedAtMs + ENROLLMENT_TERM_DAYS * DAY_MS;
+  return addYearUtc(acceptedAtMs);
 }
 
 export function isEnrollmentActive(enrollment: Enrollment | undefined, atMs: number): boolean {
@@ -44,8 +57,9 @@ export function renewalRefusal(enrollment: Enrollment | undefined, nowMs: number
   return undefined;
 }
 
+/** A renewal extends the term by one year from the current lapse date. */
 export function renewedValidUntil(enrollment: Enrollment): number {
-  return Date.parse(enrollment.validUntil) + ENROLLMENT_TERM_DAYS * DAY_MS;
+  return addYearUtc(Date.parse(enrollment.validUntil));
 }
 
 function hasQualifyingCompetency(profile: PartnerProfile, type: EngagementType, atDate: string): boolean {
