@@ -139,7 +139,8 @@ export interface EligibilityMatrixRow {
   unmet: Refusal[];
 }
 
-export function eligibilityMatrix(partner: PartnerSnapshot, nowMs: number, from: Catalog = defaultCatalog): EligibilityMatrixRow[] {
+/** Every engagement type of the catalog; a partner without a profile (undefined) is unknown for every row. */
+export function eligibilityMatrix(partner: PartnerSnapshot | undefined, nowMs: number, from: Catalog = defaultCatalog): EligibilityMatrixRow[] {
   return from.offerings.flatMap((o) =>
     o.engagementTypes.map((t) => {
       const unmet = eligibilityRefusals(partner, t, nowMs);

@@ -1,0 +1,315 @@
+// The partner entity on the time-skipping test server: profile, enrollment and its refusals, the
+// yearly timers (reminders 30 and 7 days before lapse, the lapse), renewal, the eligibility matrix,
+// and continue-as-new carrying the state.
+import { WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createEligibilityActivities } from '../activities/eligibility';
+import type { PartnerActivities } from '../activities/types';
+import { DAY_MS, toIso } from '../domain/dates';
+import type { Refusal } from '../domain/refusals';
+import type { PartnerProfile } from '../domain/schemas';
+import { temporalTestServerPath } from '../scripts/temporal-binaries';
+import {
+  PartnerState,
+  TASK_QUEUE,
+  eligibilityMatrixQuery,
+  enrollmentRenewedUpdate,
+  enrollmentRequestedUpdate,
+  partnerStateQuery,
+  partnerWorkflowId,
+  profileReplacedUpdate,
+} from '../workflows/messages';
+import type { partnerWorkflow } from '../workflows/partner';
+
+type Sent = Parameters<PartnerActivities['notifyPartner']>[0];
+
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+// The notification channel is a dependency of the workflow: a recording implementation stands in for the webhook.
+const sent: Sent[] = [];
+let failNotificationsFor: string | undefined;
+
+const profile = (overrides: Partial<PartnerProfile> = {}): PartnerProfile => ({
+  name: 'Contoso Consulting',
+  website: 'https://contoso.example',
+  locations: [{ locationId: 'LOC-1', country: 'US' }],
+  competencies: [{ area: 'Windows and Devices', level: 'Gold', expiresAt: '2099-12-31' }],
+  consultants: [{ consultantId: 'C-1', name: 'Ada', exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2020-01-01' }] }],
+  ...overrides,
+});
+
+beforeAll(async () => {
+  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServerPath() } } });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    workflowsPath: require.resolve('./support/partner-workflows-entry'),
+    activities: {
+      ...createEligibilityActivities({ client: env.client }),
+      async notifyPartner(input: Sent) {
+        if (input.partnerId === failNotificationsFor) throw new Error('webhook down');
+        sent.push(input);
+        return { delivered: true };
+      },
+    },
+  });
+  running = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+let seq = 0;
+async function startPartner(state?: PartnerState): Promise<{ partnerId: string; handle: WorkflowHandle<typeof partnerWorkflow> }> {
+  const partnerId = state?.partnerId ?? `P-${++seq}-${Date.now()}`;
+  const handle = await env.client.workflow.start<typeof partnerWorkflow>('partnerWorkflow', {
+    workflowId: partnerWorkflowId(partnerId),
+    taskQueue: TASK_QUEUE,
+    args: [{ partnerId, state }],
+  });
+  return { partnerId, handle };
+}
+
+/** The failure an update was refused with. */
+async function refusalOf(p: Promise<unknown>): Promise<{ type?: string; refusal: Refusal }> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (err as WorkflowUpdateFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  const failure = cause as ApplicationFailure;
+  return { type: failure.type ?? undefined, refusal: failure.details?.[0] as Refusal };
+}
+
+const sentTo = (partnerId: string) => sent.filter((s) => s.partnerId === partnerId);
+
+/** Timers fire at their workflow time; the task that handles them runs a few (real) milliseconds later. */
+function expectAt(at: string, expectedMs: number): void {
+  expect(Date.parse(at)).toBeGreaterThanOrEqual(expectedMs);
+  expect(Date.parse(at)).toBeLessThan(expectedMs + 60_000);
+}
+
+test('a profile is created and replaced through the update, and a malformed one is refused as invalid', async () => {
+  const { handle } = await startPartner();
+  const created = await handle.executeUpdate(profileReplacedUpdate, { args: [{ ...profile(), actor: 'backoffice' }] });
+  expect(created.profile.name).toBe('Contoso Consulting');
+  expect(created.enrollments).toEqual({});
+  expect(created.createdAt).toBe(created.updatedAt);
+
+  const replaced = await handle.executeUpdate(profileReplacedUpdate, { args: [profile({ name: 'Contoso Ltd' })] });
+  expect(replaced.profile.name).toBe('Contoso Ltd');
+  expect(replaced.createdAt).toBe(created.createdAt);
+  expect((await handle.query(partnerStateQuery)).profile.name).toBe('Contoso Ltd');
+
+  const bad = { ...profile(), name: '', unexpected: true } as unknown as PartnerProfile;
+  const { type, refusal } = await refusalOf(handle.executeUpdate(profileReplacedUpdate, { args: [bad] }));
+  expect(type).toBe('InvalidMessage');
+  expect(refusal).toMatchObject({ kind: 'INVALID', code: 'INVALID_MESSAGE' });
+  expect(refusal.fields).toContain('name');
+  expect((await handle.query(partnerStateQuery)).profile.name).toBe('Contoso Ltd');
+});
+
+test('enrolling before a profile exists is refused as a state conflict, and the queries answer an unknown partner', async () => {
+  const { handle } = await startPartner();
+  const { type, refusal } = await refusalOf(handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] }));
+  expect(type).toBe('StateConflict');
+  expect(refusal.code).toBe('PARTNER_UNKNOWN');
+  expect(await handle.query(partnerStateQuery)).toBeUndefined();
+  const matrix = await handle.query(eligibilityMatrixQuery);
+  expect(matrix.every((row) => !row.eligible && row.unmet.map((u) => u.code).join() === 'PARTNER_UNKNOWN')).toBe(true);
+});
+
+test('enrollment needs a qualifying competency; accepted, it lasts a year from acceptance', async () => {
+  const { handle } = await startPartner();
+  await handle.executeUpdate(profileReplacedUpdate, {
+    args: [profile({ competencies: [{ area: 'Enterprise Resource Planning', level: 'Silver' }] })],
+  });
+  const refused = await refusalOf(handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS', actor: 'backoffice' }] }));
+  expect(refused.type).toBe('RuleViolation');
+  expect(refused.refusal).toMatchObject({ kind: 'RULE', code: 'ENROLLMENT_NO_QUALIFYING_COMPETENCY' });
+
+  const unknown = await refusalOf(handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'NOPE' }] }));
+  expect(unknown.refusal.code).toBe('OFFERING_UNKNOWN');
+
+  await handle.executeUpdate(profileReplacedUpdate, { args: [profile()] });
+  const state = await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] });
+  const ddps = state.enrollments.DDPS;
+  expect(ddps).toMatchObject({ offering: 'DDPS', status: 'ACTIVE', renewals: [] });
+  expect(Date.parse(ddps.validUntil) - Date.parse(ddps.acceptedAt)).toBe(365 * DAY_MS);
+
+  const again = await refusalOf(handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] }));
+  expect(again.refusal.code).toBe('OFFERING_ALREADY_ENROLLED');
+});
+
+test('reminders 30 and 7 days before lapse are recorded and sent once each, at their time; the enrollment lapses after a year', async () => {
+  const { partnerId, handle } = await startPartner();
+  await handle.executeUpdate(profileReplacedUpdate, { args: [profile()] });
+  const enrolled = await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] });
+  const validUntilMs = Date.parse(enrolled.enrollments.DDPS.validUntil);
+
+  await env.sleep('334 days');
+  expect((await handle.query(partnerStateQuery)).notifications).toEqual([]);
+
+  await env.sleep('2 days'); // day 336: the 30-day reminder (day 335) is due
+  let state = await handle.query(partnerStateQuery);
+  expect(state.notifications.map((n) => n.kind)).toEqual(['ENROLLMENT_REMINDER_30D']);
+  expectAt(state.notifications[0].at, validUntilMs - 30 * DAY_MS);
+  expect(sentTo(partnerId).map((s) => s.kind)).toEqual(['ENROLLMENT_REMINDER_30D']);
+  expect(state.enrollments.DDPS.status).toBe('ACTIVE');
+
+  await env.sleep('23 days'); // day 359: the 7-day reminder (day 358) is due
+  state = await handle.query(partnerStateQuery);
+  expect(state.notifications.map((n) => n.kind)).toEqual(['ENROLLMENT_REMINDER_30D', 'ENROLLMENT_REMINDER_7D']);
+  expectAt(state.notifications[0].at, validUntilMs - 30 * DAY_MS);
+  expectAt(state.notifications[1].at, validUntilMs - 7 * DAY_MS);
+  expect(state.enrollments.DDPS.status).toBe('ACTIVE');
+  expect((await handle.query(eligibilityMatrixQuery)).find((r) => r.engagementType === 'DDPS-WINDOWS-OFFICE')?.eligible).toBe(true);
+
+  await env.sleep('7 days'); // day 366: lapsed at day 365
+  state = await handle.query(partnerStateQuery);
+  expect(state.enrollments.DDPS.status).toBe('LAPSED');
+  expect(state.notifications.map((n) => n.kind)).toEqual(['ENROLLMENT_REMINDER_30D', 'ENROLLMENT_REMINDER_7D', 'ENROLLMENT_LAPSED']);
+  expectAt(state.notifications[2].at, validUntilMs);
+  expect(sentTo(partnerId).map((s) => s.kind)).toEqual(['ENROLLMENT_REMINDER_30D', 'ENROLLMENT_REMINDER_7D', 'ENROLLMENT_LAPSED']);
+  const row = (await handle.query(eligibilityMatrixQuery)).find((r) => r.engagementType === 'DDPS-WINDOWS-OFFICE');
+  expect(row?.eligible).toBe(false);
+  expect(row?.unmet.map((u) => u.code)).toEqual(['ENROLLMENT_NOT_ACTIVE']);
+
+  // A lapsed enrollment is not renewed but enrolled again, for a new year.
+  expect((await refusalOf(handle.executeUpdate(enrollmentRenewedUpdate, { args: [{ offering: 'DDPS' }] }))).refusal.code).toBe('ENROLLMENT_NOT_ACTIVE');
+  const again = await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] });
+  expect(again.enrollments.DDPS.status).toBe('ACTIVE');
+});
+
+test('renewal opens 90 days before lapse, extends the term by a year and reschedules the reminders and the lapse', async () => {
+  const { partnerId, handle } = await startPartner();
+  await handle.executeUpdate(profileReplacedUpdate, { args: [profile()] });
+  const enrolled = await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] });
+  const firstValidUntil = Date.parse(enrolled.enrollments.DDPS.validUntil);
+
+  const early = await refusalOf(handle.executeUpdate(enrollmentRenewedUpdate, { args: [{ offering: 'DDPS' }] }));
+  expect(early.type).toBe('RuleViolation');
+  expect(early.refusal.code).toBe('RENEWAL_WINDOW_NOT_OPEN');
+  const notEnrolled = await refusalOf(handle.executeUpdate(enrollmentRenewedUpdate, { args: [{ offering: 'SDPS' }] }));
+  expect(notEnrolled.refusal.code).toBe('ENROLLMENT_NOT_ACTIVE');
+
+  await env.sleep('280 days'); // inside the window, which opened at day 275
+  const renewed = await handle.executeUpdate(enrollmentRenewedUpdate, { args: [{ offering: 'DDPS', actor: `partner:${partnerId}` }] });
+  expect(Date.parse(renewed.enrollments.DDPS.validUntil)).toBe(firstValidUntil + 365 * DAY_MS);
+  expect(renewed.enrollments.DDPS.renewals).toHaveLength(1);
+  expect(renewed.enrollments.DDPS.acceptedAt).toBe(enrolled.enrollments.DDPS.acceptedAt);
+
+  // The first term's reminders (days 335, 358) and lapse (day 365) no longer happen.
+  await env.sleep('90 days'); // day 370
+  let state = await handle.query(partnerStateQuery);
+  expect(state.enrollments.DDPS.status).toBe('ACTIVE');
+  expect(state.notifications).toEqual([]);
+  expect(sentTo(partnerId)).toEqual([]);
+
+  // The new term's 30-day reminder comes 30 days before the new lapse (day 700).
+  await env.sleep('331 days'); // day 701
+  state = await handle.query(partnerStateQuery);
+  expect(state.notifications.map((n) => n.kind)).toEqual(['ENROLLMENT_REMINDER_30D']);
+  expectAt(state.notifications[0].at, firstValidUntil + 335 * DAY_MS);
+});
+
+test('the eligibility matrix names the unmet requirements per engagement type', async () => {
+  const { handle } = await startPartner();
+  await handle.executeUpdate(profileReplacedUpdate, {
+    args: [
+      profile({
+        competencies: [
+          { area: 'Enterprise Resource Planning', level: 'Silver', expiresAt: '2099-12-31' }, // Gold needed
+          { area: 'Datacenter', level: 'Gold', expiresAt: '2000-01-01' }, // expired
+          { area: 'Messaging', level: 'Silver', expiresAt: '2099-12-31' },
+        ],
+        consultants: [{ consultantId: 'C-9', name: 'Grace', exams: [{ code: 'MS-203', area: 'Messaging', passedAt: '2021-05-01' }] }],
+      }),
+    ],
+  });
+  await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'S-EDPS' }] });
+  const matrix = await handle.query(eligibilityMatrixQuery);
+  const row = (code: string) => {
+    const r = matrix.find((m) => m.engagementType === code);
+    if (!r) throw new Error(`no row ${code}`);
+    return r;
+  };
+  const codes = (code: string) => row(code).unmet.map((u) => u.code);
+
+  expect(row('S-EDPS-EXCHANGE')).toMatchObject({ offering: 'S-EDPS', eligible: true, unmet: [] });
+
+  // Silver where Gold is needed; no consultant with an ERP exam; not enrolled.
+  expect(codes('DYDPS-FO-UPGRADE')).toEqual(['ENROLLMENT_NOT_ACTIVE', 'COMPETENCY_NOT_QUALIFYING', 'NO_QUALIFIED_CONSULTANT']);
+  expect(row('DYDPS-FO-UPGRADE').unmet[1].message).toContain('Enterprise Resource Planning (Gold+)');
+
+  // An expired competency does not qualify.
+  expect(codes('PVDPS-WINDOWS-SERVER')).toContain('COMPETENCY_NOT_QUALIFYING');
+
+  // Enrolled in S-EDPS, but no Communications competency and no consultant with a Communications exam.
+  expect(codes('S-EDPS-SKYPE')).toEqual(['COMPETENCY_NOT_QUALIFYING', 'NO_QUALIFIED_CONSULTANT']);
+  expect(matrix).toHaveLength(12);
+});
+
+test('a notification that cannot be delivered is recorded as such and does not stop the entity', async () => {
+  const { partnerId, handle } = await startPartner();
+  failNotificationsFor = partnerId;
+  try {
+    await handle.executeUpdate(profileReplacedUpdate, { args: [profile()] });
+    await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] });
+    await env.sleep('366 days');
+    const state = await handle.query(partnerStateQuery);
+    expect(state.enrollments.DDPS.status).toBe('LAPSED');
+    expect(state.notifications.map((n) => n.kind)).toEqual(['ENROLLMENT_REMINDER_30D', 'ENROLLMENT_REMINDER_7D', 'ENROLLMENT_LAPSED']);
+    expect(state.notifications.every((n) => (n as { delivered?: boolean }).delivered === false)).toBe(true);
+    expect((state.notifications[0] as { detail?: string }).detail).toContain('webhook down');
+  } finally {
+    failNotificationsFor = undefined;
+  }
+});
+
+test('a partner started with a carried state keeps it, and does not repeat a reminder already sent in the term', async () => {
+  const nowMs = await env.currentTimeMs();
+  const acceptedAtMs = nowMs - 340 * DAY_MS;
+  const validUntilMs = acceptedAtMs + 365 * DAY_MS; // 25 days from now: the 30-day reminder is past
+  const partnerId = `P-carried-${nowMs}`;
+  const carried: PartnerState = {
+    partnerId,
+    profile: profile(),
+    enrollments: { DDPS: { offering: 'DDPS', acceptedAt: toIso(acceptedAtMs), validUntil: toIso(validUntilMs), status: 'ACTIVE', renewals: [] } },
+    notifications: [{ kind: 'ENROLLMENT_REMINDER_30D', offering: 'DDPS', at: toIso(validUntilMs - 30 * DAY_MS), message: 'sent by the previous run' }],
+    createdAt: toIso(acceptedAtMs),
+    updatedAt: toIso(acceptedAtMs),
+  };
+  const { handle } = await startPartner(carried);
+  expect(await handle.query(partnerStateQuery)).toEqual(carried);
+
+  await env.sleep('19 days'); // the 7-day reminder (18 days from now) is due; the 30-day one is not sent again
+  const state = await handle.query(partnerStateQuery);
+  expect(state.notifications.map((n) => n.kind)).toEqual(['ENROLLMENT_REMINDER_30D', 'ENROLLMENT_REMINDER_7D']);
+  expect(sentTo(partnerId).map((s) => s.kind)).toEqual(['ENROLLMENT_REMINDER_7D']);
+});
+
+test('the history stays bounded: after many updates the entity continues as new with its state', async () => {
+  const { handle } = await startPartner();
+  const firstRunId = (await handle.describe()).runId;
+  await handle.executeUpdate(profileReplacedUpdate, { args: [profile()] });
+  const enrolled = await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] });
+  // Each update adds about five events; 2000 events force a new run.
+  for (let i = 0; i < 450; i++) {
+    await handle.executeUpdate(profileReplacedUpdate, { args: [profile({ name: `Contoso ${i}` })] });
+  }
+  const description = await handle.describe();
+  expect(description.runId).not.toBe(firstRunId);
+  const state = await handle.query(partnerStateQuery);
+  expect(state.profile.name).toBe('Contoso 449');
+  expect(state.enrollments).toEqual(enrolled.enrollments);
+  expect(state.createdAt).toBe(enrolled.createdAt);
+});

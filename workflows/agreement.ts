@@ -1,0 +1,104 @@
+// One workflow per customer agreement (`agreement-<agreementNumber>`): the registry behind the 15-day
+// repeat rule, which spans engagements. Engagements claim a slot when reserved (the update refuses a
+// repeat, domain fifteenDayRepeatRefusal) and release it when the reservation is cancelled or the
+// engagement is cancelled or expires; a redeemed or completed engagement keeps its claim forever.
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { z } from 'zod';
+import { REFUSAL_FAILURE_TYPE, Refusal } from '../domain/refusals';
+import { FifteenDayClaim, fifteenDayRepeatRefusal } from '../domain/rules/delivery';
+import { Identifier, ShortText } from '../domain/schemas';
+import { fifteenDayClaimUpdate, fifteenDayClaimsQuery, fifteenDayReleaseSignal } from './messages';
+
+export interface CustomerAgreementWorkflowInput {
+  agreementNumber: string;
+  /** Claims carried over by continue-as-new. */
+  claims?: FifteenDayClaim[];
+}
+
+// The claim as engagements send it (internal message, but checked: operators can send it too).
+const ClaimMessage = z.strictObject({
+  voucherId: Identifier,
+  agreementNumber: Identifier,
+  engagementType: z.string().min(1).max(60),
+  division: ShortText.optional(),
+  productScope: ShortText.optional(),
+});
+const ReleaseMessage = z.strictObject({ voucherId: Identifier });
+
+const HISTORY_EVENTS_LIMIT = 2000;
+
+function refused(refusal: Refusal): ApplicationFailure {
+  return ApplicationFailure.create({ type: REFUSAL_FAILURE_TYPE[refusal.kind], message: refusal.message, details: [refusal], nonRetryable: true });
+}
+
+export async function customerAgreementWorkflow(input: CustomerAgreementWorkflowInput): Promise<void> {
+  const { agreementNumber } = input;
+  let claims: FifteenDayClaim[] = input.claims ?? [];
+
+  const check = (payload: unknown): FifteenDayClaim => {
+    const parsed = ClaimMessage.safeParse(payload);
+    if (!parsed.success) {
+      const issues = parsed.error.issues;
+      throw refused({
+        kind: 'INVALID',
+        code: 'INVALID_MESSAGE',
+        message: issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+        fields: [...new Set(issues.map((i) => i.path.join('.')).filter((p) => p !== ''))],
+      });
+    }
+    if (parsed.data.agreementNumber !== agreementNumber) {
+      throw refused({
+        kind: 'INVALID',
+        code: 'INVALID_MESSAGE',
+        message: `the claim is for agreement ${parsed.data.agreementNumber}, this registry is agreement ${agreementNumber}`,
+        fields: ['agreementNumber'],
+      });
+    }
+    const refusal = fifteenDayRepeatRefusal(claims, parsed.data);
+    if (refusal) throw refused(refusal);
+    return parsed.data;
+  };
+
+  const details = () => `agreement ${agreementNumber}: ${claims.length} 15-day claim(s)${claims.length ? ` (${claims.map((c) => `${c.engagementType} ${c.voucherId}`).join(', ')})` : ''}`;
+
+  setHandler(fifteenDayClaimsQuery, () => claims);
+
+  setHandler(
+    fifteenDayClaimUpdate,
+    (claim: FifteenDayClaim) => {
+      // Checked again when applied; synchronous, so nothing interleaves between the check and the change.
+      const accepted = check(claim);
+      // Idempotent per voucher: a re-claim (e.g. a reservation retried or changed) replaces the earlier one.
+      claims = [...claims.filter((c) => c.voucherId !== accepted.voucherId), accepted];
+      setCurrentDetails(details());
+      return { claims };
+    },
+    { validator: (claim: FifteenDayClaim) => void check(claim) },
+  );
+
+  setHandler(fifteenDayReleaseSignal, (payload: { voucherId: string }) => {
+    const parsed = ReleaseMessage.safeParse(payload);
+    if (!parsed.success) {
+      // A signal cannot be refused to its sender; it changes nothing.
+      log.warn('fifteenDayReleased ignored: invalid payload', { agreementNumber, issues: parsed.error.issues.map((i) => i.message) });
+      return;
+    }
+    claims = claims.filter((c) => c.voucherId !== parsed.data.voucherId);
+    setCurrentDetails(details());
+  });
+
+  setCurrentDetails(details());
+  // Nothing to time: the registry just waits, and starts a new run when its history grows long.
+  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_LIMIT);
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof customerAgreementWorkflow>({ agreementNumber, claims });
+}
