@@ -34,6 +34,9 @@ const execFileAsync = promisify(execFile);
 const STACK_DEFAULTS: Record<string, string> = {
   SAVB_POLL_INTERVAL: '3s',
   SAVB_REGISTRATION_RETRY_INTERVAL: '5s',
+  // Only this machine talks to the simulator (it approves after 1s and pays after 2s by default;
+  // SAVB_SIM_APPROVE_AFTER_MS and SAVB_SIM_PAY_AFTER_MS change that).
+  SAVB_SIM_HOST: '127.0.0.1',
 };
 
 const TIMEOUTS = {
@@ -236,10 +239,10 @@ async function waitFor(what: string, child: Child, timeoutMs: number, check: () 
   throw new StackError(`${what}: no answer within ${timeoutMs / 1000}s.`);
 }
 
-async function httpAnswers(url: string, okOnly: boolean): Promise<boolean> {
+async function httpOk(url: string): Promise<boolean> {
   const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
   await response.arrayBuffer().catch(() => undefined);
-  return okOnly ? response.ok : true;
+  return response.ok;
 }
 
 class StackError extends Error {}
@@ -427,6 +430,18 @@ async function ensureSearchAttributes(cli: string, address: string, namespace: s
   }
 }
 
+const RETENTION_DAYS = 30;
+
+/** The dev server keeps closed workflows 1 day; an engagement walked to PAID should outlive that. */
+async function ensureRetention(cli: string, address: string, namespace: string): Promise<void> {
+  const common = ['--address', address, '--namespace', namespace];
+  const { stdout } = await execFileAsync(cli, ['operator', 'namespace', 'describe', ...common, '-o', 'json']);
+  const seconds = Number(/"workflowExecutionRetentionTtl":\s*"(\d+)s"/.exec(stdout)?.[1] ?? NaN);
+  if (Number.isFinite(seconds) && seconds >= RETENTION_DAYS * 86_400) return;
+  await execFileAsync(cli, ['operator', 'namespace', 'update', ...common, '--retention', `${RETENTION_DAYS * 24}h`]);
+  say(`namespace ${namespace}: closed workflows are kept ${RETENTION_DAYS} days (the dev server's default is 1).`);
+}
+
 async function temporalAnswers(address: string): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: 2_000 });
   try {
@@ -519,6 +534,7 @@ async function main(): Promise<void> {
   const temporal = start('temporal', cli, temporalArgs, { ...process.env });
   await waitFor(`Temporal on ${temporalAddress}`, temporal, TIMEOUTS.temporalReady, () => temporalAnswers(temporalAddress));
   await ensureSearchAttributes(cli, temporalAddress, config.TEMPORAL_NAMESPACE);
+  await ensureRetention(cli, temporalAddress, config.TEMPORAL_NAMESPACE);
 
   // 2. SAVB simulator
   const childEnv: NodeJS.ProcessEnv = {
@@ -529,7 +545,7 @@ async function main(): Promise<void> {
   };
   const tsx = (file: string) => ['--import', 'tsx', join(ROOT, file)];
   const savb = start('savb', process.execPath, tsx('savb-simulator/main.ts'), childEnv);
-  await waitFor(`the SAVB simulator on ${savbUrl}`, savb, TIMEOUTS.savbReady, () => httpAnswers(`${savbUrl}/payment-requests?voucherId=stack-probe`, false));
+  await waitFor(`the SAVB simulator on ${savbUrl}`, savb, TIMEOUTS.savbReady, () => httpOk(`${savbUrl}/healthz`));
 
   // 3. worker and API
   const worker = start('worker', process.execPath, tsx('worker/main.ts'), childEnv);
@@ -539,7 +555,7 @@ async function main(): Promise<void> {
     waitFor(`the worker polling task queue ${config.TEMPORAL_TASK_QUEUE}`, worker, TIMEOUTS.workerReady, () =>
       workerPolling(temporalAddress, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE, worker.proc.pid),
     ),
-    waitFor(`the API on ${apiUrl}/readyz`, api, TIMEOUTS.apiReady, () => httpAnswers(`http://127.0.0.1:${config.PORT}/readyz`, true)),
+    waitFor(`the API on ${apiUrl}/readyz`, api, TIMEOUTS.apiReady, () => httpOk(`http://127.0.0.1:${config.PORT}/readyz`)),
   ]);
 
   const width = Math.max(...tokens.entries.map((e) => e.role.length));
