@@ -100,6 +100,8 @@ interface Child {
   proc: ChildProcess;
   exit?: Exit;
   exited: Promise<Exit>;
+  /** Its output pipes are drained. */
+  closed: Promise<void>;
 }
 
 const children: Child[] = [];
@@ -110,7 +112,12 @@ function start(name: string, command: string, args: string[], env: NodeJS.Proces
   // which then stops the children in order (and can signal a child's whole group).
   const proc = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let resolveExit!: (exit: Exit) => void;
-  const child: Child = { name, proc, exited: new Promise<Exit>((r) => (resolveExit = r)) };
+  const child: Child = {
+    name,
+    proc,
+    exited: new Promise<Exit>((r) => (resolveExit = r)),
+    closed: new Promise<void>((r) => proc.once('close', () => r())),
+  };
   const pipe = (stream: NodeJS.ReadableStream | null, out: NodeJS.WriteStream) => {
     if (!stream) return;
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
@@ -175,6 +182,7 @@ async function stop(names: string[], signal: NodeJS.Signals, timeoutMs: number):
         const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref());
         if ((await Promise.race([child.exited, timer])) === 'timeout') {
           complain(`${child.name} did not stop within ${timeoutMs / 1000}s; killing it.`);
+          forced = true;
           signalGroup(child, 'SIGKILL');
           await child.exited;
         }
@@ -186,6 +194,7 @@ async function stop(names: string[], signal: NodeJS.Signals, timeoutMs: number):
 }
 
 let stopPromise: Promise<never> | undefined;
+let forced = false;
 
 function stopAll(code: number): Promise<never> {
   if (stopPromise) return stopPromise;
@@ -195,8 +204,11 @@ function stopAll(code: number): Promise<never> {
     await stop(['api', 'worker'], 'SIGTERM', TIMEOUTS.stopApiWorker);
     await stop(['savb'], 'SIGTERM', TIMEOUTS.stopSavb);
     await stop(['temporal'], 'SIGTERM', TIMEOUTS.stopTemporal);
-    if (children.length > 0) say(code === 0 ? 'stopped; nothing left running.' : 'stopped.');
-    process.exit(code);
+    // Let the last lines of their output through.
+    await Promise.race([Promise.all(children.map((c) => c.closed)), sleep(1_000)]);
+    const exitCode = code === 0 && forced ? 1 : code;
+    if (children.length > 0) say(exitCode === 0 ? 'stopped; nothing left running.' : 'stopped.');
+    process.exit(exitCode);
   })();
   return stopPromise;
 }
