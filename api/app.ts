@@ -1,0 +1,145 @@
+// The HTTP API as an express app (not listening: api/main.ts and the tests do that).
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type pino from 'pino';
+import type { Config } from '../config/env';
+import { createPinoLogger } from '../worker/logging';
+import { parseTokens } from './auth';
+import { createMetrics } from './metrics';
+import { buildOpenApiDocument } from './openapi';
+import { problem, ProblemError, routeNotFound, sendProblem } from './problems';
+import { allowedMethods, mountRoutes, type AppContext, type RouteDef } from './router';
+import { engagementRoutes } from './routes/engagements';
+import { partnerRoutes } from './routes/partners';
+import { systemRoutes } from './routes/system';
+import { DEFAULT_TIMEOUTS, type Timeouts } from './temporal';
+
+export interface CreateAppDeps {
+  client: Client;
+  config: Config;
+  logger?: pino.Logger;
+  /** Deadlines of Temporal calls (defaults: reads 10 s, writes 30 s, readiness 2 s). */
+  timeouts?: Partial<Timeouts>;
+}
+
+export const API_VERSION: string = (require('../package.json') as { version: string }).version;
+
+const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+/** Every route the app serves, for tests and tools (the express app carries it in app.locals.routes). */
+export function routeTable(app: express.Express): RouteDef[] {
+  return app.locals.routes as RouteDef[];
+}
+
+export function createApp(deps: CreateAppDeps): express.Express {
+  const { client, config } = deps;
+  const logger = deps.logger ?? createPinoLogger(config.LOG_LEVEL, 'api');
+  const tokens = parseTokens(config.API_TOKENS);
+  if (tokens.entries.length === 0) logger.warn('API_TOKENS is empty: every /v1 request will be refused with 401');
+  const context: AppContext = { client, config, logger, timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts }, tokens };
+  const metrics = createMetrics();
+
+  const routes: RouteDef[] = [];
+  let document: Record<string, unknown> | undefined;
+  const getDocument = () => (document ??= buildOpenApiDocument(routes, API_VERSION));
+  routes.push(...engagementRoutes, ...partnerRoutes, ...systemRoutes({ metrics: metrics.registry, document: getDocument }));
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.locals.routes = routes;
+
+  // Request id (accepted from X-Request-Id or generated, echoed back), a logger carrying it, one log line per request.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const presented = req.get('x-request-id');
+    const requestId = presented && REQUEST_ID.test(presented) ? presented : randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    res.locals.requestId = requestId;
+    res.locals.log = logger.child({ requestId });
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const line = {
+        method: req.method,
+        path: req.path,
+        route: res.locals.route,
+        status: res.statusCode,
+        durationMs: Math.round(durationMs * 10) / 10,
+        ...(req.principal ? { role: req.principal.role, ...(req.principal.partnerId ? { partnerId: req.principal.partnerId } : {}) } : {}),
+        ...(res.locals.workflowId ? { workflowId: res.locals.workflowId } : {}),
+      };
+      const log = res.locals.log ?? logger;
+      if (res.statusCode >= 500 && res.statusCode !== 503) log.error(line, 'request failed');
+      else if (res.statusCode === 503) log.warn(line, 'request failed: Temporal unavailable');
+      else log.info(line, 'request');
+    });
+    next();
+  });
+  app.use(metrics.middleware);
+
+  const router = express.Router();
+  mountRoutes(router, routes, context);
+  app.use(router);
+
+  // Nothing matched: 405 if the path exists with other methods, else 404.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const methods = allowedMethods(routes, req.path);
+    if (methods.length > 0) {
+      return next(
+        problem(405, 'method-not-allowed', 'Method not allowed', `${req.method} is not allowed on ${req.path}; allowed: ${methods.join(', ')}`).withHeaders({
+          Allow: methods.join(', '),
+        }),
+      );
+    }
+    next(routeNotFound(req.method, req.path));
+  });
+
+  // Every error as application/problem+json; never a stack trace to the caller.
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const log = res.locals.log ?? logger;
+    const mapped = asProblem(err);
+    if (!mapped) {
+      log.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    }
+    sendProblem(
+      res,
+      mapped ?? problem(500, 'internal-error', 'Internal error', 'an unexpected error; the request id identifies it in the logs'),
+      res.locals.requestId,
+    );
+  });
+  return app;
+}
+
+interface HttpError {
+  type?: string;
+  status?: number;
+  statusCode?: number;
+  limit?: number;
+  message?: string;
+}
+
+/** Errors from body parsing and routing as problems; undefined for anything unexpected (→ 500). */
+function asProblem(err: unknown): ProblemError | undefined {
+  if (err instanceof ProblemError) return err;
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as HttpError;
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return problem(400, 'malformed-json', 'Malformed JSON', `the body is not valid JSON: ${e.message ?? ''}`.trim());
+    case 'entity.too.large':
+      return problem(413, 'payload-too-large', 'Body too large', `the body must not exceed ${e.limit ?? 'the limit'} bytes`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return problem(415, 'unsupported-media-type', 'Unsupported media type', e.message);
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return problem(400, 'bad-request', 'Bad request', e.message);
+    default: {
+      const status = e.status ?? e.statusCode;
+      if (typeof status === 'number' && status >= 400 && status < 500) return problem(status, 'bad-request', 'Bad request', e.message);
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,303 @@
+// Engagement operations against Temporal: start (idempotent), read, act, list. The routes in
+// api/routes/engagements.ts are thin wrappers; program rules are the domain's and the workflow's.
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { fromPayloadsAtIndex, WorkflowNotFoundError } from '@temporalio/common';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { optionalTsToDate } from '@temporalio/common/lib/time';
+import type pino from 'pino';
+import type { EngagementInput, EngagementMessage, EngagementState } from '../domain/engagement';
+import { lastValidDate, startRefusals, voucherExpiresAtMs } from '../domain/rules/voucher';
+import type { StartEngagementRequest } from '../domain/schemas';
+import { engagementStateQuery, engagementUpdates, engagementWorkflowId, type EngagementPayloads } from '../workflows/messages';
+import { SA } from '../workflows/search-attributes';
+import type { Principal } from './auth';
+import { engagementNotFound, forbidden, problem, ProblemError, refusalProblem } from './problems';
+import type { AppContext } from './router';
+import type { EngagementSummary, ListEngagementsQuery } from './schemas';
+import { GrpcStatus, grpcCode, temporalProblem, withDeadline } from './temporal';
+
+export const ENGAGEMENT_WORKFLOW_TYPE = 'engagementWorkflow';
+
+const namespaceOf = (app: AppContext) => app.client.options.namespace;
+
+/** The engagement's state; 404 when there is none, or when a partner asks for another partner's. */
+export async function readEngagement(app: AppContext, voucherId: string, who?: Principal): Promise<EngagementState> {
+  let state: EngagementState;
+  try {
+    state = await withDeadline(app.client, app.timeouts.readMs, () =>
+      app.client.workflow.getHandle(engagementWorkflowId(voucherId)).query(engagementStateQuery),
+    );
+  } catch (err) {
+    throw temporalProblem(err, { notFound: () => engagementNotFound(voucherId) });
+  }
+  if (who?.role === 'partner' && state.partnerId !== who.partnerId) throw engagementNotFound(voucherId);
+  return state;
+}
+
+// ---------- start ----------
+
+/** The fields of a start request that make it "the same": compared canonically. */
+function startFields(x: Pick<StartEngagementRequest, 'voucherId' | 'offering' | 'engagementType' | 'days' | 'assignedAt' | 'customer'>) {
+  const assigned = Date.parse(x.assignedAt);
+  return {
+    voucherId: x.voucherId,
+    offering: x.offering,
+    engagementType: x.engagementType,
+    days: x.days,
+    assignedAt: Number.isFinite(assigned) ? new Date(assigned).toISOString() : x.assignedAt,
+    'customer.agreementNumber': x.customer?.agreementNumber,
+    'customer.name': x.customer?.name,
+    'customer.country': x.customer?.country,
+    'customer.projectManagerEmail': x.customer?.projectManagerEmail,
+    'customer.enrollmentEndsAt': x.customer?.enrollmentEndsAt,
+  };
+}
+
+/** The fields in which two start requests differ (empty: the same request). */
+export function startDifferences(a: StartEngagementRequest, b: StartEngagementRequest): string[] {
+  const fa = startFields(a);
+  const fb = startFields(b) as Record<string, unknown>;
+  return Object.entries(fa)
+    .filter(([key, value]) => value !== fb[key])
+    .map(([key]) => key);
+}
+
+/** What the existing workflow was started with (its first history event), else its state. */
+async function storedStartRequest(app: AppContext, voucherId: string): Promise<StartEngagementRequest> {
+  const workflowId = engagementWorkflowId(voucherId);
+  try {
+    const response = await withDeadline(app.client, app.timeouts.readMs, () =>
+      app.client.workflowService.getWorkflowExecutionHistory({ namespace: namespaceOf(app), execution: { workflowId }, maximumPageSize: 1 }),
+    );
+    const attributes = response.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
+    const input = attributes?.input?.payloads
+      ? fromPayloadsAtIndex<EngagementInput>(app.client.options.loadedDataConverter.payloadConverter, 0, attributes.input.payloads)
+      : undefined;
+    if (input && typeof input === 'object' && input.voucherId === voucherId && input.customer) return input;
+  } catch (err) {
+    const mapped = temporalProblem(err, { notFound: () => engagementNotFound(voucherId) });
+    if (mapped.problem.status !== 404) throw mapped;
+  }
+  // Continued-as-new or unusual history: the state holds the same fields.
+  return readEngagement(app, voucherId);
+}
+
+/** A state to answer with when the new workflow cannot be queried in time (e.g. no worker yet). */
+function initialState(request: StartEngagementRequest): Partial<EngagementState> {
+  return {
+    voucherId: request.voucherId,
+    status: 'ASSIGNED',
+    offering: request.offering,
+    engagementType: request.engagementType,
+    days: request.days,
+    assignedAt: request.assignedAt,
+    customer: request.customer,
+    deadlines: { voucherExpiresAt: new Date(voucherExpiresAtMs(request.assignedAt)).toISOString(), lastValidDate: lastValidDate(request.assignedAt) },
+    notifications: [],
+    history: [],
+  };
+}
+
+export interface StartResult {
+  created: boolean;
+  state: Partial<EngagementState>;
+}
+
+export async function startEngagement(app: AppContext, request: StartEngagementRequest, log: pino.Logger): Promise<StartResult> {
+  const refusals = startRefusals(request, Date.now());
+  if (refusals.length > 0) throw refusalProblem(refusals);
+
+  const workflowId = engagementWorkflowId(request.voucherId);
+  const input: EngagementInput = {
+    ...request,
+    settings: {
+      savbPollInterval: app.config.SAVB_POLL_INTERVAL,
+      registrationRetryInterval: app.config.SAVB_REGISTRATION_RETRY_INTERVAL,
+      searchAttributes: true,
+    },
+  };
+  let created = true;
+  try {
+    await withDeadline(app.client, app.timeouts.writeMs, () =>
+      app.client.workflow.start(ENGAGEMENT_WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue: app.config.TEMPORAL_TASK_QUEUE,
+        args: [input],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'FAIL',
+        staticSummary: `${request.engagementType} · ${request.days} day${request.days === 1 ? '' : 's'} · voucher ${request.voucherId}`,
+        typedSearchAttributes: [
+          { key: SA.VoucherId, value: request.voucherId },
+          { key: SA.Offering, value: request.offering },
+          { key: SA.EngagementType, value: request.engagementType },
+          { key: SA.EngagementStatus, value: 'ASSIGNED' },
+          { key: SA.CustomerCountry, value: request.customer.country },
+          { key: SA.CustomerAgreement, value: request.customer.agreementNumber },
+          { key: SA.EngagementDays, value: request.days },
+          { key: SA.VoucherExpiresAt, value: new Date(voucherExpiresAtMs(request.assignedAt)) },
+        ],
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw temporalProblem(err, { notFound: () => engagementNotFound(request.voucherId) });
+    created = false;
+  }
+
+  if (!created) {
+    const stored = await storedStartRequest(app, request.voucherId);
+    const differences = startDifferences(request, stored);
+    if (differences.length > 0) {
+      throw problem(
+        409,
+        'engagement-conflict',
+        'Another engagement exists for this voucher',
+        `voucher ${request.voucherId} was already started with a different request (differs in ${differences.join(', ')})`,
+        { fields: differences },
+      );
+    }
+    log.info({ workflowId }, 'engagement start repeated: same request, same engagement');
+  } else {
+    log.info({ workflowId, offering: request.offering, engagementType: request.engagementType, days: request.days }, 'engagement started');
+  }
+
+  try {
+    return { created, state: await readEngagement(app, request.voucherId) };
+  } catch (err) {
+    if (created && err instanceof ProblemError && err.problem.status === 503) {
+      log.warn({ workflowId }, 'engagement started but its state could not be read in time; answering with the initial state');
+      return { created, state: initialState(request) };
+    }
+    throw err;
+  }
+}
+
+// ---------- messages ----------
+
+/**
+ * Sends a message as an Update and returns the new state. A partner must be the engagement's
+ * partner (except to forward: that is how a partner attaches itself); otherwise, and whenever the
+ * workflow says Forbidden to a partner, the answer is the same 404 as for an unknown voucher.
+ */
+export async function sendMessage<K extends EngagementMessage>(
+  app: AppContext,
+  who: Principal,
+  voucherId: string,
+  message: K,
+  body: Omit<EngagementPayloads[K], 'actor'>,
+  log: pino.Logger,
+): Promise<EngagementState> {
+  const workflowId = engagementWorkflowId(voucherId);
+  const isPartner = who.role === 'partner';
+  if (message === 'voucherForwarded') {
+    const partnerId = (body as { partnerId?: string }).partnerId;
+    if (!isPartner || partnerId !== who.partnerId) throw forbidden('a partner forwards a voucher to itself: partnerId must be the partner of the token');
+  } else if (isPartner) {
+    await readEngagement(app, voucherId, who);
+  }
+  const notFound = () => engagementNotFound(voucherId);
+  const update = engagementUpdates[message] as (typeof engagementUpdates)['voucherRedeemed'];
+  const payload = { ...body, actor: who.actor } as unknown as EngagementPayloads['voucherRedeemed'];
+  try {
+    const state = await withDeadline(app.client, app.timeouts.writeMs, () =>
+      app.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload] }),
+    );
+    log.info({ workflowId, message, status: state.status }, `engagement ${message} accepted`);
+    return state;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError || grpcCode(err) === GrpcStatus.NOT_FOUND) throw await closedOrMissing(app, voucherId, who);
+    const mapped = temporalProblem(err, { notFound, forbiddenAsNotFound: isPartner });
+    if (mapped.problem.status < 500) log.info({ workflowId, message, status: mapped.problem.status, type: mapped.problem.type }, `engagement ${message} refused`);
+    throw mapped;
+  }
+}
+
+/** An update found no running workflow: either there is none (404) or it has ended (409). */
+async function closedOrMissing(app: AppContext, voucherId: string, who: Principal): Promise<ProblemError> {
+  try {
+    const description = await withDeadline(app.client, app.timeouts.readMs, () => app.client.workflow.getHandle(engagementWorkflowId(voucherId)).describe());
+    if (who.role === 'partner') {
+      // Only the engagement's own partner may learn that it has ended.
+      const partnerId = description.typedSearchAttributes.get(SA.PartnerId);
+      if (partnerId !== who.partnerId) return engagementNotFound(voucherId);
+    }
+    const status = description.typedSearchAttributes.get(SA.EngagementStatus);
+    return problem(409, 'engagement-closed', 'The engagement has ended', `the engagement is ${status ?? description.status.name}; nothing can change any more`, {
+      rules: [{ code: 'ENGAGEMENT_CLOSED', message: `the engagement's workflow is ${description.status.name}` }],
+    });
+  } catch (err) {
+    return temporalProblem(err, { notFound: () => engagementNotFound(voucherId) });
+  }
+}
+
+// ---------- list ----------
+
+const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+export function listQuery(filters: ListEngagementsQuery, who: Principal): string {
+  const clauses = [`WorkflowType = ${quote(ENGAGEMENT_WORKFLOW_TYPE)}`];
+  if (who.role === 'partner') clauses.push(`PartnerId = ${quote(who.partnerId ?? '')}`);
+  if (filters.status) clauses.push(`EngagementStatus = ${quote(filters.status)}`);
+  if (filters.partnerId) clauses.push(`PartnerId = ${quote(filters.partnerId)}`);
+  if (filters.offering) clauses.push(`Offering = ${quote(filters.offering)}`);
+  if (filters.country) clauses.push(`CustomerCountry = ${quote(filters.country)}`);
+  if (filters.expiresBefore) {
+    const at = /^\d{4}-\d{2}-\d{2}$/.test(filters.expiresBefore) ? `${filters.expiresBefore}T00:00:00Z` : filters.expiresBefore;
+    clauses.push(`VoucherExpiresAt < ${quote(new Date(at).toISOString())}`);
+  }
+  return clauses.join(' AND ');
+}
+
+const EXECUTION_STATUS: Record<number, string> = {
+  1: 'Running',
+  2: 'Completed',
+  3: 'Failed',
+  4: 'Canceled',
+  5: 'Terminated',
+  6: 'ContinuedAsNew',
+  7: 'TimedOut',
+};
+
+export async function listEngagements(
+  app: AppContext,
+  filters: ListEngagementsQuery,
+  who: Principal,
+): Promise<{ items: EngagementSummary[]; nextPageToken?: string }> {
+  const query = listQuery(filters, who);
+  let nextPageToken: Buffer | undefined;
+  if (filters.pageToken) {
+    nextPageToken = Buffer.from(filters.pageToken, 'base64url');
+    if (nextPageToken.length === 0) nextPageToken = undefined;
+  }
+  let response;
+  try {
+    response = await withDeadline(app.client, app.timeouts.readMs, () =>
+      app.client.workflowService.listWorkflowExecutions({ namespace: namespaceOf(app), query, pageSize: filters.pageSize, nextPageToken }),
+    );
+  } catch (err) {
+    if (grpcCode(err) === GrpcStatus.INVALID_ARGUMENT && filters.pageToken) {
+      throw problem(400, 'invalid-page-token', 'Invalid page token', 'the pageToken is not one this list gave (or the filters changed)', { fields: ['pageToken'] });
+    }
+    throw temporalProblem(err, { notFound: () => problem(404, 'route-not-found', 'Not found') });
+  }
+  const items = (response.executions ?? []).map((execution): EngagementSummary => {
+    const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
+    const expiresAt = attributes.get(SA.VoucherExpiresAt);
+    const started = optionalTsToDate(execution.startTime);
+    const workflowId = execution.execution?.workflowId ?? '';
+    const item: EngagementSummary = {
+      voucherId: attributes.get(SA.VoucherId) ?? workflowId.replace(/^engagement-/, ''),
+      status: attributes.get(SA.EngagementStatus) as EngagementSummary['status'],
+      offering: attributes.get(SA.Offering),
+      engagementType: attributes.get(SA.EngagementType),
+      partnerId: attributes.get(SA.PartnerId),
+      customerCountry: attributes.get(SA.CustomerCountry),
+      days: attributes.get(SA.EngagementDays),
+      voucherExpiresAt: expiresAt ? new Date(expiresAt).toISOString() : undefined,
+      workflowStatus: EXECUTION_STATUS[execution.status ?? 0] ?? 'Unknown',
+      startedAt: (started ?? new Date(0)).toISOString(),
+    };
+    return Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined)) as EngagementSummary;
+  });
+  const token = response.nextPageToken && response.nextPageToken.length > 0 ? Buffer.from(response.nextPageToken).toString('base64url') : undefined;
+  return token ? { items, nextPageToken: token } : { items };
+}

@@ -1,0 +1,174 @@
+// Partner operations against the partner entity workflows, and the directory built from them.
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type pino from 'pino';
+import { isEnrollmentActive, type EligibilityMatrixRow } from '../domain/partner';
+import type { EnrollmentRequest, PartnerProfile } from '../domain/schemas';
+import {
+  eligibilityMatrixQuery,
+  enrollmentRenewedUpdate,
+  enrollmentRequestedUpdate,
+  partnerStateQuery,
+  partnerWorkflowId,
+  profileReplacedUpdate,
+  type PartnerState,
+} from '../workflows/messages';
+import { SA } from '../workflows/search-attributes';
+import type { Principal } from './auth';
+import { forbidden, partnerNotFound } from './problems';
+import type { AppContext } from './router';
+import type { DirectoryEntry } from './schemas';
+import { temporalProblem, withDeadline } from './temporal';
+
+export const PARTNER_WORKFLOW_TYPE = 'partnerWorkflow';
+
+/** Backoffice and operators see every partner; a partner only itself (403 otherwise). */
+export function assertMayRead(who: Principal, partnerId: string): void {
+  if (who.role === 'partner' && who.partnerId !== partnerId) throw forbidden('a partner may only see its own partner record');
+}
+
+/** Backoffice, or the partner itself. */
+export function assertMayManage(who: Principal, partnerId: string): void {
+  if (who.role === 'operator') throw forbidden('operators read partners; the back-office or the partner itself manages them');
+  if (who.role === 'partner' && who.partnerId !== partnerId) throw forbidden('a partner may only manage its own enrollments');
+}
+
+const handle = (app: AppContext, partnerId: string) => app.client.workflow.getHandle(partnerWorkflowId(partnerId));
+
+export async function readPartner(app: AppContext, partnerId: string): Promise<PartnerState> {
+  try {
+    const state = await withDeadline(app.client, app.timeouts.readMs, () => handle(app, partnerId).query(partnerStateQuery));
+    // A partner entity that never received a profile is not a partner yet.
+    if (!state?.profile) throw partnerNotFound(partnerId);
+    return state;
+  } catch (err) {
+    throw temporalProblem(err, { notFound: () => partnerNotFound(partnerId) });
+  }
+}
+
+export async function readEligibility(app: AppContext, partnerId: string): Promise<{ partnerId: string; rows: EligibilityMatrixRow[] }> {
+  await readPartner(app, partnerId);
+  try {
+    const rows = await withDeadline(app.client, app.timeouts.readMs, () => handle(app, partnerId).query(eligibilityMatrixQuery));
+    return { partnerId, rows };
+  } catch (err) {
+    throw temporalProblem(err, { notFound: () => partnerNotFound(partnerId) });
+  }
+}
+
+/**
+ * Creates the partner entity with its profile in one step (update-with-start), or replaces the
+ * profile of an existing one. `created` tells which.
+ */
+export async function putProfile(
+  app: AppContext,
+  who: Principal,
+  partnerId: string,
+  profile: PartnerProfile,
+  log: pino.Logger,
+): Promise<{ created: boolean; state: PartnerState }> {
+  const workflowId = partnerWorkflowId(partnerId);
+  const args: [PartnerProfile & { actor: string }] = [{ ...profile, actor: who.actor }];
+  const notFound = () => partnerNotFound(partnerId);
+  try {
+    const state = await withDeadline(app.client, app.timeouts.writeMs, () =>
+      app.client.workflow.executeUpdateWithStart(profileReplacedUpdate, {
+        args: args as never,
+        startWorkflowOperation: new WithStartWorkflowOperation(PARTNER_WORKFLOW_TYPE, {
+          workflowId,
+          taskQueue: app.config.TEMPORAL_TASK_QUEUE,
+          args: [{ partnerId }],
+          workflowIdConflictPolicy: 'FAIL',
+          staticSummary: `partner ${partnerId}`,
+          typedSearchAttributes: [{ key: SA.PartnerId, value: partnerId }],
+        }),
+      }),
+    );
+    log.info({ workflowId }, 'partner created');
+    return { created: true, state };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw temporalProblem(err, { notFound });
+  }
+  try {
+    const state = await withDeadline(app.client, app.timeouts.writeMs, () => handle(app, partnerId).executeUpdate(profileReplacedUpdate, { args: args as never }));
+    log.info({ workflowId }, 'partner profile replaced');
+    return { created: false, state };
+  } catch (err) {
+    throw temporalProblem(err, { notFound });
+  }
+}
+
+export async function enroll(
+  app: AppContext,
+  who: Principal,
+  partnerId: string,
+  request: EnrollmentRequest,
+  renewal: boolean,
+  log: pino.Logger,
+): Promise<PartnerState> {
+  const workflowId = partnerWorkflowId(partnerId);
+  await readPartner(app, partnerId);
+  try {
+    const state = await withDeadline(app.client, app.timeouts.writeMs, () =>
+      handle(app, partnerId).executeUpdate(renewal ? enrollmentRenewedUpdate : enrollmentRequestedUpdate, {
+        args: [{ ...request, actor: who.actor } as never],
+      }),
+    );
+    log.info({ workflowId, offering: request.offering }, renewal ? 'enrollment renewed' : 'enrolled');
+    return state;
+  } catch (err) {
+    throw temporalProblem(err, { notFound: () => partnerNotFound(partnerId) });
+  }
+}
+
+// ---------- directory ----------
+
+const DIRECTORY_MAX_PARTNERS = 5_000;
+const DIRECTORY_CONCURRENCY = 16;
+
+/** Partners with an active enrollment in `offering` and a location in `country` (each filter optional). */
+export async function directory(app: AppContext, filters: { offering?: string; country?: string }, log: pino.Logger): Promise<DirectoryEntry[]> {
+  const ids: string[] = [];
+  try {
+    await withDeadline(app.client, app.timeouts.readMs, async () => {
+      const query = `WorkflowType = '${PARTNER_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
+      for await (const execution of app.client.workflow.list({ query, pageSize: 500 })) {
+        ids.push(execution.workflowId.replace(/^partner-/, ''));
+        if (ids.length >= DIRECTORY_MAX_PARTNERS) break;
+      }
+    });
+  } catch (err) {
+    throw temporalProblem(err, { notFound: () => partnerNotFound('') });
+  }
+  const now = Date.now();
+  const entries: (DirectoryEntry | undefined)[] = new Array(ids.length);
+  let next = 0;
+  const work = async () => {
+    while (next < ids.length) {
+      const index = next++;
+      const partnerId = ids[index];
+      try {
+        const state = await withDeadline(app.client, app.timeouts.readMs, () => handle(app, partnerId).query(partnerStateQuery));
+        if (!state?.profile) continue;
+        const countries = [...new Set(state.profile.locations.map((l) => l.country))].sort();
+        const offerings = Object.values(state.enrollments ?? {})
+          .filter((e) => isEnrollmentActive(e, now))
+          .map((e) => e.offering)
+          .sort();
+        if (filters.offering && !offerings.includes(filters.offering)) continue;
+        if (filters.country && !countries.includes(filters.country)) continue;
+        entries[index] = {
+          partnerId: state.partnerId ?? partnerId,
+          name: state.profile.name,
+          ...(state.profile.description ? { description: state.profile.description } : {}),
+          ...(state.profile.website ? { website: state.profile.website } : {}),
+          countries,
+          offerings,
+        };
+      } catch (err) {
+        log.warn({ err, workflowId: partnerWorkflowId(partnerId) }, 'directory: partner state unavailable, left out');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DIRECTORY_CONCURRENCY, ids.length) }, work));
+  return entries.filter((e): e is DirectoryEntry => !!e).sort((a, b) => a.name.localeCompare(b.name) || a.partnerId.localeCompare(b.partnerId));
+}

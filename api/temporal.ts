@@ -1,0 +1,109 @@
+// How the API talks to Temporal: every call has a deadline (the API never hangs on an unreachable
+// cluster), and every Temporal error becomes a specific problem: a workflow's refusal keeps its
+// rules, an unknown workflow is a 404, an unreachable cluster a 503 with Retry-After.
+import {
+  Client,
+  isGrpcServiceError,
+  QueryNotRegisteredError,
+  QueryRejectedError,
+  ServiceError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import { ApplicationFailure, NamespaceNotFoundError, WorkflowNotFoundError } from '@temporalio/common';
+import { REFUSAL_FAILURE_TYPE, type Refusal, type RefusalKind } from '../domain/refusals';
+import { problem, ProblemError, refusalProblem, temporalUnavailable } from './problems';
+
+export interface Timeouts {
+  /** Deadline of reads (queries, describe, list) in ms. */
+  readMs: number;
+  /** Deadline of writes (start, updates: they wait for the workflow's answer, which may run an activity) in ms. */
+  writeMs: number;
+  /** Deadline of the readiness probe in ms. */
+  readyMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { readMs: 10_000, writeMs: 30_000, readyMs: 2_000 };
+
+export function withDeadline<T>(client: Client, ms: number, fn: () => Promise<T>): Promise<T> {
+  return client.withDeadline(Date.now() + ms, fn);
+}
+
+/** gRPC status codes (numbers from the gRPC spec; @grpc/grpc-js is not a direct dependency). */
+export const GrpcStatus = { CANCELLED: 1, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, UNAVAILABLE: 14 } as const;
+
+const KIND_OF_TYPE: Record<string, RefusalKind> = Object.fromEntries(
+  Object.entries(REFUSAL_FAILURE_TYPE).map(([kind, type]) => [type, kind as RefusalKind]),
+);
+
+function isRefusal(value: unknown): value is Refusal {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Refusal).code === 'string' &&
+    typeof (value as Refusal).message === 'string' &&
+    typeof (value as Refusal).kind === 'string'
+  );
+}
+
+/** The refusals an ApplicationFailure carries: details = Refusal[] (or [Refusal[]]). */
+export function refusalsOf(failure: ApplicationFailure): Refusal[] | undefined {
+  const kind = failure.type ? KIND_OF_TYPE[failure.type] : undefined;
+  if (!kind) return undefined;
+  const details = failure.details ?? [];
+  const flat = details.length === 1 && Array.isArray(details[0]) ? (details[0] as unknown[]) : details;
+  const refusals = flat.filter(isRefusal);
+  if (refusals.length > 0) return refusals;
+  return [{ kind, code: kind === 'STATE' ? 'NOT_ALLOWED_IN_STATUS' : kind === 'FORBIDDEN' ? 'FORBIDDEN' : kind === 'INVALID' ? 'INVALID_MESSAGE' : 'RULE_VIOLATION', message: failure.message }];
+}
+
+export function grpcCode(err: unknown): number | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if (isGrpcServiceError(current)) return current.code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** True when the error means Temporal could not be reached or did not answer in time. */
+export function isUnavailable(err: unknown): boolean {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  const code = grpcCode(err);
+  if (code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED || code === GrpcStatus.CANCELLED) return true;
+  if (err instanceof ServiceError && /unavailable|deadline|connect|ECONNREFUSED/i.test(err.message)) return true;
+  return false;
+}
+
+export interface MapContext {
+  /** The 404 to give for an unknown workflow (engagement or partner). */
+  notFound: () => ProblemError;
+  /** When a partner acts on an engagement that is not its own, a Forbidden refusal becomes this 404. */
+  forbiddenAsNotFound?: boolean;
+}
+
+/** Any error from a Temporal call as the problem to answer with. Unknown errors are rethrown (→ 500). */
+export function temporalProblem(err: unknown, ctx: MapContext): ProblemError {
+  if (err instanceof ProblemError) return err;
+  if (err instanceof WorkflowUpdateFailedError) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure) {
+      const refusals = refusalsOf(cause);
+      if (refusals) {
+        if (ctx.forbiddenAsNotFound && refusals.some((r) => r.kind === 'FORBIDDEN')) return ctx.notFound();
+        return refusalProblem(refusals);
+      }
+    }
+    return problem(500, 'update-failed', 'The workflow failed to handle the request', cause?.message ?? err.message);
+  }
+  if (err instanceof WorkflowNotFoundError) return ctx.notFound();
+  if (err instanceof NamespaceNotFoundError) return temporalUnavailable(`the Temporal namespace ${err.namespace} does not exist`);
+  if (err instanceof QueryNotRegisteredError || err instanceof QueryRejectedError) {
+    return problem(500, 'query-failed', 'The workflow could not answer', err.message);
+  }
+  if (isUnavailable(err)) return temporalUnavailable();
+  const code = grpcCode(err);
+  if (code === GrpcStatus.NOT_FOUND) return ctx.notFound();
+  if (code === GrpcStatus.RESOURCE_EXHAUSTED) return temporalUnavailable('Temporal is busy; try again shortly');
+  throw err;
+}
