@@ -1,13 +1,17 @@
 // The partner entity on the time-skipping test server: profile, enrollment and its refusals, the
 // yearly timers (reminders 30 and 7 days before lapse, the lapse), renewal, the eligibility matrix,
 // and continue-as-new carrying the state.
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createEligibilityActivities } from '../activities/eligibility';
+import { createNotificationActivities, webhookSignature } from '../activities/notify';
 import type { PartnerActivities } from '../activities/types';
 import { DAY_MS, toIso } from '../domain/dates';
+import { enrollmentValidUntil, renewedValidUntil } from '../domain/partner';
 import type { Refusal } from '../domain/refusals';
 import type { PartnerProfile } from '../domain/schemas';
 import { temporalTestServerPath } from '../scripts/temporal-binaries';
@@ -28,7 +32,10 @@ type Sent = Parameters<PartnerActivities['notifyPartner']>[0];
 let env: TestWorkflowEnvironment;
 let worker: Worker;
 let running: Promise<void>;
-// The notification channel is a dependency of the workflow: a recording implementation stands in for the webhook.
+// The real notification activity posts to a webhook; this one records what it receives (and checks
+// the signature), and is down (503) for one partner.
+const WEBHOOK_SECRET = 'test-webhook-secret';
+let webhook: Server;
 const sent: Sent[] = [];
 let failNotificationsFor: string | undefined;
 
@@ -42,6 +49,24 @@ const profile = (overrides: Partial<PartnerProfile> = {}): PartnerProfile => ({
 });
 
 beforeAll(async () => {
+  webhook = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const input = JSON.parse(body) as Sent;
+      if (req.headers['x-pso-signature'] !== webhookSignature(body, WEBHOOK_SECRET)) {
+        res.writeHead(401).end();
+      } else if (input.partnerId === failNotificationsFor) {
+        res.writeHead(503).end();
+      } else {
+        sent.push(input);
+        res.writeHead(204).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+  const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
   env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServerPath() } } });
   worker = await Worker.create({
     connection: env.nativeConnection,
@@ -49,11 +74,7 @@ beforeAll(async () => {
     workflowsPath: require.resolve('./support/partner-workflows-entry'),
     activities: {
       ...createEligibilityActivities({ client: env.client }),
-      async notifyPartner(input: Sent) {
-        if (input.partnerId === failNotificationsFor) throw new Error('webhook down');
-        sent.push(input);
-        return { delivered: true };
-      },
+      ...createNotificationActivities({ webhookUrl, webhookSecret: WEBHOOK_SECRET }),
     },
   });
   running = worker.run();
@@ -63,6 +84,7 @@ afterAll(async () => {
   worker?.shutdown();
   await running;
   await env?.teardown();
+  await new Promise((resolve) => webhook?.close(resolve));
 });
 
 let seq = 0;
@@ -90,6 +112,14 @@ async function refusalOf(p: Promise<unknown>): Promise<{ type?: string; refusal:
 }
 
 const sentTo = (partnerId: string) => sent.filter((s) => s.partnerId === partnerId);
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/** Skips the test server's clock to a workflow time (the term is a calendar year, so times are computed, not counted in days). */
+async function sleepUntil(ms: number): Promise<void> {
+  const now = await env.currentTimeMs();
+  if (ms > now) await env.sleep(ms - now);
+}
 
 /** Timers fire at their workflow time; the task that handles them runs a few (real) milliseconds later. */
 function expectAt(at: string, expectedMs: number): void {
@@ -143,7 +173,7 @@ test('enrollment needs a qualifying competency; accepted, it lasts a year from a
   const state = await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] });
   const ddps = state.enrollments.DDPS;
   expect(ddps).toMatchObject({ offering: 'DDPS', status: 'ACTIVE', renewals: [] });
-  expect(Date.parse(ddps.validUntil) - Date.parse(ddps.acceptedAt)).toBe(365 * DAY_MS);
+  expect(Date.parse(ddps.validUntil) - Date.parse(ddps.acceptedAt)).toBe(enrollmentValidUntil(Date.parse(ddps.acceptedAt)) - Date.parse(ddps.acceptedAt));
 
   const again = await refusalOf(handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] }));
   expect(again.refusal.code).toBe('OFFERING_ALREADY_ENROLLED');
@@ -155,17 +185,17 @@ test('reminders 30 and 7 days before lapse are recorded and sent once each, at t
   const enrolled = await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] });
   const validUntilMs = Date.parse(enrolled.enrollments.DDPS.validUntil);
 
-  await env.sleep('334 days');
+  await sleepUntil(validUntilMs - 31 * DAY_MS);
   expect((await handle.query(partnerStateQuery)).notifications).toEqual([]);
 
-  await env.sleep('2 days'); // day 336: the 30-day reminder (day 335) is due
+  await sleepUntil(validUntilMs - 30 * DAY_MS + HOUR_MS); // the 30-day reminder is due
   let state = await handle.query(partnerStateQuery);
   expect(state.notifications.map((n) => n.kind)).toEqual(['ENROLLMENT_REMINDER_30D']);
   expectAt(state.notifications[0].at, validUntilMs - 30 * DAY_MS);
   expect(sentTo(partnerId).map((s) => s.kind)).toEqual(['ENROLLMENT_REMINDER_30D']);
   expect(state.enrollments.DDPS.status).toBe('ACTIVE');
 
-  await env.sleep('23 days'); // day 359: the 7-day reminder (day 358) is due
+  await sleepUntil(validUntilMs - 7 * DAY_MS + HOUR_MS); // the 7-day reminder is due
   state = await handle.query(partnerStateQuery);
   expect(state.notifications.map((n) => n.kind)).toEqual(['ENROLLMENT_REMINDER_30D', 'ENROLLMENT_REMINDER_7D']);
   expectAt(state.notifications[0].at, validUntilMs - 30 * DAY_MS);
@@ -173,12 +203,13 @@ test('reminders 30 and 7 days before lapse are recorded and sent once each, at t
   expect(state.enrollments.DDPS.status).toBe('ACTIVE');
   expect((await handle.query(eligibilityMatrixQuery)).find((r) => r.engagementType === 'DDPS-WINDOWS-OFFICE')?.eligible).toBe(true);
 
-  await env.sleep('7 days'); // day 366: lapsed at day 365
+  await sleepUntil(validUntilMs + HOUR_MS); // lapsed
   state = await handle.query(partnerStateQuery);
   expect(state.enrollments.DDPS.status).toBe('LAPSED');
   expect(state.notifications.map((n) => n.kind)).toEqual(['ENROLLMENT_REMINDER_30D', 'ENROLLMENT_REMINDER_7D', 'ENROLLMENT_LAPSED']);
   expectAt(state.notifications[2].at, validUntilMs);
   expect(sentTo(partnerId).map((s) => s.kind)).toEqual(['ENROLLMENT_REMINDER_30D', 'ENROLLMENT_REMINDER_7D', 'ENROLLMENT_LAPSED']);
+  expect(state.notifications.every((n) => (n as { delivered?: boolean }).delivered === true)).toBe(true);
   const row = (await handle.query(eligibilityMatrixQuery)).find((r) => r.engagementType === 'DDPS-WINDOWS-OFFICE');
   expect(row?.eligible).toBe(false);
   expect(row?.unmet.map((u) => u.code)).toEqual(['ENROLLMENT_NOT_ACTIVE']);
@@ -201,24 +232,25 @@ test('renewal opens 90 days before lapse, extends the term by a year and resched
   const notEnrolled = await refusalOf(handle.executeUpdate(enrollmentRenewedUpdate, { args: [{ offering: 'SDPS' }] }));
   expect(notEnrolled.refusal.code).toBe('ENROLLMENT_NOT_ACTIVE');
 
-  await env.sleep('280 days'); // inside the window, which opened at day 275
+  await sleepUntil(firstValidUntil - 85 * DAY_MS); // inside the window, which opened 90 days before lapse
   const renewed = await handle.executeUpdate(enrollmentRenewedUpdate, { args: [{ offering: 'DDPS', actor: `partner:${partnerId}` }] });
-  expect(Date.parse(renewed.enrollments.DDPS.validUntil)).toBe(firstValidUntil + 365 * DAY_MS);
+  expect(Date.parse(renewed.enrollments.DDPS.validUntil)).toBe(renewedValidUntil(enrolled.enrollments.DDPS));
+  const newValidUntil = Date.parse(renewed.enrollments.DDPS.validUntil);
   expect(renewed.enrollments.DDPS.renewals).toHaveLength(1);
   expect(renewed.enrollments.DDPS.acceptedAt).toBe(enrolled.enrollments.DDPS.acceptedAt);
 
-  // The first term's reminders (days 335, 358) and lapse (day 365) no longer happen.
-  await env.sleep('90 days'); // day 370
+  // The first term's reminders and lapse no longer happen.
+  await sleepUntil(firstValidUntil + 5 * DAY_MS);
   let state = await handle.query(partnerStateQuery);
   expect(state.enrollments.DDPS.status).toBe('ACTIVE');
   expect(state.notifications).toEqual([]);
   expect(sentTo(partnerId)).toEqual([]);
 
   // The new term's 30-day reminder comes 30 days before the new lapse (day 700).
-  await env.sleep('331 days'); // day 701
+  await sleepUntil(newValidUntil - 30 * DAY_MS + HOUR_MS);
   state = await handle.query(partnerStateQuery);
   expect(state.notifications.map((n) => n.kind)).toEqual(['ENROLLMENT_REMINDER_30D']);
-  expectAt(state.notifications[0].at, firstValidUntil + 335 * DAY_MS);
+  expectAt(state.notifications[0].at, newValidUntil - 30 * DAY_MS);
 });
 
 test('the eligibility matrix names the unmet requirements per engagement type', async () => {
@@ -263,13 +295,13 @@ test('a notification that cannot be delivered is recorded as such and does not s
   failNotificationsFor = partnerId;
   try {
     await handle.executeUpdate(profileReplacedUpdate, { args: [profile()] });
-    await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] });
-    await env.sleep('366 days');
+    const enrolled = await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] });
+    await sleepUntil(Date.parse(enrolled.enrollments.DDPS.validUntil) + HOUR_MS);
     const state = await handle.query(partnerStateQuery);
     expect(state.enrollments.DDPS.status).toBe('LAPSED');
     expect(state.notifications.map((n) => n.kind)).toEqual(['ENROLLMENT_REMINDER_30D', 'ENROLLMENT_REMINDER_7D', 'ENROLLMENT_LAPSED']);
     expect(state.notifications.every((n) => (n as { delivered?: boolean }).delivered === false)).toBe(true);
-    expect((state.notifications[0] as { detail?: string }).detail).toContain('webhook down');
+    expect((state.notifications[0] as { detail?: string }).detail).toContain('webhook answered 503');
   } finally {
     failNotificationsFor = undefined;
   }
@@ -277,8 +309,8 @@ test('a notification that cannot be delivered is recorded as such and does not s
 
 test('a partner started with a carried state keeps it, and does not repeat a reminder already sent in the term', async () => {
   const nowMs = await env.currentTimeMs();
-  const acceptedAtMs = nowMs - 340 * DAY_MS;
-  const validUntilMs = acceptedAtMs + 365 * DAY_MS; // 25 days from now: the 30-day reminder is past
+  const validUntilMs = nowMs + 25 * DAY_MS; // the 30-day reminder is past, the 7-day one to come
+  const acceptedAtMs = validUntilMs - 365 * DAY_MS;
   const partnerId = `P-carried-${nowMs}`;
   const carried: PartnerState = {
     partnerId,
@@ -291,7 +323,7 @@ test('a partner started with a carried state keeps it, and does not repeat a rem
   const { handle } = await startPartner(carried);
   expect(await handle.query(partnerStateQuery)).toEqual(carried);
 
-  await env.sleep('19 days'); // the 7-day reminder (18 days from now) is due; the 30-day one is not sent again
+  await sleepUntil(validUntilMs - 7 * DAY_MS + HOUR_MS); // the 7-day reminder is due; the 30-day one is not sent again
   const state = await handle.query(partnerStateQuery);
   expect(state.notifications.map((n) => n.kind)).toEqual(['ENROLLMENT_REMINDER_30D', 'ENROLLMENT_REMINDER_7D']);
   expect(sentTo(partnerId).map((s) => s.kind)).toEqual(['ENROLLMENT_REMINDER_7D']);

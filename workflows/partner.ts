@@ -20,6 +20,7 @@ import { dateOf, toIso } from '../domain/dates';
 import {
   ENROLLMENT_REMINDER_DAYS,
   Enrollment,
+  RENEWAL_WINDOW_DAYS,
   eligibilityMatrix,
   enrollmentRefusal,
   enrollmentValidUntil,
@@ -225,7 +226,7 @@ export async function partnerWorkflow(input: PartnerWorkflowInput): Promise<void
     const enrollment = s.enrollments[event.offering];
     const message = event.lapse
       ? `Your ${event.offering} enrollment lapsed on ${enrollment.validUntil}; enroll again to deliver ${event.offering} engagements.`
-      : `Your ${event.offering} enrollment lapses on ${enrollment.validUntil}; renew it (renewal is open from 90 days before lapse).`;
+      : `Your ${event.offering} enrollment lapses on ${enrollment.validUntil}; renew it (renewal is open from ${RENEWAL_WINDOW_DAYS} days before lapse).`;
     const notification: PartnerNotification = { kind: event.kind, offering: event.offering, at: toIso(nowMs), message };
     if (event.lapse) enrollment.status = 'LAPSED';
     s.notifications.push(notification);
