@@ -457,6 +457,7 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
   async function pollPayment(submitted: InvoiceSubmitted): Promise<'PAID' | 'DENIED'> {
     let status = submitted.status;
     let reason: string | undefined;
+    if (status === 'DENIED') reason = (await savb.getPaymentStatus({ referenceNumber: submitted.referenceNumber })).reason;
     while (status !== 'PAID' && status !== 'DENIED') {
       await sleep((settings.savbPollInterval ?? DEFAULT_SAVB_POLL_INTERVAL) as never, { summary: 'SAVB payment status poll' });
       const answer = await savb.getPaymentStatus({ referenceNumber: submitted.referenceNumber });

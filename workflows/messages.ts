@@ -31,7 +31,7 @@ export interface EngagementPayloads {
   reservationChanged: WithActor<ReservationChange>;
   reservationCancelled: WithActor<ReservationCancellation>;
   completionReportSubmitted: WithActor<CompletionReport>;
-  voucherRedeemed: WithActor<Record<string, never>>;
+  voucherRedeemed: WithActor<Record<never, never>>;
   engagementCancelled: WithActor<Cancellation>;
   invoiceRetryRequested: WithActor<{ note?: string }>;
 }

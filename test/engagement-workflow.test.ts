@@ -1,0 +1,417 @@
+// The engagement workflow on the time-skipping test server with the real worker, activities,
+// partner workflow and SAVB simulator: a voucher's whole life runs in seconds.
+import { WorkflowHandle } from '@temporalio/client';
+import type { EngagementState } from '../domain/engagement';
+import { engagementSignals, engagementUpdates } from '../workflows/messages';
+import {
+  DAY_MS,
+  PM_EMAIL,
+  TimeSkippingStack,
+  addDays,
+  createPartner,
+  keepEnrolled,
+  dateOf,
+  engagementInput,
+  partnerProfile,
+  refusalOf,
+  report,
+  reservation,
+  startEngagement,
+  startTimeSkippingStack,
+  stateOf,
+} from './support/time-skipping';
+
+let stack: TimeSkippingStack;
+const P1 = 'P-CONTOSO';
+const P2 = 'P-NORTHWIND';
+const P3 = 'P-UNQUALIFIED';
+
+beforeAll(async () => {
+  stack = await startTimeSkippingStack();
+  await createPartner(stack.env, P1, ['DDPS']);
+  await createPartner(stack.env, P2, ['DDPS']);
+  // Silver in an area that qualifies for nothing of DDPS: enrollment refused, so never eligible.
+  await createPartner(stack.env, P3, [], partnerProfile({ competencies: [{ area: 'Messaging', level: 'Silver' }] }));
+});
+
+beforeEach(async () => {
+  await keepEnrolled(stack.env, P1);
+  await keepEnrolled(stack.env, P2);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const now = () => stack.env.currentTimeMs();
+const u = engagementUpdates;
+const as = (partnerId: string) => ({ actor: `partner:${partnerId}` as const });
+
+/** Starts an engagement and walks it to a status, returning the handle and the reservation used. */
+async function walkTo(target: 'FORWARDED' | 'RESERVED' | 'REPORT_SUBMITTED' | 'REDEEMED', overrides: Parameters<typeof engagementInput>[1] = {}) {
+  const t0 = await now();
+  const input = engagementInput(t0, overrides);
+  const handle = await startEngagement(stack.env, input);
+  await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }] });
+  if (target === 'FORWARDED') return { handle, input };
+  const res = reservation(t0);
+  await handle.executeUpdate(u.voucherReserved, { args: [{ ...res, ...as(P1) }] });
+  if (target === 'RESERVED') return { handle, input, res };
+  await stack.env.sleep(`${14} days`); // delivery done
+  await handle.executeUpdate(u.completionReportSubmitted, { args: [{ ...report(res, input.days), ...as(P1) }] });
+  if (target === 'REPORT_SUBMITTED') return { handle, input, res };
+  await handle.executeUpdate(u.voucherRedeemed, { args: [{ ...as(P1) }] });
+  return { handle, input, res };
+}
+
+const events = (s: EngagementState, name: string) => s.history.filter((e) => e.event === name);
+
+describe('a voucher from assignment to payment', () => {
+  test('the full lifecycle ends PAID with one SAVB payment request of days × the country rate', async () => {
+    stack.savb.register(P1, 'DDPS');
+    const { handle, input } = await walkTo('REDEEMED');
+    const result = await handle.result();
+    expect(result.status).toBe('PAID');
+    const s = await stateOf(handle);
+    expect(s.status).toBe('PAID');
+    expect(s.invoice).toMatchObject({ amount: 5 * 1000, currency: 'USD', savbStatus: 'PAID', idempotencyKey: input.voucherId });
+    expect(stack.savb.requests().filter((r) => r.voucherId === input.voucherId)).toHaveLength(1);
+    expect(s.history.map((e) => e.event)).toEqual(
+      expect.arrayContaining(['engagementStarted', 'voucherForwarded', 'voucherReserved', 'completionReportSubmitted', 'voucherRedeemed', 'invoiceSubmitted']),
+    );
+    expect(s.notifications.map((n) => n.kind)).toEqual(
+      expect.arrayContaining(['STATUS_ASSIGNED', 'STATUS_FORWARDED', 'STATUS_RESERVED', 'STATUS_REPORT_SUBMITTED', 'STATUS_REDEEMED', 'STATUS_INVOICE_SUBMITTED', 'STATUS_PAID']),
+    );
+    // No webhook is configured in this suite: every notification is recorded as not delivered, and says why.
+    expect(s.notifications.every((n) => !n.delivered && n.detail === 'no webhook configured')).toBe(true);
+  });
+
+  test('an unregistered partner waits for SAVB registration, then the invoice is paid', async () => {
+    const partner = 'P-FIRST-TIMER';
+    await createPartner(stack.env, partner, ['DDPS']);
+    const t0 = await now();
+    const input = engagementInput(t0);
+    const handle = await startEngagement(stack.env, input);
+    await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...as(partner) }] });
+    const res = reservation(t0);
+    await handle.executeUpdate(u.voucherReserved, { args: [{ ...res, ...as(partner) }] });
+    await stack.env.sleep('14 days');
+    await handle.executeUpdate(u.completionReportSubmitted, { args: [{ ...report(res), ...as(partner) }] });
+    await handle.executeUpdate(u.voucherRedeemed, { args: [as(partner)] });
+    await waitForStatus(handle, 'AWAITING_SAVB_REGISTRATION');
+    const waiting = await stateOf(handle);
+    expect(waiting.invoice?.lastRefusal?.code).toBe('PARTNER_NOT_REGISTERED');
+    // The partner registers in SAVB (allowed now that it has a redeemed voucher there), and asks for a retry.
+    const registered = await fetch(`${stack.savb.url}/registrations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ partnerId: partner, offering: 'DDPS' }),
+    });
+    expect(registered.status).toBe(201);
+    await handle.executeUpdate(u.invoiceRetryRequested, { args: [as(partner)] });
+    expect((await handle.result()).status).toBe('PAID');
+    expect(stack.savb.requests().filter((r) => r.voucherId === input.voucherId)).toHaveLength(1);
+  });
+
+  test('registration is also picked up by the periodic re-try, without a retry request', async () => {
+    const partner = 'P-SECOND-TIMER';
+    await createPartner(stack.env, partner, ['DDPS']);
+    const t0 = await now();
+    const handle = await startEngagement(stack.env, engagementInput(t0));
+    await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...as(partner) }] });
+    const res = reservation(t0);
+    await handle.executeUpdate(u.voucherReserved, { args: [{ ...res, ...as(partner) }] });
+    await stack.env.sleep('14 days');
+    await handle.executeUpdate(u.completionReportSubmitted, { args: [{ ...report(res), ...as(partner) }] });
+    await handle.executeUpdate(u.voucherRedeemed, { args: [as(partner)] });
+    await waitForStatus(handle, 'AWAITING_SAVB_REGISTRATION');
+    stack.savb.register(partner, 'DDPS');
+    expect((await handle.result()).status).toBe('PAID');
+  });
+
+  test('a denied invoice waits for a retry; the retry creates a fresh request and is paid', async () => {
+    stack.savb.register(P1, 'DDPS');
+    const t0 = await now();
+    const input = engagementInput(t0);
+    stack.savb.deny(input.voucherId, 'deliverable unreadable');
+    const { handle } = await walkToWith(input);
+    await waitForStatus(handle, 'INVOICE_DENIED');
+    const denied = await stateOf(handle);
+    expect(denied.invoice?.lastRefusal).toMatchObject({ code: 'DENIED', message: 'deliverable unreadable' });
+    // The partner fixes the problem with SAVB and retries.
+    await fetch(`${stack.savb.url}/_admin/deny/${input.voucherId}`, { method: 'DELETE' });
+    const afterRetry = await handle.executeUpdate(u.invoiceRetryRequested, { args: [{ note: 'fixed the deliverable', ...as(P1) }] });
+    expect(events(afterRetry, 'invoiceRetryRequested')).toHaveLength(1);
+    expect((await handle.result()).status).toBe('PAID');
+    const requests = stack.savb.requests().filter((r) => r.voucherId === input.voucherId);
+    expect(requests.map((r) => r.status)).toEqual(['DENIED', 'PAID']);
+  });
+
+  test('without registration the 60-day invoice window is missed, after reminders 14 and 3 days before', async () => {
+    const partner = 'P-NEVER-REGISTERS';
+    await createPartner(stack.env, partner, ['DDPS']);
+    const t0 = await now();
+    const handle = await startEngagement(stack.env, engagementInput(t0));
+    await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...as(partner) }] });
+    const res = reservation(t0);
+    await handle.executeUpdate(u.voucherReserved, { args: [{ ...res, ...as(partner) }] });
+    await stack.env.sleep('14 days');
+    await handle.executeUpdate(u.completionReportSubmitted, { args: [{ ...report(res), ...as(partner) }] });
+    const redeemed = await handle.executeUpdate(u.voucherRedeemed, { args: [as(partner)] });
+    expect((await handle.result()).status).toBe('INVOICE_WINDOW_MISSED');
+    const s = await stateOf(handle);
+    const due = Date.parse(redeemed.deadlines.invoiceDueAt!);
+    for (const [kind, days] of [['INVOICE_REMINDER_14D', 14], ['INVOICE_REMINDER_3D', 3]] as const) {
+      const sent = s.notifications.filter((n) => n.kind === kind);
+      expect(sent).toHaveLength(1);
+      expect(Math.abs(Date.parse(sent[0].at) - (due - days * DAY_MS))).toBeLessThan(60_000);
+    }
+    expect(Date.parse(events(s, 'invoiceWindowMissed')[0].at)).toBeGreaterThanOrEqual(due);
+  });
+});
+
+/** Drives an engagement with a given input to redemption. */
+async function walkToWith(input: ReturnType<typeof engagementInput>) {
+  const handle = await startEngagement(stack.env, input);
+  await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }] });
+  const res = reservation(Date.parse(input.assignedAt));
+  await handle.executeUpdate(u.voucherReserved, { args: [{ ...res, ...as(P1) }] });
+  await stack.env.sleep('14 days');
+  await handle.executeUpdate(u.completionReportSubmitted, { args: [{ ...report(res, input.days), ...as(P1) }] });
+  await handle.executeUpdate(u.voucherRedeemed, { args: [as(P1)] });
+  return { handle };
+}
+
+/** Lets workflow time pass in small steps until the engagement reaches a status (bounded). */
+async function waitForStatus(handle: WorkflowHandle, status: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await stateOf(handle)).status === status) return;
+    await stack.env.sleep('1 minute');
+  }
+  throw new Error(`engagement never reached ${status}; it is ${(await stateOf(handle)).status}`);
+}
+
+describe('expiry and reminders', () => {
+  test('an unredeemed voucher expires at day 180 and its days return to an active enrollment', async () => {
+    const t0 = await now();
+    const input = engagementInput(t0);
+    const handle = await startEngagement(stack.env, input);
+    expect((await handle.result()).status).toBe('EXPIRED');
+    const s = await stateOf(handle);
+    expect(s.daysDisposition).toMatchObject({ outcome: 'RETURNED_TO_POOL', days: 5, reason: 'EXPIRED' });
+    expect(Date.parse(s.daysDisposition!.at)).toBeGreaterThanOrEqual(t0 + 180 * DAY_MS);
+    expect(Date.parse(s.daysDisposition!.at)).toBeLessThan(t0 + 180 * DAY_MS + 60_000);
+    // Each reminder once, at its moment.
+    for (const [kind, days] of [['VOUCHER_EXPIRY_REMINDER_30D', 30], ['VOUCHER_EXPIRY_REMINDER_7D', 7]] as const) {
+      const sent = s.notifications.filter((n) => n.kind === kind);
+      expect(sent).toHaveLength(1);
+      expect(Math.abs(Date.parse(sent[0].at) - (t0 + (180 - days) * DAY_MS))).toBeLessThan(60_000);
+    }
+  });
+
+  test("an expired voucher's days are lost when the customer's enrollment has ended", async () => {
+    const t0 = await now();
+    const input = engagementInput(t0);
+    input.customer.enrollmentEndsAt = addDays(dateOf(t0), 90);
+    const handle = await startEngagement(stack.env, input);
+    expect((await handle.result()).status).toBe('EXPIRED');
+    expect((await stateOf(handle)).daysDisposition).toMatchObject({ outcome: 'LOST', days: 5 });
+  });
+
+  test('an engagement started with 20 days left sends the 30-day reminder once, at once, then the 7-day one', async () => {
+    const t0 = await now();
+    const input = engagementInput(t0, { assignedAt: new Date(t0 - 160 * DAY_MS).toISOString() });
+    const handle = await startEngagement(stack.env, input);
+    expect((await handle.result()).status).toBe('EXPIRED');
+    const s = await stateOf(handle);
+    const thirty = s.notifications.filter((n) => n.kind === 'VOUCHER_EXPIRY_REMINDER_30D');
+    const seven = s.notifications.filter((n) => n.kind === 'VOUCHER_EXPIRY_REMINDER_7D');
+    expect(thirty).toHaveLength(1);
+    expect(Date.parse(thirty[0].at) - t0).toBeLessThan(60_000);
+    expect(seven).toHaveLength(1);
+    expect(Math.abs(Date.parse(seven[0].at) - (t0 + 13 * DAY_MS))).toBeLessThan(60_000);
+  });
+
+  test('a redeemed voucher does not expire and gets no expiry reminder after redemption', async () => {
+    stack.savb.register(P1, 'DDPS');
+    const { handle } = await walkTo('REDEEMED');
+    expect((await handle.result()).status).toBe('PAID');
+    const s = await stateOf(handle);
+    expect(s.notifications.filter((n) => n.kind.startsWith('VOUCHER_EXPIRY_REMINDER'))).toHaveLength(0);
+    expect(s.daysDisposition).toBeUndefined();
+  });
+});
+
+describe('refusals: the update is rejected with the rule, the state is unchanged', () => {
+  test('forwarding with the wrong project manager e-mail', async () => {
+    const handle = await startEngagement(stack.env, engagementInput(await now()));
+    const r = await refusalOf(handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: 'someone@else.example', ...as(P1) }] }));
+    expect(r).toMatchObject({ type: 'RuleViolation', codes: ['PROJECT_MANAGER_EMAIL_MISMATCH'] });
+    expect((await stateOf(handle)).status).toBe('ASSIGNED');
+  });
+
+  test('a partner forwarding a voucher for another partner is forbidden', async () => {
+    const handle = await startEngagement(stack.env, engagementInput(await now()));
+    const r = await refusalOf(handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P2) }] }));
+    expect(r).toMatchObject({ type: 'Forbidden', codes: ['FORWARDING_FOR_ANOTHER_PARTNER'] });
+  });
+
+  test('a malformed message is refused as invalid, naming the fields', async () => {
+    const handle = await startEngagement(stack.env, engagementInput(await now()));
+    const r = await refusalOf(handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: 'not-an-email', extra: 1 } as never] }));
+    expect(r.type).toBe('InvalidMessage');
+    expect(r.refusals[0].fields).toEqual(expect.arrayContaining(['projectManagerEmail']));
+  });
+
+  test('an ineligible partner is forwarded with the unmet requirements, and cannot reserve', async () => {
+    const t0 = await now();
+    const handle = await startEngagement(stack.env, engagementInput(t0));
+    const s = await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P3, projectManagerEmail: PM_EMAIL, ...as(P3) }] });
+    expect(s.status).toBe('FORWARDED');
+    expect(s.eligibility?.eligible).toBe(false);
+    expect(s.eligibility?.refusals.map((r) => r.code)).toEqual(['ENROLLMENT_NOT_ACTIVE', 'COMPETENCY_NOT_QUALIFYING']);
+    const r = await refusalOf(handle.executeUpdate(u.voucherReserved, { args: [{ ...reservation(t0), ...as(P3) }] }));
+    expect(r.codes).toEqual(['PARTNER_NOT_ELIGIBLE']);
+    expect((await stateOf(handle)).reservation).toBeUndefined();
+  });
+
+  test.each([
+    ['LOCATION_COUNTRY_MISMATCH', { locationId: 'LOC-DE', deliveryCountry: 'US' }],
+    ['LOCATION_UNKNOWN', { locationId: 'LOC-XX' }],
+    ['CONSULTANT_NOT_QUALIFIED', { consultantId: 'C-2' }],
+    ['CONSULTANT_UNKNOWN', { consultantId: 'C-404' }],
+  ])('a reservation is refused with %s', async (code, overrides) => {
+    const { handle, input } = await walkTo('FORWARDED');
+    const r = await refusalOf(handle.executeUpdate(u.voucherReserved, { args: [{ ...reservation(Date.parse(input.assignedAt), overrides), ...as(P1) }] }));
+    expect(r.type).toBe('RuleViolation');
+    expect(r.codes).toContain(code);
+    expect((await stateOf(handle)).status).toBe('FORWARDED');
+  });
+
+  test('a reservation starting in the past or ending after expiry is refused', async () => {
+    const { handle, input } = await walkTo('FORWARDED');
+    const t0 = Date.parse(input.assignedAt);
+    const past = await refusalOf(handle.executeUpdate(u.voucherReserved, { args: [{ ...reservation(t0, { startDate: addDays(dateOf(t0), -1) }), ...as(P1) }] }));
+    expect(past.codes).toContain('START_DATE_IN_PAST');
+    const late = addDays(dateOf(t0), 178);
+    const after = await refusalOf(handle.executeUpdate(u.voucherReserved, { args: [{ ...reservation(t0, { startDate: late, endDate: addDays(late, 6) }), ...as(P1) }] }));
+    expect(after.codes).toContain('DATES_AFTER_EXPIRY');
+  });
+
+  test('only the forwarded partner may reserve', async () => {
+    const { handle, input } = await walkTo('FORWARDED');
+    const r = await refusalOf(handle.executeUpdate(u.voucherReserved, { args: [{ ...reservation(Date.parse(input.assignedAt)), ...as(P2) }] }));
+    expect(r).toMatchObject({ type: 'Forbidden', codes: ['NOT_THE_FORWARDED_PARTNER'] });
+  });
+
+  test('completion reports are refused for off-site days over 3, a missing deliverable, and a future delivery', async () => {
+    const { handle, input, res } = await walkTo('RESERVED');
+    await stack.env.sleep('14 days');
+    const offsite = await refusalOf(handle.executeUpdate(u.completionReportSubmitted, { args: [{ ...report(res!, 5, { onSiteDays: 1, offSiteDays: 4 }), ...as(P1) }] }));
+    expect(offsite.codes).toEqual(['OFF_SITE_DAYS_EXCEEDED']);
+    const full = report(res!, 5);
+    const missing = await refusalOf(
+      handle.executeUpdate(u.completionReportSubmitted, { args: [{ ...full, deliverables: full.deliverables.slice(0, 1), ...as(P1) }] }),
+    );
+    expect(missing.codes).toEqual(['DELIVERABLE_MISSING']);
+    const future = await refusalOf(
+      handle.executeUpdate(u.completionReportSubmitted, { args: [{ ...report(res!, 5, { deliveredTo: addDays(dateOf(await now()), 3) }), ...as(P1) }] }),
+    );
+    expect(future.codes).toContain('DELIVERY_IN_FUTURE');
+    expect((await stateOf(handle)).status).toBe('RESERVED');
+    expect(input.days).toBe(5);
+  });
+
+  test('redeeming before the report is a state conflict; after expiry the voucher cannot be redeemed', async () => {
+    const { handle } = await walkTo('RESERVED');
+    const r = await refusalOf(handle.executeUpdate(u.voucherRedeemed, { args: [as(P1)] }));
+    expect(r).toMatchObject({ type: 'StateConflict', codes: ['NOT_ALLOWED_IN_STATUS'] });
+  });
+
+  test('a refused signal changes nothing and is recorded as rejected in the history', async () => {
+    const { handle, input } = await walkTo('FORWARDED');
+    await handle.signal(engagementSignals.voucherReserved, { ...reservation(Date.parse(input.assignedAt), { locationId: 'LOC-DE', deliveryCountry: 'US' }), ...as(P1) });
+    await handle.signal(engagementSignals.voucherRedeemed, {});
+    const s = await stateOf(handle);
+    expect(s.status).toBe('FORWARDED');
+    const rejected = s.history.filter((e) => !e.accepted);
+    expect(rejected.map((e) => [e.event, e.via, e.refusals?.[0].code])).toEqual([
+      ['voucherReserved', 'signal', 'LOCATION_COUNTRY_MISMATCH'],
+      ['voucherRedeemed', 'signal', 'NOT_ALLOWED_IN_STATUS'],
+    ]);
+    expect(rejected[1].actor).toBe('operator');
+  });
+
+  test('an accepted signal from an operator works like the update', async () => {
+    const { handle, input } = await walkTo('FORWARDED');
+    await handle.signal(engagementSignals.voucherReserved, { ...reservation(Date.parse(input.assignedAt)), actor: 'operator' });
+    // A signal returns before it is handled (the reservation reads the partner first): wait for it.
+    await waitForStatus(handle, 'RESERVED');
+    const s = await stateOf(handle);
+    expect(events(s, 'voucherReserved')[0]).toMatchObject({ actor: 'operator', accepted: true });
+  });
+});
+
+describe('changes of plan', () => {
+  test('a reservation can be moved before the start, cancelled back to FORWARDED, and reserved again', async () => {
+    const { handle, input, res } = await walkTo('RESERVED');
+    const moved = await handle.executeUpdate(u.reservationChanged, { args: [{ startDate: addDays(res!.startDate, 3), endDate: addDays(res!.endDate, 3), ...as(P1) }] });
+    expect(moved.reservation?.startDate).toBe(addDays(res!.startDate, 3));
+    const cancelled = await handle.executeUpdate(u.reservationCancelled, { args: [{ reason: 'customer rescheduled', ...as(P1) }] });
+    expect(cancelled.status).toBe('FORWARDED');
+    expect(cancelled.reservation).toBeUndefined();
+    const again = await handle.executeUpdate(u.voucherReserved, { args: [{ ...reservation(Date.parse(input.assignedAt)), ...as(P1) }] });
+    expect(again.status).toBe('RESERVED');
+  });
+
+  test('a reservation cannot change once the engagement has started', async () => {
+    const { handle, res } = await walkTo('RESERVED');
+    await stack.env.sleep('8 days');
+    const r = await refusalOf(handle.executeUpdate(u.reservationChanged, { args: [{ startDate: addDays(res!.startDate, 20), endDate: addDays(res!.endDate, 20), ...as(P1) }] }));
+    expect(r).toMatchObject({ type: 'StateConflict', codes: ['ENGAGEMENT_STARTED'] });
+  });
+
+  test('another partner may take over before the reservation, not after', async () => {
+    const { handle, input } = await walkTo('FORWARDED');
+    const taken = await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P2, projectManagerEmail: PM_EMAIL, ...as(P2) }] });
+    expect(taken.partnerId).toBe(P2);
+    await handle.executeUpdate(u.voucherReserved, { args: [{ ...reservation(Date.parse(input.assignedAt)), ...as(P2) }] });
+    const r = await refusalOf(handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }] }));
+    expect(r).toMatchObject({ type: 'StateConflict', codes: ['NOT_ALLOWED_IN_STATUS'] });
+    expect((await stateOf(handle)).partnerId).toBe(P2);
+  });
+
+  test('cancellation by the back-office ends the engagement and returns the days', async () => {
+    const { handle } = await walkTo('RESERVED');
+    const forbidden = await refusalOf(handle.executeUpdate(u.engagementCancelled, { args: [{ reason: 'no', ...as(P1) }] }));
+    expect(forbidden.type).toBe('Forbidden');
+    const s = await handle.executeUpdate(u.engagementCancelled, { args: [{ reason: 'customer withdrew', actor: 'backoffice' }] });
+    expect(s.status).toBe('CANCELLED');
+    expect(s.daysDisposition).toMatchObject({ outcome: 'RETURNED_TO_POOL', days: 5, reason: 'CANCELLED' });
+    expect((await handle.result()).status).toBe('CANCELLED');
+  });
+
+  test('a second 15-day engagement of the same type and agreement is refused unless the division differs', async () => {
+    const t0 = await now();
+    const first = engagementInput(t0, { days: 15 });
+    const h1 = await startEngagement(stack.env, first);
+    await h1.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }] });
+    const res15 = reservation(t0, { endDate: addDays(reservation(t0).startDate, 20), division: 'Retail', productScope: 'Windows 11' });
+    await h1.executeUpdate(u.voucherReserved, { args: [{ ...res15, ...as(P1) }] });
+
+    const second = engagementInput(t0, { days: 15, customer: first.customer });
+    const h2 = await startEngagement(stack.env, second);
+    await h2.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }] });
+    const r = await refusalOf(h2.executeUpdate(u.voucherReserved, { args: [{ ...res15, ...as(P1) }] }));
+    expect(r.codes).toEqual(['REPEAT_FIFTEEN_DAY_ENGAGEMENT']);
+    const other = await h2.executeUpdate(u.voucherReserved, { args: [{ ...res15, division: 'Wholesale', ...as(P1) }] });
+    expect(other.status).toBe('RESERVED');
+
+    // Cancelling the first frees its slot for a third engagement with the same scope.
+    await h1.executeUpdate(u.engagementCancelled, { args: [{ reason: 'withdrawn', actor: 'backoffice' }] });
+    const third = engagementInput(t0, { days: 15, customer: first.customer });
+    const h3 = await startEngagement(stack.env, third);
+    await h3.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }] });
+    expect((await h3.executeUpdate(u.voucherReserved, { args: [{ ...res15, ...as(P1) }] })).status).toBe('RESERVED');
+  });
+});
