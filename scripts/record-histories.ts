@@ -1,0 +1,86 @@
+// Records the histories of a few finished engagements into test/histories/, which the replay test
+// replays with the current workflow code: a change that would break running engagements fails there.
+// Run after a deliberate, patched() change of behaviour to add new histories (never to overwrite old ones
+// to make a failing replay pass): `npx tsx scripts/record-histories.ts <suffix>`.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { temporalCliPath } from './temporal-binaries';
+import { engagementSignals, engagementUpdates as u } from '../workflows/messages';
+import {
+  PM_EMAIL,
+  createPartner,
+  engagementInput,
+  report,
+  reservation,
+  startEngagement,
+  startTimeSkippingStack,
+} from '../test/support/time-skipping';
+
+async function main(): Promise<void> {
+  const suffix = process.argv[2] ?? 'v1';
+  const stack = await startTimeSkippingStack();
+  const { env } = stack;
+  const partner = 'P-HISTORY';
+  const actor = { actor: `partner:${partner}` as const };
+  await createPartner(env, partner, ['DDPS']);
+  const out: Record<string, string> = {};
+  try {
+    // 1. Paid after waiting for SAVB registration, with a reservation change and a refused signal on the way.
+    {
+      const t0 = await env.currentTimeMs();
+      const input = engagementInput(t0, { voucherId: `HIST-PAID-${suffix}` });
+      const h = await startEngagement(env, input);
+      await h.executeUpdate(u.voucherForwarded, { args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...actor }] });
+      await h.signal(engagementSignals.voucherRedeemed, {});
+      const res = reservation(t0);
+      await h.executeUpdate(u.voucherReserved, { args: [{ ...res, ...actor }] });
+      await h.executeUpdate(u.reservationChanged, { args: [{ startDate: res.startDate, endDate: res.endDate, ...actor }] });
+      await env.sleep('14 days');
+      await h.executeUpdate(u.completionReportSubmitted, { args: [{ ...report(res), ...actor }] });
+      await h.executeUpdate(u.voucherRedeemed, { args: [actor] });
+      await env.sleep('2 days');
+      stack.savb.register(partner, 'DDPS');
+      await h.executeUpdate(u.invoiceRetryRequested, { args: [actor] });
+      await h.result();
+      out.paid = h.workflowId;
+    }
+    // 2. Expired unredeemed after both reminders.
+    {
+      const input = engagementInput(await env.currentTimeMs(), { voucherId: `HIST-EXPIRED-${suffix}` });
+      const h = await startEngagement(env, input);
+      await h.result();
+      out.expired = h.workflowId;
+    }
+    // 3. Cancelled by the back-office after a reservation cancellation.
+    {
+      const t0 = await env.currentTimeMs();
+      await createPartner(env, partner, ['DDPS']);
+      const input = engagementInput(t0, { voucherId: `HIST-CANCELLED-${suffix}` });
+      const h = await startEngagement(env, input);
+      await h.executeUpdate(u.voucherForwarded, { args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...actor }] });
+      await h.executeUpdate(u.voucherReserved, { args: [{ ...reservation(t0), ...actor }] });
+      await h.executeUpdate(u.reservationCancelled, { args: [{ reason: 'rescheduling', ...actor }] });
+      await h.executeUpdate(u.engagementCancelled, { args: [{ reason: 'customer withdrew', actor: 'backoffice' }] });
+      await h.result();
+      out.cancelled = h.workflowId;
+    }
+    for (const [name, workflowId] of Object.entries(out)) {
+      // The CLI writes the canonical proto3 JSON that operators export too (and historyFromJSON reads).
+      const json = execFileSync(temporalCliPath(), ['workflow', 'show', '--workflow-id', workflowId, '--address', env.address, '--output', 'json'], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const file = join(__dirname, '..', 'test', 'histories', `engagement-${name}-${suffix}.json`);
+      writeFileSync(file, json);
+      console.log(`wrote ${file} (${JSON.parse(json).events.length} events)`);
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
