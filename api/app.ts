@@ -19,7 +19,7 @@ export interface CreateAppDeps {
   client: Client;
   config: Config;
   logger?: pino.Logger;
-  /** Deadlines of Temporal calls (defaults: reads 10 s, writes 30 s, readiness 2 s). */
+  /** Deadlines of Temporal calls (defaults: reads 5 s, writes 20 s, readiness 2 s). */
   timeouts?: Partial<Timeouts>;
 }
 

@@ -1,5 +1,6 @@
 // Engagement operations against Temporal: start (idempotent), read, act, list. The routes in
 // api/routes/engagements.ts are thin wrappers; program rules are the domain's and the workflow's.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { fromPayloadsAtIndex, WorkflowNotFoundError } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
@@ -263,20 +264,14 @@ export async function listEngagements(
   who: Principal,
 ): Promise<{ items: EngagementSummary[]; nextPageToken?: string }> {
   const query = listQuery(filters, who);
-  let nextPageToken: Buffer | undefined;
-  if (filters.pageToken) {
-    nextPageToken = Buffer.from(filters.pageToken, 'base64url');
-    if (nextPageToken.length === 0) nextPageToken = undefined;
-  }
+  const nextPageToken = filters.pageToken ? openPageToken(app, query, filters.pageToken) : undefined;
   let response;
   try {
     response = await withDeadline(app.client, app.timeouts.readMs, () =>
       app.client.workflowService.listWorkflowExecutions({ namespace: namespaceOf(app), query, pageSize: filters.pageSize, nextPageToken }),
     );
   } catch (err) {
-    if (grpcCode(err) === GrpcStatus.INVALID_ARGUMENT && filters.pageToken) {
-      throw problem(400, 'invalid-page-token', 'Invalid page token', 'the pageToken is not one this list gave (or the filters changed)', { fields: ['pageToken'] });
-    }
+    if (grpcCode(err) === GrpcStatus.INVALID_ARGUMENT && filters.pageToken) throw invalidPageToken('Temporal did not accept it');
     throw temporalProblem(err, { notFound: () => problem(404, 'route-not-found', 'Not found') });
   }
   const items = (response.executions ?? []).map((execution): EngagementSummary => {
@@ -298,6 +293,35 @@ export async function listEngagements(
     };
     return Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined)) as EngagementSummary;
   });
-  const token = response.nextPageToken && response.nextPageToken.length > 0 ? Buffer.from(response.nextPageToken).toString('base64url') : undefined;
+  const token = response.nextPageToken && response.nextPageToken.length > 0 ? sealPageToken(app, query, Buffer.from(response.nextPageToken)) : undefined;
   return token ? { items, nextPageToken: token } : { items };
+}
+
+// ---------- page tokens ----------
+// Temporal's page token, bound to the list's query and sealed with an HMAC, so a forged or edited
+// token, or one used with other filters, is a clear 400 instead of an error deep in Temporal. The
+// key derives from the configuration, so every API replica with the same configuration accepts it.
+
+const MAC_BYTES = 16;
+const QUERY_BYTES = 8;
+
+const pageTokenKey = (app: AppContext) => createHash('sha256').update(`planning-services/page-token\0${app.config.API_TOKENS}\0${namespaceOf(app)}`).digest();
+const queryDigest = (query: string) => createHash('sha256').update(query).digest().subarray(0, QUERY_BYTES);
+const mac = (app: AppContext, payload: Buffer) => createHmac('sha256', pageTokenKey(app)).update(payload).digest().subarray(0, MAC_BYTES);
+
+const invalidPageToken = (why: string) =>
+  problem(400, 'invalid-page-token', 'Invalid page token', `the pageToken is not one this list gave with these filters (${why})`, { fields: ['pageToken'] });
+
+export function sealPageToken(app: AppContext, query: string, raw: Buffer): string {
+  const payload = Buffer.concat([queryDigest(query), raw]);
+  return Buffer.concat([mac(app, payload), payload]).toString('base64url');
+}
+
+export function openPageToken(app: AppContext, query: string, token: string): Buffer {
+  const sealed = Buffer.from(token, 'base64url');
+  if (sealed.length <= MAC_BYTES + QUERY_BYTES) throw invalidPageToken('too short');
+  const payload = sealed.subarray(MAC_BYTES);
+  if (!timingSafeEqual(sealed.subarray(0, MAC_BYTES), mac(app, payload))) throw invalidPageToken('not issued by this API');
+  if (!payload.subarray(0, QUERY_BYTES).equals(queryDigest(query))) throw invalidPageToken('the filters changed');
+  return Buffer.from(payload.subarray(QUERY_BYTES));
 }

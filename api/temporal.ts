@@ -23,7 +23,7 @@ export interface Timeouts {
   readyMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: Timeouts = { readMs: 10_000, writeMs: 30_000, readyMs: 2_000 };
+export const DEFAULT_TIMEOUTS: Timeouts = { readMs: 5_000, writeMs: 20_000, readyMs: 2_000 };
 
 export function withDeadline<T>(client: Client, ms: number, fn: () => Promise<T>): Promise<T> {
   return client.withDeadline(Date.now() + ms, fn);

@@ -1,0 +1,101 @@
+// The API process (`npm run api`): configuration from the environment (validated at start-up), a
+// Temporal client (retrying the connection while the cluster comes up), HTTP on PORT. SIGINT or
+// SIGTERM stops accepting connections, lets requests in flight finish (bounded), closes the
+// Temporal connection and exits 0.
+import type { Server } from 'node:http';
+import type { Client } from '@temporalio/client';
+import { ConfigError, loadConfig, type Config } from '../config/env';
+import { connectClient } from '../worker/connection';
+import { createPinoLogger } from '../worker/logging';
+import { createApp } from './app';
+import { TokenConfigError, parseTokens } from './auth';
+
+const CONNECT_ATTEMPTS = 30;
+const CONNECT_RETRY_MS = 2_000;
+const DRAIN_MS = 10_000;
+
+let stopRequested = false;
+let wakeUp: (() => void) | undefined;
+
+async function main(): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig();
+    parseTokens(config.API_TOKENS);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof TokenConfigError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+  const log = createPinoLogger(config.LOG_LEVEL, 'api');
+
+  let server: Server | undefined;
+  let client: Client | undefined;
+  const stopped = new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => {
+        if (stopRequested) return;
+        stopRequested = true;
+        log.info({ signal }, 'shutdown requested');
+        wakeUp?.();
+        resolve();
+      });
+    }
+  });
+
+  for (let attempt = 1; !client && !stopRequested; attempt++) {
+    try {
+      client = await connectClient(config);
+    } catch (err) {
+      if (attempt >= CONNECT_ATTEMPTS) {
+        log.fatal({ err, address: config.TEMPORAL_ADDRESS }, 'cannot connect to Temporal; giving up');
+        return 1;
+      }
+      log.warn({ address: config.TEMPORAL_ADDRESS, attempt, error: (err as Error).message }, 'Temporal not reachable yet; retrying');
+      await new Promise<void>((resolve) => {
+        wakeUp = resolve;
+        setTimeout(resolve, CONNECT_RETRY_MS);
+      });
+    }
+  }
+  if (!client) return 0; // stopped while connecting
+
+  const app = createApp({ client, config, logger: log });
+  server = app.listen(config.PORT);
+  await new Promise<void>((resolve, reject) => {
+    server!.once('listening', resolve);
+    server!.once('error', reject);
+  }).catch((err: Error) => {
+    log.fatal({ err, port: config.PORT }, `cannot listen on port ${config.PORT}`);
+    throw err;
+  });
+  log.info({ port: config.PORT, temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }, `API listening on http://localhost:${config.PORT}`);
+
+  await stopped;
+  const active = server;
+  await new Promise<void>((resolve) => {
+    const force = setTimeout(() => {
+      log.warn('requests still in flight after the drain period; closing their connections');
+      active.closeAllConnections();
+    }, DRAIN_MS);
+    force.unref();
+    active.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    active.closeIdleConnections();
+  });
+  await client.connection.close().catch(() => undefined);
+  log.info('API stopped');
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,103 @@
+// A whole engagement through HTTP only, as a back-office system and a partner would drive it:
+// partner profile, enrollment, engagement start, forwarding, reservation, completion report,
+// redemption, then the invoice to SAVB (the simulator) until the engagement is PAID.
+import { DevStack, eventually, http, startDevStack } from '../support/dev-stack';
+import { PM_EMAIL, profile, reportBody, startBody, today } from './fixtures';
+
+let stack: DevStack;
+const req = (method: string, path: string, opts: Parameters<typeof http>[3] = {}) => http(stack, method, path, opts);
+
+beforeAll(async () => {
+  stack = await startDevStack({ partnerIds: ['contoso'] });
+  if (!stack.savb) throw new Error('the lifecycle needs the SAVB simulator (savb-simulator/server.ts)');
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+it('an engagement goes from assignment to PAID through the API', async () => {
+  // 1-3. The partner's profile, enrollment and eligibility.
+  const put = await req('PUT', '/v1/partners/contoso', { as: 'backoffice', body: profile() });
+  expect(put.status).toBe(201);
+  const enrolled = await req('POST', '/v1/partners/contoso/enrollments', { as: 'contoso', body: { offering: 'DDPS' } });
+  expect(enrolled.status).toBe(201);
+  expect(enrolled.body.enrollments.DDPS.status).toBe('ACTIVE');
+  const matrix = await req('GET', '/v1/partners/contoso/eligibility', { as: 'contoso' });
+  expect(matrix.body.rows.find((r: { engagementType: string }) => r.engagementType === 'DDPS-WINDOWS-OFFICE').eligible).toBe(true);
+  const directory = await req('GET', '/v1/directory?offering=DDPS&country=US', { as: 'backoffice' });
+  expect(directory.body.items.map((i: { partnerId: string }) => i.partnerId)).toContain('contoso');
+
+  // 4. The customer's voucher, assigned to its project manager (one day: deliverable today in real time).
+  const body = startBody({ days: 1 });
+  const voucherId = body.voucherId;
+  const started = await req('POST', '/v1/engagements', { as: 'backoffice', body });
+  expect(started.status).toBe(201);
+  expect(started.body.status).toBe('ASSIGNED');
+
+  // 5. The partner validates the voucher with the project manager's e-mail.
+  const forwarded = await req('POST', `/v1/engagements/${voucherId}/forwarding`, { as: 'contoso', body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL } });
+  expect(forwarded.status).toBe(200);
+  expect(forwarded.body.status).toBe('FORWARDED');
+  expect(forwarded.body.eligibility.eligible).toBe(true);
+
+  // ... and reserves it, starting today.
+  const day = today();
+  const reserved = await req('POST', `/v1/engagements/${voucherId}/reservation`, {
+    as: 'contoso',
+    body: { locationId: 'LOC-US', consultantId: 'C-1', startDate: day, endDate: day, deliveryCountry: 'US' },
+  });
+  expect(reserved.status).toBe(200);
+  expect(reserved.body.status).toBe('RESERVED');
+
+  // 6. Delivered; the completion report with both deliverables.
+  const reported = await req('POST', `/v1/engagements/${voucherId}/completion-report`, { as: 'contoso', body: reportBody(day) });
+  expect(reported.status).toBe(200);
+  expect(reported.body.status).toBe('REPORT_SUBMITTED');
+
+  // 7. Redeemed (the body may be omitted).
+  const redeemed = await req('POST', `/v1/engagements/${voucherId}/redemption`, { as: 'contoso' });
+  expect(redeemed.status).toBe(200);
+  expect(['REDEEMED', 'AWAITING_SAVB_REGISTRATION', 'INVOICE_SUBMITTED', 'PAID']).toContain(redeemed.body.status);
+
+  // 8. The invoice. The partner's first DDPS invoice is refused until its global admin registers it
+  //    in SAVB (which SAVB accepts now that it has seen a redeemed DDPS voucher); then the partner
+  //    asks for a retry, and SAVB approves and pays.
+  const waiting = await eventually(
+    () => req('GET', `/v1/engagements/${voucherId}`, { as: 'contoso' }),
+    (res) => ['AWAITING_SAVB_REGISTRATION', 'INVOICE_SUBMITTED', 'PAID'].includes(res.body?.status),
+    { what: 'the invoice step', timeoutMs: 30_000 },
+  );
+  if (waiting.body.status === 'AWAITING_SAVB_REGISTRATION') {
+    const registered = await fetch(`${stack.savb!.url}/registrations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ partnerId: 'contoso', offering: 'DDPS' }),
+    });
+    expect([200, 201]).toContain(registered.status);
+    const retry = await req('POST', `/v1/engagements/${voucherId}/invoice/retry`, { as: 'contoso', body: { note: 'registered in SAVB' } });
+    // The workflow also retries by itself at SAVB_REGISTRATION_RETRY_INTERVAL: it may have moved on.
+    expect([200, 409]).toContain(retry.status);
+  }
+
+  const paid = await eventually(
+    () => req('GET', `/v1/engagements/${voucherId}`, { as: 'backoffice' }),
+    (res) => res.body?.status === 'PAID' || res.body?.status === 'INVOICE_DENIED',
+    { what: 'PAID', timeoutMs: 60_000, intervalMs: 250 },
+  );
+  expect(paid.body.status).toBe('PAID');
+  expect(paid.body.invoice).toEqual(expect.objectContaining({ savbStatus: 'PAID', idempotencyKey: voucherId }));
+  expect(paid.body.invoice.referenceNumber).toBeDefined();
+  expect(paid.body.invoice.amount).toBeGreaterThan(0);
+  expect(stack.savb!.register).toBeDefined();
+
+  // The list shows it as paid, to the partner too.
+  await eventually(
+    () => req('GET', '/v1/engagements?status=PAID', { as: 'contoso' }),
+    (res) => res.status === 200 && res.body.items.some((i: { voucherId: string }) => i.voucherId === voucherId),
+    { what: 'the paid engagement in the list' },
+  );
+  // Nothing changes any more.
+  expect((await req('POST', `/v1/engagements/${voucherId}/cancellation`, { as: 'backoffice', body: { reason: 'too late' } })).status).toBe(409);
+  const history = paid.body.history.map((e: { event: string }) => e.event);
+  expect(history).toEqual(expect.arrayContaining(['voucherForwarded', 'voucherReserved', 'completionReportSubmitted', 'voucherRedeemed']));
+});
