@@ -8,6 +8,8 @@ import type { StartEngagementRequest } from '../schemas';
 
 export const VOUCHER_VALIDITY_DAYS = 180;
 export const EXPIRY_REMINDER_DAYS = [30, 7] as const;
+/** Clock skew tolerated between the back-office that assigned a voucher and this system. */
+export const ASSIGNMENT_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 /** A voucher is valid for 180 days from assignment. */
 export function voucherExpiresAtMs(assignedAt: string): number {
@@ -35,6 +37,10 @@ export function startRefusals(request: StartEngagementRequest, nowMs: number, fr
     );
   } else if (request.days > MAX_ENGAGEMENT_DAYS || !type.allowedDays.includes(request.days as never)) {
     refusals.push(ruleRefusal(Rule.DAYS_NOT_ALLOWED, `${type.code} allows ${type.allowedDays.join(', ')} days`, ['days']));
+  }
+  // A voucher assigned in the future would stretch its 180 days of validity.
+  if (Date.parse(request.assignedAt) > nowMs + ASSIGNMENT_CLOCK_SKEW_MS) {
+    refusals.push(ruleRefusal(Rule.ASSIGNED_IN_FUTURE, 'a voucher cannot be assigned in the future', ['assignedAt']));
   }
   if (isVoucherExpired(request.assignedAt, nowMs)) {
     refusals.push(ruleRefusal(Rule.VOUCHER_EXPIRED, `the voucher expired at ${toIso(voucherExpiresAtMs(request.assignedAt))}`, ['assignedAt']));

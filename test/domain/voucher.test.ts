@@ -126,6 +126,13 @@ describe('startRefusals', () => {
       [Rule.ENGAGEMENT_TYPE_UNKNOWN, Rule.VOUCHER_EXPIRED].sort(),
     );
   });
+
+  it('refuses a voucher assigned in the future beyond a few minutes of clock skew', () => {
+    expect(startRefusals(request({ assignedAt: new Date(NOW + 60_000).toISOString() }), NOW)).toEqual([]);
+    const refusals = startRefusals(request({ assignedAt: new Date(NOW + DAY_MS).toISOString() }), NOW);
+    expect(refusals.map((r) => r.code)).toEqual(['ASSIGNED_IN_FUTURE']);
+    expect(refusals[0].fields).toEqual(['assignedAt']);
+  });
 });
 
 describe('reminderSchedule', () => {
