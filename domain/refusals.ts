@@ -1,8 +1,9 @@
 // A refusal names the rule that refused, with a stable code the API and operators can rely on.
 // `kind` says what the caller did wrong: STATE = not allowed in the current state (HTTP 409),
 // RULE = a program rule refused it (HTTP 422), INVALID = the message itself is malformed (HTTP 400),
-// FORBIDDEN = the actor may not do this (HTTP 403, or 404 for another partner's engagement).
-export type RefusalKind = 'STATE' | 'RULE' | 'INVALID' | 'FORBIDDEN';
+// FORBIDDEN = the actor may not do this (HTTP 403, or 404 for another partner's engagement),
+// UNAVAILABLE = a dependency (the partner registry) did not answer; nothing changed, try again (HTTP 503).
+export type RefusalKind = 'STATE' | 'RULE' | 'INVALID' | 'FORBIDDEN' | 'UNAVAILABLE';
 
 export interface Refusal {
   kind: RefusalKind;
@@ -22,11 +23,12 @@ export const REFUSAL_FAILURE_TYPE: Record<RefusalKind, string> = {
   RULE: 'RuleViolation',
   INVALID: 'InvalidMessage',
   FORBIDDEN: 'Forbidden',
+  UNAVAILABLE: 'DependencyUnavailable',
 };
 
 /** The most telling refusal decides the HTTP status: malformed first, then forbidden, state, rule. */
 export function primaryRefusal(refusals: Refusal[]): Refusal {
-  const order: RefusalKind[] = ['INVALID', 'FORBIDDEN', 'STATE', 'RULE'];
+  const order: RefusalKind[] = ['INVALID', 'FORBIDDEN', 'STATE', 'UNAVAILABLE', 'RULE'];
   return [...refusals].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))[0];
 }
 

@@ -5,6 +5,7 @@
 // and is recorded as rejected). Handlers run one at a time (a mutex), so a message that awaits an
 // activity never interleaves with another message or with the expiry.
 import {
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -375,7 +376,16 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
       const checked = precheck(name, payload);
         const actor = (checked.value as { actor?: string } | undefined)?.actor ?? 'operator';
       let refusals = checked.refusals;
-      if (!refusals.length) refusals = await apply(name, checked.value!, actor);
+      if (!refusals.length) {
+        try {
+          refusals = await apply(name, checked.value!, actor);
+        } catch (err) {
+          // An activity that exhausted its retries must not fail the workflow (a throwing signal
+          // handler would): the message is refused, nothing changed, and the caller may try again.
+          if (!(err instanceof ActivityFailure)) throw err;
+          refusals = [{ kind: 'UNAVAILABLE', code: 'DEPENDENCY_UNAVAILABLE', message: `${name} could not complete: ${err.cause?.message ?? err.message}` }];
+        }
+      }
       if (refusals.length) record(name, actor, false, { via, refusals });
       return refusals;
     });
