@@ -44,6 +44,8 @@ async function portFree(port: number): Promise<boolean> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A time-out for Promise.race that does not keep Jest waiting once the race is over. */
+const deadline = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
 
 /** Polls until `check` returns a value (not undefined), or fails with the last observation. */
 async function eventually<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, intervalMs = 500): Promise<T> {
@@ -147,8 +149,7 @@ describe('npm start (the whole stack)', () => {
 
   async function stopStack(stack: Stack): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     stack.proc.kill('SIGINT');
-    const timeout = sleep(STOP_MS).then(() => 'timeout' as const);
-    const result = await Promise.race([stack.exit, timeout]);
+    const result = await Promise.race([stack.exit, deadline(STOP_MS)]);
     if (result === 'timeout') throw new Error(`the stack did not stop within ${STOP_MS / 1000}s:\n${tail(stack)}`);
     running = undefined;
     return result;
@@ -199,7 +200,7 @@ describe('npm start (the whole stack)', () => {
     if (running) {
       // A failed test left it running: stop it, and whatever it started, by pid.
       running.proc.kill('SIGINT');
-      await Promise.race([running.exit, sleep(STOP_MS)]);
+      await Promise.race([running.exit, deadline(STOP_MS)]);
       for (const entry of processesOf(dataDir)) {
         try {
           process.kill(Number(entry.split(':')[0]), 'SIGKILL');
