@@ -47,21 +47,25 @@ const now = () => stack.env.currentTimeMs();
 const u = engagementUpdates;
 const as = (partnerId: string) => ({ actor: `partner:${partnerId}` as const });
 
-/** Starts an engagement and walks it to a status, returning the handle and the reservation used. */
-async function walkTo(target: 'FORWARDED' | 'RESERVED' | 'REPORT_SUBMITTED' | 'REDEEMED', overrides: Parameters<typeof engagementInput>[1] = {}) {
+/** Starts an engagement and walks it to a status as a partner, returning the handle and the reservation used. */
+async function walkTo(
+  target: 'FORWARDED' | 'RESERVED' | 'REPORT_SUBMITTED' | 'REDEEMED',
+  overrides: Parameters<typeof engagementInput>[1] = {},
+  partner = P1,
+) {
   const t0 = await now();
   const input = engagementInput(t0, overrides);
   const handle = await startEngagement(stack.env, input);
-  await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }] });
+  await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...as(partner) }] });
   if (target === 'FORWARDED') return { handle, input };
   const res = reservation(t0);
-  await handle.executeUpdate(u.voucherReserved, { args: [{ ...res, ...as(P1) }] });
+  await handle.executeUpdate(u.voucherReserved, { args: [{ ...res, ...as(partner) }] });
   if (target === 'RESERVED') return { handle, input, res };
-  await stack.env.sleep(`${14} days`); // delivery done
-  await handle.executeUpdate(u.completionReportSubmitted, { args: [{ ...report(res, input.days), ...as(P1) }] });
+  await stack.env.sleep('14 days'); // delivered
+  await handle.executeUpdate(u.completionReportSubmitted, { args: [{ ...report(res, input.days), ...as(partner) }] });
   if (target === 'REPORT_SUBMITTED') return { handle, input, res };
-  await handle.executeUpdate(u.voucherRedeemed, { args: [{ ...as(P1) }] });
-  return { handle, input, res };
+  const redeemed = await handle.executeUpdate(u.voucherRedeemed, { args: [as(partner)] });
+  return { handle, input, res, redeemed };
 }
 
 const events = (s: EngagementState, name: string) => s.history.filter((e) => e.event === name);
@@ -89,15 +93,7 @@ describe('a voucher from assignment to payment', () => {
   test('an unregistered partner waits for SAVB registration, then the invoice is paid', async () => {
     const partner = 'P-FIRST-TIMER';
     await createPartner(stack.env, partner, ['DDPS']);
-    const t0 = await now();
-    const input = engagementInput(t0);
-    const handle = await startEngagement(stack.env, input);
-    await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...as(partner) }] });
-    const res = reservation(t0);
-    await handle.executeUpdate(u.voucherReserved, { args: [{ ...res, ...as(partner) }] });
-    await stack.env.sleep('14 days');
-    await handle.executeUpdate(u.completionReportSubmitted, { args: [{ ...report(res), ...as(partner) }] });
-    await handle.executeUpdate(u.voucherRedeemed, { args: [as(partner)] });
+    const { handle, input } = await walkTo('REDEEMED', {}, partner);
     await waitForStatus(handle, 'AWAITING_SAVB_REGISTRATION');
     const waiting = await stateOf(handle);
     expect(waiting.invoice?.lastRefusal?.code).toBe('PARTNER_NOT_REGISTERED');
@@ -116,14 +112,7 @@ describe('a voucher from assignment to payment', () => {
   test('registration is also picked up by the periodic re-try, without a retry request', async () => {
     const partner = 'P-SECOND-TIMER';
     await createPartner(stack.env, partner, ['DDPS']);
-    const t0 = await now();
-    const handle = await startEngagement(stack.env, engagementInput(t0));
-    await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...as(partner) }] });
-    const res = reservation(t0);
-    await handle.executeUpdate(u.voucherReserved, { args: [{ ...res, ...as(partner) }] });
-    await stack.env.sleep('14 days');
-    await handle.executeUpdate(u.completionReportSubmitted, { args: [{ ...report(res), ...as(partner) }] });
-    await handle.executeUpdate(u.voucherRedeemed, { args: [as(partner)] });
+    const { handle } = await walkTo('REDEEMED', {}, partner);
     await waitForStatus(handle, 'AWAITING_SAVB_REGISTRATION');
     stack.savb.register(partner, 'DDPS');
     expect((await handle.result()).status).toBe('PAID');
@@ -131,10 +120,9 @@ describe('a voucher from assignment to payment', () => {
 
   test('a denied invoice waits for a retry; the retry creates a fresh request and is paid', async () => {
     stack.savb.register(P1, 'DDPS');
-    const t0 = await now();
-    const input = engagementInput(t0);
-    stack.savb.deny(input.voucherId, 'deliverable unreadable');
-    const { handle } = await walkToWith(input);
+    const voucherId = 'V-DENIED-ONCE';
+    stack.savb.deny(voucherId, 'deliverable unreadable');
+    const { handle, input } = await walkTo('REDEEMED', { voucherId });
     await waitForStatus(handle, 'INVOICE_DENIED');
     const denied = await stateOf(handle);
     expect(denied.invoice?.lastRefusal).toMatchObject({ code: 'DENIED', message: 'deliverable unreadable' });
@@ -150,17 +138,10 @@ describe('a voucher from assignment to payment', () => {
   test('without registration the 60-day invoice window is missed, after reminders 14 and 3 days before', async () => {
     const partner = 'P-NEVER-REGISTERS';
     await createPartner(stack.env, partner, ['DDPS']);
-    const t0 = await now();
-    const handle = await startEngagement(stack.env, engagementInput(t0));
-    await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...as(partner) }] });
-    const res = reservation(t0);
-    await handle.executeUpdate(u.voucherReserved, { args: [{ ...res, ...as(partner) }] });
-    await stack.env.sleep('14 days');
-    await handle.executeUpdate(u.completionReportSubmitted, { args: [{ ...report(res), ...as(partner) }] });
-    const redeemed = await handle.executeUpdate(u.voucherRedeemed, { args: [as(partner)] });
+    const { handle, redeemed } = await walkTo('REDEEMED', {}, partner);
     expect((await handle.result()).status).toBe('INVOICE_WINDOW_MISSED');
     const s = await stateOf(handle);
-    const due = Date.parse(redeemed.deadlines.invoiceDueAt!);
+    const due = Date.parse(redeemed!.deadlines.invoiceDueAt!);
     for (const [kind, days] of [['INVOICE_REMINDER_14D', 14], ['INVOICE_REMINDER_3D', 3]] as const) {
       const sent = s.notifications.filter((n) => n.kind === kind);
       expect(sent).toHaveLength(1);
@@ -169,18 +150,6 @@ describe('a voucher from assignment to payment', () => {
     expect(Date.parse(events(s, 'invoiceWindowMissed')[0].at)).toBeGreaterThanOrEqual(due);
   });
 });
-
-/** Drives an engagement with a given input to redemption. */
-async function walkToWith(input: ReturnType<typeof engagementInput>) {
-  const handle = await startEngagement(stack.env, input);
-  await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }] });
-  const res = reservation(Date.parse(input.assignedAt));
-  await handle.executeUpdate(u.voucherReserved, { args: [{ ...res, ...as(P1) }] });
-  await stack.env.sleep('14 days');
-  await handle.executeUpdate(u.completionReportSubmitted, { args: [{ ...report(res, input.days), ...as(P1) }] });
-  await handle.executeUpdate(u.voucherRedeemed, { args: [as(P1)] });
-  return { handle };
-}
 
 /** Lets workflow time pass in small steps until the engagement reaches a status (bounded). */
 async function waitForStatus(handle: WorkflowHandle, status: string): Promise<void> {
