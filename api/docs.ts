@@ -72,9 +72,13 @@ function propertiesTable(schema: Json, depth = 0): string {
   return `<table class="props">${closed}<thead><tr><th>field</th><th>type</th><th>notes</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-function schemaBlock(schema: Json | undefined): string {
+/** A schema as a table of its fields; a reference is shown with the fields of what it names (`components`). */
+function schemaBlock(schema: Json | undefined, components: Record<string, Json> = {}): string {
   if (!schema) return '';
-  if (typeof schema.$ref === 'string') return `<p>${typeOf(schema)}</p>`;
+  if (typeof schema.$ref === 'string') {
+    const target = components[refName(schema.$ref)];
+    return `<p>${typeOf(schema)}</p>${target?.properties ? propertiesTable(target) : ''}`;
+  }
   return schema.properties ? propertiesTable(schema) : `<p>${typeOf(schema)}</p>`;
 }
 
@@ -130,7 +134,7 @@ export function renderDocsHtml(doc: Json): string {
 <h3><span class="m m-${method}">${method.toUpperCase()}</span> <code>${esc(path)}</code></h3>
 <p class="summary">${md(op.summary)}</p><p>${md(op.description ?? '')}</p>
 ${params ? `<h4>Parameters</h4><table><thead><tr><th>name</th><th>in</th><th>type</th><th>notes</th></tr></thead><tbody>${params}</tbody></table>` : ''}
-${requestSchema ? `<h4>Request body${requestBody?.required ? '' : ' (optional)'}</h4>${schemaBlock(requestSchema)}` : ''}
+${requestSchema ? `<h4>Request body${requestBody?.required ? '' : ' (optional)'}</h4>${schemaBlock(requestSchema, schemas)}` : ''}
 <h4>Responses</h4><table><thead><tr><th>status</th><th>meaning</th><th>body</th></tr></thead><tbody>${responses}</tbody></table>
 </section>`;
         })

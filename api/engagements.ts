@@ -271,7 +271,11 @@ export async function listEngagements(
       app.client.workflowService.listWorkflowExecutions({ namespace: namespaceOf(app), query, pageSize: filters.pageSize, nextPageToken }),
     );
   } catch (err) {
-    if (grpcCode(err) === GrpcStatus.INVALID_ARGUMENT && filters.pageToken) throw invalidPageToken('Temporal did not accept it');
+    if (grpcCode(err) === GrpcStatus.INVALID_ARGUMENT) {
+      if (filters.pageToken) throw invalidPageToken('Temporal did not accept it');
+      // The query is ours, so this is the deployment: e.g. the search attributes are not registered.
+      throw problem(500, 'visibility-query-failed', 'Temporal refused the list query', `${(err as Error).message} (are the search attributes registered?)`);
+    }
     throw temporalProblem(err, { notFound: () => problem(404, 'route-not-found', 'Not found') });
   }
   const items = (response.executions ?? []).map((execution): EngagementSummary => {

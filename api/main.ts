@@ -39,6 +39,11 @@ async function main(): Promise<number> {
         if (stopRequested) return;
         stopRequested = true;
         log.info({ signal }, 'shutdown requested');
+        if (!server) {
+          // Still connecting to Temporal: nothing to drain.
+          log.info('API stopped before it started listening');
+          process.exit(0);
+        }
         wakeUp?.();
         resolve();
       });

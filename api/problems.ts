@@ -87,12 +87,13 @@ export function validationProblem(error: z.ZodError, where: 'body' | 'query' | '
   });
 }
 
-const KIND_STATUS: Record<RefusalKind, number> = { INVALID: 400, FORBIDDEN: 403, STATE: 409, RULE: 422 };
+const KIND_STATUS: Record<RefusalKind, number> = { INVALID: 400, FORBIDDEN: 403, STATE: 409, RULE: 422, UNAVAILABLE: 503 };
 const KIND_TITLE: Record<RefusalKind, string> = {
   INVALID: 'The message is not valid',
   FORBIDDEN: 'Not allowed',
   STATE: 'Not allowed in the current state',
   RULE: 'A program rule refused the request',
+  UNAVAILABLE: 'A service the request needs did not answer; nothing changed, try again',
 };
 
 /**

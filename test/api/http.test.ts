@@ -51,7 +51,7 @@ beforeAll(async () => {
     },
   });
   const logger = pino({ level: 'info' }, sink);
-  app = createApp({ client, config, logger, timeouts: { readMs: 1_500, writeMs: 1_500, readyMs: 1_000 } });
+  app = createApp({ client, config, logger, timeouts: { readMs: 700, writeMs: 700, readyMs: 500 } });
   server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   stack.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -99,7 +99,7 @@ describe('tokens', () => {
   });
 
   it('401 with WWW-Authenticate: Bearer for a missing, malformed or unknown token', async () => {
-    for (const headers of [{}, { authorization: 'Basic dXNlcjpwYXNz' }, { authorization: 'Bearer nope-nope-nope-nope' }, { authorization: `Bearer ${TOKENS.backoffice} extra` }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: 'Basic dXNlcjpwYXNz' }, { authorization: 'Bearer nope-nope-nope-nope' }, { authorization: `Bearer ${TOKENS.backoffice} extra` }]) {
       const res = await req('GET', '/v1/catalog', { headers });
       expect(res.status).toBe(401);
       isProblem(res, 401, 'unauthorized');
