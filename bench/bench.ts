@@ -1,0 +1,690 @@
+// `npm run bench`: how fast the product runs engagements, and how far that is from the floor, the
+// least Temporal itself needs for the same operations. See BENCHMARKS.md.
+//
+//   npm run bench -- [--count 500] [--concurrency 20] [--mode lifecycle|open] [--open 10000]
+//                    [--partners 10] [--poll-ms 250] [--warmup N] [--no-floor] [--in-memory]
+//                    [--attach] [--worker-entry worker/main.ts] [--samples 50] [--out file.jsonl]
+//
+// lifecycle: N engagements over HTTP, `concurrency` at a time, each: start, forwarding, reservation,
+//   completion report, redemption, then GET every poll-ms until PAID. Then the floor (same server,
+//   its own task queue and worker process): N minimal workflows with the operations a real
+//   engagement's history shows, driven with the Temporal client. One JSON line on stdout.
+// open: M engagements started (Temporal client, as the API starts them), left waiting on their
+//   180-day timers; the worker's RSS; then the worker is restarted (empty cache) and the state of
+//   random engagements is read over HTTP (and by a direct query): median and p95.
+//
+// --attach uses a running stack instead of starting one: BENCH_TEMPORAL_ADDRESS, BENCH_API_URL,
+// BENCH_SAVB_URL, API_TOKENS (a backoffice token and partner tokens), optionally BENCH_WORKER_PID
+// and BENCH_API_PID (for memory). The floor's worker is then started against that Temporal.
+import { cpus, totalmem } from 'node:os';
+import { appendFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { dateOf } from '../domain/dates';
+import { voucherExpiresAtMs } from '../domain/rules/voucher';
+import type { EngagementInput } from '../domain/engagement';
+import { engagementWorkflowId, engagementStateQuery, TASK_QUEUE } from '../workflows/messages';
+import { SA } from '../workflows/search-attributes';
+import { floorStep, type FloorShape } from './floor-workflow';
+import { Latencies, pool, summarize, type Summary } from './stats';
+import {
+  FLOOR_TASK_QUEUE,
+  RssSampler,
+  sleep,
+  startChild,
+  startStack,
+  stopAll,
+  tsxArgs,
+  waitFor,
+  workerPolling,
+  type Stack,
+} from './stack';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// ---------------------------------------------------------------------------------------------
+// options
+
+interface Options {
+  count: number;
+  concurrency: number;
+  mode: 'lifecycle' | 'open';
+  open: number;
+  partners: number;
+  pollMs: number;
+  warmup: number;
+  floor: boolean;
+  inMemory: boolean;
+  attach: boolean;
+  workerEntry?: string;
+  samples: number;
+  openConcurrency: number;
+  out?: string;
+  savbPoll: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    count: 500,
+    concurrency: 20,
+    mode: 'lifecycle',
+    open: 10_000,
+    partners: 10,
+    pollMs: 250,
+    warmup: -1,
+    floor: true,
+    inMemory: false,
+    attach: false,
+    samples: 50,
+    openConcurrency: 50,
+    savbPoll: '1s',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    const int = () => {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 0) throw new Error(`${arg} needs a whole number`);
+      return n;
+    };
+    switch (arg) {
+      case '--count': o.count = int(); break;
+      case '--concurrency': o.concurrency = Math.max(1, int()); break;
+      case '--mode': {
+        const m = value();
+        if (m !== 'lifecycle' && m !== 'open') throw new Error('--mode is lifecycle or open');
+        o.mode = m;
+        break;
+      }
+      case '--open': o.open = int(); break;
+      case '--partners': o.partners = Math.max(1, int()); break;
+      case '--poll-ms': o.pollMs = Math.max(10, int()); break;
+      case '--warmup': o.warmup = int(); break;
+      case '--no-floor': o.floor = false; break;
+      case '--in-memory': o.inMemory = true; break;
+      case '--attach': o.attach = true; break;
+      case '--worker-entry': o.workerEntry = value(); break;
+      case '--samples': o.samples = Math.max(1, int()); break;
+      case '--open-concurrency': o.openConcurrency = Math.max(1, int()); break;
+      case '--savb-poll': o.savbPoll = value(); break;
+      case '--out': o.out = value(); break;
+      case '--help':
+      case '-h':
+        process.stderr.write(`${readHeader()}\n`);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${arg} (see --help)`);
+    }
+  }
+  if (o.warmup < 0) o.warmup = Math.min(Math.max(10, o.concurrency), 50);
+  return o;
+}
+
+function readHeader(): string {
+  return 'npm run bench -- [--count 500] [--concurrency 20] [--mode lifecycle|open] [--open 10000] [--partners 10] [--poll-ms 250] [--warmup N] [--no-floor] [--in-memory] [--attach] [--worker-entry file] [--samples 50] [--out file.jsonl]';
+}
+
+const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// the target: a started stack or an attached one
+
+interface Target {
+  temporalAddress: string;
+  namespace: string;
+  apiUrl: string;
+  savbUrl: string;
+  backofficeToken: string;
+  partnerTokens: Record<string, string>;
+  workerPid?: () => number | undefined;
+  apiPid?: () => number | undefined;
+  floorPid?: () => number | undefined;
+  stack?: Stack;
+  restartWorker?: () => Promise<void>;
+}
+
+async function attachTarget(options: Options): Promise<Target> {
+  const need = (name: string) => {
+    const v = process.env[name];
+    if (!v) throw new Error(`--attach needs ${name}`);
+    return v;
+  };
+  const temporalAddress = need('BENCH_TEMPORAL_ADDRESS');
+  const tokens = need('API_TOKENS')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)
+    .map((e) => ({ token: e.slice(0, e.indexOf('=')), role: e.slice(e.indexOf('=') + 1) }));
+  const backoffice = tokens.find((t) => t.role === 'backoffice');
+  const partners = tokens.filter((t) => t.role.startsWith('partner:'));
+  if (!backoffice || partners.length === 0) throw new Error('API_TOKENS must hold a backoffice token and at least one partner token');
+  const pid = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+  const target: Target = {
+    temporalAddress,
+    namespace: process.env.BENCH_TEMPORAL_NAMESPACE ?? 'default',
+    apiUrl: need('BENCH_API_URL'),
+    savbUrl: need('BENCH_SAVB_URL'),
+    backofficeToken: backoffice.token,
+    partnerTokens: Object.fromEntries(partners.slice(0, options.partners).map((p) => [p.role.slice('partner:'.length), p.token])),
+    workerPid: () => pid('BENCH_WORKER_PID'),
+    apiPid: () => pid('BENCH_API_PID'),
+  };
+  if (options.floor && options.mode === 'lifecycle') {
+    const dir = mkdtempSync(join(tmpdir(), 'pso-bench-'));
+    const floor = startChild(dir, 'floor-worker', process.execPath, tsxArgs('bench/floor-worker.ts'), {
+      ...process.env,
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_NAMESPACE: target.namespace,
+      BENCH_FLOOR_TASK_QUEUE: FLOOR_TASK_QUEUE,
+    });
+    await waitFor('the floor worker polling', floor, 180_000, () => workerPolling(temporalAddress, target.namespace, FLOOR_TASK_QUEUE, floor.pid));
+    target.floorPid = () => floor.pid;
+  }
+  return target;
+}
+
+async function startTarget(options: Options): Promise<Target> {
+  const partnerIds = Array.from({ length: options.partners }, (_, i) => `bench-p${i}`);
+  const stack = await startStack({
+    partnerIds,
+    floor: options.floor && options.mode === 'lifecycle',
+    inMemory: options.inMemory,
+    workerEntry: options.workerEntry,
+    env: { SAVB_POLL_INTERVAL: options.savbPoll },
+  });
+  log(`stack up in ${stack.dir} (Temporal ${stack.temporalAddress}, API ${stack.apiUrl}, SAVB ${stack.savbUrl})`);
+  return {
+    temporalAddress: stack.temporalAddress,
+    namespace: stack.namespace,
+    apiUrl: stack.apiUrl,
+    savbUrl: stack.savbUrl,
+    backofficeToken: stack.tokens.backoffice,
+    partnerTokens: stack.tokens.partners,
+    workerPid: () => stack.worker?.pid,
+    apiPid: () => stack.api?.pid,
+    floorPid: () => stack.floorWorker?.pid,
+    stack,
+    restartWorker: () => stack.restartWorker(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+class HttpFailure extends Error {
+  constructor(
+    readonly route: string,
+    readonly status: number,
+    readonly body: string,
+  ) {
+    super(`${route}: HTTP ${status} ${body.slice(0, 300)}`);
+  }
+}
+
+async function call(
+  target: Target,
+  latencies: Latencies | undefined,
+  route: string,
+  method: string,
+  path: string,
+  token: string,
+  body: unknown,
+  expect: number[],
+): Promise<any> {
+  const started = performance.now();
+  let status = 0;
+  let text = '';
+  try {
+    const response = await fetch(`${target.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    status = response.status;
+    text = await response.text();
+  } catch (err) {
+    throw new HttpFailure(route, 0, (err as Error).message);
+  }
+  latencies?.add(route, performance.now() - started);
+  if (!expect.includes(status)) throw new HttpFailure(route, status, text);
+  return text ? JSON.parse(text) : undefined;
+}
+
+const PM_EMAIL = 'pm@fabrikam.example';
+
+function partnerProfile(partnerId: string) {
+  return {
+    name: `Bench partner ${partnerId}`,
+    locations: [{ locationId: 'LOC-US', country: 'US' }],
+    competencies: [{ area: 'Windows and Devices', level: 'Gold', expiresAt: '2099-12-31' }],
+    consultants: [{ consultantId: 'C-1', name: 'Ada', exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2020-01-01' }] }],
+  };
+}
+
+async function setUpPartners(target: Target): Promise<void> {
+  for (const partnerId of Object.keys(target.partnerTokens)) {
+    await call(target, undefined, 'partner', 'PUT', `/v1/partners/${partnerId}`, target.backofficeToken, partnerProfile(partnerId), [200, 201]);
+    await call(target, undefined, 'enroll', 'POST', `/v1/partners/${partnerId}/enrollments`, target.backofficeToken, { offering: 'DDPS' }, [201, 409]);
+    const response = await fetch(`${target.savbUrl}/_admin/registrations`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ partnerId, offering: 'DDPS' }),
+    });
+    if (!response.ok) throw new Error(`SAVB registration of ${partnerId}: ${response.status} ${await response.text()}`);
+  }
+}
+
+function startBody(voucherId: string) {
+  return {
+    voucherId,
+    offering: 'DDPS',
+    engagementType: 'DDPS-WINDOWS-OFFICE',
+    days: 1,
+    assignedAt: new Date().toISOString(),
+    customer: {
+      agreementNumber: `AGR-${voucherId}`,
+      name: 'Fabrikam Ltd',
+      country: 'US',
+      projectManagerEmail: PM_EMAIL,
+      enrollmentEndsAt: '2099-12-31',
+    },
+  };
+}
+
+function reportBody(day: string) {
+  return {
+    consultantId: 'C-1',
+    deliveredFrom: day,
+    deliveredTo: day,
+    onSiteDays: 1,
+    offSiteDays: 0,
+    deliverables: [
+      { kind: 'COMPLETION_REPORT', title: 'Completion report', uri: 'https://files.example/report.pdf', sha256: 'a'.repeat(64) },
+      { kind: 'CUSTOMER_PLANNING_DELIVERABLE', title: 'Vision and scope', uri: 'https://files.example/vision.pdf', sha256: 'b'.repeat(64) },
+    ],
+  };
+}
+
+const PARTNER_ROUTES = ['forwarding', 'reservation', 'completion-report', 'redemption'];
+const PAID_TIMEOUT_MS = 120_000;
+
+/** One engagement through the whole lifecycle over HTTP; its time from start to PAID seen. */
+async function lifecycle(target: Target, latencies: Latencies | undefined, voucherId: string, partnerId: string, pollMs: number): Promise<number> {
+  const token = target.partnerTokens[partnerId];
+  const base = `/v1/engagements/${voucherId}`;
+  const started = performance.now();
+  await call(target, latencies, 'start', 'POST', '/v1/engagements', target.backofficeToken, startBody(voucherId), [201]);
+  const forwarded = await call(target, latencies, 'forwarding', 'POST', `${base}/forwarding`, token, { partnerId, projectManagerEmail: PM_EMAIL }, [200]);
+  if (!forwarded.eligibility?.eligible) throw new HttpFailure('forwarding', 200, `not eligible: ${JSON.stringify(forwarded.eligibility)}`);
+  const day = dateOf(Date.now());
+  await call(target, latencies, 'reservation', 'POST', `${base}/reservation`, token, { locationId: 'LOC-US', consultantId: 'C-1', startDate: day, endDate: day, deliveryCountry: 'US' }, [200]);
+  await call(target, latencies, 'completion-report', 'POST', `${base}/completion-report`, token, reportBody(day), [200]);
+  await call(target, latencies, 'redemption', 'POST', `${base}/redemption`, token, {}, [200]);
+  const deadline = Date.now() + PAID_TIMEOUT_MS;
+  for (;;) {
+    await sleep(pollMs);
+    const state = await call(target, latencies, 'get', 'GET', base, token, undefined, [200]);
+    if (state.status === 'PAID') break;
+    if (!['REDEEMED', 'INVOICE_SUBMITTED'].includes(state.status)) throw new HttpFailure('get', 200, `unexpected status ${state.status}`);
+    if (Date.now() > deadline) throw new HttpFailure('get', 200, `not PAID after ${PAID_TIMEOUT_MS / 1000}s (status ${state.status})`);
+  }
+  const total = performance.now() - started;
+  latencies?.add('engagement', total);
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the floor
+
+async function floorRun(client: Client, latencies: Latencies | undefined, workflowId: string, shape: FloorShape): Promise<void> {
+  const started = performance.now();
+  let t = performance.now();
+  const handle = await client.workflow.start('floorWorkflow', { taskQueue: FLOOR_TASK_QUEUE, workflowId, args: [shape] });
+  latencies?.add('start', performance.now() - t);
+  for (let u = 0; u < shape.updates; u++) {
+    t = performance.now();
+    await handle.executeUpdate(floorStep, { args: [u] });
+    latencies?.add('update', performance.now() - t);
+  }
+  await handle.result();
+  latencies?.add('engagement', performance.now() - started);
+}
+
+/** The shape of a real engagement, from the histories of finished ones (rounded means). */
+async function shapeOf(client: Client, voucherIds: string[], pollMs: number): Promise<{ shape: FloorShape; counts: Record<string, number> }> {
+  const totals: Record<string, number> = {};
+  for (const voucherId of voucherIds) {
+    const history = await client.workflow.getHandle(engagementWorkflowId(voucherId)).fetchHistory();
+    const bump = (key: string) => (totals[key] = (totals[key] ?? 0) + 1);
+    for (const event of history.events ?? []) {
+      const type = event.activityTaskScheduledEventAttributes?.activityType?.name;
+      if (type) bump(`activity:${type}`);
+      if (event.workflowExecutionUpdateAcceptedEventAttributes) bump('updates');
+      if (event.timerStartedEventAttributes) bump('timers');
+      if (event.upsertWorkflowSearchAttributesEventAttributes) bump('searchAttributeUpserts');
+      if (event.workflowTaskCompletedEventAttributes) bump('workflowTasks');
+      bump('events');
+    }
+  }
+  const counts = Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, Math.round((v / voucherIds.length) * 10) / 10]));
+  const c = (k: string) => Math.round(counts[k] ?? 0);
+  const shape: FloorShape = {
+    updates: c('updates'),
+    activitiesInUpdates: c('activity:checkEligibility') + c('activity:claimFifteenDaySlot'),
+    notifies: c('activity:notify'),
+    tailActivities: c('activity:submitInvoice') + c('activity:getPaymentStatus'),
+    // Each payment status poll follows a timer of the poll interval; the product's other timers
+    // (expiry and invoice deadlines, waited on with condition timeouts) are not floor operations.
+    polls: c('activity:getPaymentStatus'),
+    pollMs,
+  };
+  return { shape, counts };
+}
+
+// ---------------------------------------------------------------------------------------------
+// lifecycle mode
+
+interface Failure {
+  route: string;
+  status: number;
+  body: string;
+}
+
+async function runLifecycle(options: Options, target: Target, client: Client, sampler: RssSampler, runId: string) {
+  const partnerIds = Object.keys(target.partnerTokens);
+  const errors: Failure[] = [];
+  const onError = (err: unknown) => {
+    const failure = err instanceof HttpFailure ? { route: err.route, status: err.status, body: err.body.slice(0, 300) } : { route: '?', status: 0, body: String((err as Error)?.message ?? err) };
+    errors.push(failure);
+    if (errors.length <= 5) log(`error: ${JSON.stringify(failure)}`);
+  };
+
+  log(`setting up ${partnerIds.length} partners (profile, DDPS enrollment, SAVB registration)`);
+  await setUpPartners(target);
+
+  // Warm-up: the product and the floor, not measured; its histories give the floor its shape.
+  const pollMs = msToNumber(options.savbPoll as never);
+  const warmIds: string[] = [];
+  log(`warm-up: ${options.warmup} engagements through the product`);
+  await pool(options.warmup, options.concurrency, async (i) => {
+    const voucherId = `${runId}-w${i}`;
+    await lifecycle(target, undefined, voucherId, partnerIds[i % partnerIds.length], options.pollMs).then(() => warmIds.push(voucherId), onError);
+  });
+  if (warmIds.length === 0) throw new Error(`no warm-up engagement reached PAID; errors: ${JSON.stringify(errors.slice(0, 3))}`);
+  const { shape, counts } = await shapeOf(client, warmIds.slice(0, 10), pollMs);
+  log(`a real engagement's history (mean of ${Math.min(10, warmIds.length)}): ${JSON.stringify(counts)}`);
+  log(`floor shape: ${JSON.stringify(shape)}`);
+
+  let floor: Record<string, unknown> | undefined;
+  let floorThroughput = NaN;
+  let floorUpdateP99 = NaN;
+  if (options.floor) {
+    log(`floor warm-up: ${options.warmup} workflows`);
+    await pool(options.warmup, options.concurrency, (i) => floorRun(client, undefined, `floor-${runId}-w${i}`, shape).catch(onError));
+    const floorLatencies = new Latencies();
+    const floorErrorsBefore = errors.length;
+    log(`floor: ${options.count} workflows at concurrency ${options.concurrency}`);
+    sampler.reset();
+    const t0 = performance.now();
+    await pool(options.count, options.concurrency, (i) => floorRun(client, floorLatencies, `floor-${runId}-${i}`, shape).catch(onError));
+    const seconds = (performance.now() - t0) / 1000;
+    sampler.sample();
+    floorThroughput = options.count / seconds;
+    floorUpdateP99 = floorLatencies.summary('update').p99;
+    floor = {
+      engagementsPerSec: round2(floorThroughput),
+      durationS: round2(seconds),
+      errors: errors.length - floorErrorsBefore,
+      latencyMs: floorLatencies.all(),
+      workerRssMiB: sampler.get('floorWorker'),
+      shape,
+    };
+    log(`floor: ${round2(floorThroughput)} workflows/s, update p99 ${floorUpdateP99} ms`);
+  }
+
+  const errorsBefore = errors.length;
+  const latencies = new Latencies();
+  log(`product: ${options.count} engagements at concurrency ${options.concurrency}`);
+  sampler.reset();
+  const t0 = performance.now();
+  let done = 0;
+  const progress = setInterval(() => log(`product: ${done}/${options.count} PAID`), 10_000);
+  await pool(options.count, options.concurrency, async (i) => {
+    await lifecycle(target, latencies, `${runId}-${i}`, partnerIds[i % partnerIds.length], options.pollMs).then(() => done++, onError);
+  });
+  clearInterval(progress);
+  const seconds = (performance.now() - t0) / 1000;
+  sampler.sample();
+  const throughput = done / seconds;
+  const partnerActions = latencies.summary(...PARTNER_ROUTES);
+  const productErrors = errors.length - errorsBefore;
+
+  const ratios = options.floor
+    ? {
+        throughputVsFloor: round2(throughput / floorThroughput),
+        partnerActionP99VsFloorUpdateP99: round2(partnerActions.p99 / floorUpdateP99),
+      }
+    : undefined;
+  return {
+    mode: 'lifecycle',
+    count: options.count,
+    concurrency: options.concurrency,
+    partners: partnerIds.length,
+    savbPollInterval: options.savbPoll,
+    getPollMs: options.pollMs,
+    engagementsPerSec: round2(throughput),
+    durationS: round2(seconds),
+    errors: productErrors,
+    warmupAndFloorErrors: errors.length - productErrors,
+    latencyMs: { ...latencies.all(), partnerActions },
+    workerRssMiB: sampler.get('worker'),
+    apiRssMiB: sampler.get('api'),
+    historyPerEngagement: counts,
+    floor,
+    ratios,
+    targets: ratios
+      ? {
+          throughputAtLeast0_8xFloor: ratios.throughputVsFloor >= 0.8,
+          partnerActionP99AtMost1_5xFloorUpdateP99: ratios.partnerActionP99VsFloorUpdateP99 <= 1.5,
+          zeroErrors: errors.length === 0,
+        }
+      : { zeroErrors: errors.length === 0 },
+    errorSamples: errors.slice(0, 5),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// open mode
+
+function engagementInput(voucherId: string, savbPoll: string): EngagementInput {
+  return {
+    ...startBody(voucherId),
+    settings: { savbPollInterval: savbPoll, registrationRetryInterval: '1s', searchAttributes: true },
+  };
+}
+
+async function metricTotal(url: string, name: string): Promise<number | undefined> {
+  try {
+    const text = await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text();
+    let total = 0;
+    let seen = false;
+    for (const line of text.split('\n')) {
+      if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{')) {
+        total += Number(line.slice(line.lastIndexOf(' ') + 1));
+        seen = true;
+      }
+    }
+    return seen ? total : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function runOpen(options: Options, target: Target, client: Client, sampler: RssSampler, runId: string) {
+  const errors: string[] = [];
+  const ids: string[] = [];
+  log(`open: starting ${options.open} engagements (Temporal client, concurrency ${options.openConcurrency})`);
+  sampler.reset();
+  const t0 = performance.now();
+  await pool(options.open, options.openConcurrency, async (i) => {
+    const voucherId = `${runId}-o${i}`;
+    const input = engagementInput(voucherId, options.savbPoll);
+    try {
+      await client.workflow.start('engagementWorkflow', {
+        workflowId: engagementWorkflowId(voucherId),
+        taskQueue: TASK_QUEUE,
+        args: [input],
+        typedSearchAttributes: [
+          { key: SA.VoucherId, value: voucherId },
+          { key: SA.Offering, value: input.offering },
+          { key: SA.EngagementType, value: input.engagementType },
+          { key: SA.EngagementStatus, value: 'ASSIGNED' },
+          { key: SA.CustomerCountry, value: input.customer.country },
+          { key: SA.CustomerAgreement, value: input.customer.agreementNumber },
+          { key: SA.EngagementDays, value: input.days },
+          { key: SA.VoucherExpiresAt, value: new Date(voucherExpiresAtMs(input.assignedAt)) },
+        ],
+      });
+      ids.push(voucherId);
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+    if ((i + 1) % 2000 === 0) log(`open: ${i + 1} started`);
+  });
+  const startSeconds = (performance.now() - t0) / 1000;
+  log(`open: ${ids.length} started in ${round2(startSeconds)} s; waiting for every first workflow task and notification`);
+
+  // Every engagement runs its first task and one notification, then waits on its timers. The
+  // worker's metrics count the notifications; visibility is the fallback.
+  const metricsUrl = target.stack?.workerMetricsUrl;
+  const deadline = Date.now() + 30 * 60_000;
+  let settledAt = performance.now();
+  for (;;) {
+    const activities = metricsUrl ? await metricTotal(metricsUrl, 'temporal_activity_execution_latency_count') : undefined;
+    const pending = await client.workflowService.countWorkflowExecutions({
+      namespace: target.namespace,
+      query: `WorkflowType = 'engagementWorkflow' AND ExecutionStatus = 'Running' AND VoucherId STARTS_WITH '${runId}-o'`,
+    }).then((r) => Number(r.count ?? 0)).catch(() => NaN);
+    log(`open: notifications done ${activities ?? '?'} of ${ids.length}; running ${pending}; worker RSS ${sampler.get('worker')?.lastMiB ?? '?'} MiB`);
+    if (activities !== undefined ? activities >= ids.length : true) {
+      settledAt = performance.now();
+      break;
+    }
+    if (Date.now() > deadline) {
+      errors.push('the worker did not process every engagement in 30 minutes');
+      break;
+    }
+    await sleep(2_000);
+  }
+  const processSeconds = (settledAt - t0) / 1000;
+  await sleep(5_000);
+  sampler.sample();
+  const afterOpen = sampler.get('worker');
+
+  // Hot: a query on a cached engagement (the most recently started are the likeliest in the cache).
+  const hot = new Latencies();
+  for (let i = 0; i < Math.min(options.samples, ids.length); i++) {
+    const id = ids[ids.length - 1 - i];
+    const t = performance.now();
+    await call(target, undefined, 'get', 'GET', `/v1/engagements/${id}`, target.backofficeToken, undefined, [200]).catch((e) => errors.push(String(e)));
+    hot.add('get', performance.now() - t);
+  }
+
+  // Evict: a new worker process starts with an empty cache.
+  let evicted: Record<string, unknown> = {};
+  if (target.restartWorker) {
+    log('open: restarting the worker (empty workflow cache)');
+    await target.restartWorker();
+    sampler.reset();
+    await sleep(2_000);
+    const cold = new Latencies();
+    const picked = new Set<number>();
+    while (picked.size < Math.min(options.samples * 2, ids.length)) picked.add(Math.floor(Math.random() * ids.length));
+    const order = [...picked];
+    const httpIds = order.slice(0, Math.ceil(order.length / 2)).map((i) => ids[i]);
+    const queryIds = order.slice(Math.ceil(order.length / 2)).map((i) => ids[i]);
+    for (const id of httpIds) {
+      const t = performance.now();
+      const state = await call(target, undefined, 'get', 'GET', `/v1/engagements/${id}`, target.backofficeToken, undefined, [200]).catch((e) => {
+        errors.push(String(e));
+        return undefined;
+      });
+      cold.add('http', performance.now() - t);
+      if (state && state.status !== 'ASSIGNED') errors.push(`${id}: status ${state.status}`);
+    }
+    for (const id of queryIds) {
+      const t = performance.now();
+      await client.workflow.getHandle(engagementWorkflowId(id)).query(engagementStateQuery).catch((e) => errors.push(String(e)));
+      cold.add('query', performance.now() - t);
+    }
+    sampler.sample();
+    evicted = {
+      httpGetMs: cold.summary('http'),
+      clientQueryMs: cold.summary('query'),
+      workerRssAfterMiB: sampler.get('worker'),
+    };
+  }
+
+  const evictedGet = evicted.httpGetMs as Summary | undefined;
+  return {
+    mode: 'open',
+    open: ids.length,
+    startPerSec: round2(ids.length / startSeconds),
+    processedPerSec: round2(ids.length / processSeconds),
+    workerRssMiB: afterOpen,
+    apiRssMiB: sampler.get('api'),
+    hotGetMs: hot.summary('get'),
+    evicted,
+    errors: errors.length,
+    errorSamples: errors.slice(0, 5),
+    targets: {
+      workerRssBelow1GiB: afterOpen ? afterOpen.peakMiB < 1024 : undefined,
+      evictedStateMedianBelow100ms: evictedGet ? evictedGet.p50 < 100 : undefined,
+      zeroErrors: errors.length === 0,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const runId = `B${Date.now().toString(36)}`;
+  const target = options.attach ? await attachTarget(options) : await startTarget(options);
+  const connection = await Connection.connect({ address: target.temporalAddress });
+  const client = new Client({ connection, namespace: target.namespace });
+  const sampler = new RssSampler(() => ({ worker: target.workerPid?.(), api: target.apiPid?.(), floorWorker: target.floorPid?.() }));
+  sampler.start();
+  try {
+    const result = options.mode === 'lifecycle' ? await runLifecycle(options, target, client, sampler, runId) : await runOpen(options, target, client, sampler, runId);
+    const line = JSON.stringify({
+      bench: 'planning-services',
+      at: new Date().toISOString(),
+      ...result,
+      machine: { nproc: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, temporal: options.inMemory ? 'dev server (in memory)' : 'dev server (SQLite file)' },
+    });
+    process.stdout.write(`${line}\n`);
+    if (options.out) appendFileSync(options.out, `${line}\n`);
+  } finally {
+    sampler.stop();
+    await connection.close().catch(() => undefined);
+    await stopAll();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  async (err) => {
+    log(`failed: ${(err as Error).stack ?? String(err)}`);
+    await stopAll().catch(() => undefined);
+    process.exit(1);
+  },
+);
