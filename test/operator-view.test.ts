@@ -1,0 +1,64 @@
+// What an operator sees of an engagement on a real (dev) Temporal server: the search attributes
+// kept current as the engagement moves, the one-line summary, the current details, named timers,
+// and the visibility query an operator would type.
+import { temporal } from '@temporalio/proto';
+import { engagementWorkflowId } from '../workflows/messages';
+import { SA } from '../workflows/search-attributes';
+import { PM_EMAIL, profile, startBody } from './api/fixtures';
+import { DevStack, eventually, http, startDevStack } from './support/dev-stack';
+
+let stack: DevStack;
+const req = (method: string, path: string, opts: Parameters<typeof http>[3] = {}) => http(stack, method, path, opts);
+
+beforeAll(async () => {
+  stack = await startDevStack({ partnerIds: ['contoso'] });
+  await req('PUT', '/v1/partners/contoso', { as: 'backoffice', body: profile() });
+  await req('POST', '/v1/partners/contoso/enrollments', { as: 'contoso', body: { offering: 'DDPS' } });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+test('search attributes follow the engagement; summary, details and timers are named', async () => {
+  const body = startBody({ days: 5 });
+  expect((await req('POST', '/v1/engagements', { as: 'backoffice', body })).status).toBe(201);
+  const handle = stack.client.workflow.getHandle(engagementWorkflowId(body.voucherId));
+
+  const started = await handle.describe();
+  expect(started.typedSearchAttributes.get(SA.EngagementStatus)).toBe('ASSIGNED');
+  expect(started.typedSearchAttributes.get(SA.VoucherId)).toBe(body.voucherId);
+  expect(started.typedSearchAttributes.get(SA.EngagementDays)).toBe(5);
+  expect(started.typedSearchAttributes.get(SA.CustomerAgreement)).toBe(body.customer.agreementNumber);
+  expect(started.typedSearchAttributes.get(SA.VoucherExpiresAt)?.getTime()).toBe(Date.parse(body.assignedAt) + 180 * 86_400_000);
+  expect(await started.staticSummary()).toBe(`DDPS-WINDOWS-OFFICE · 5 days · voucher ${body.voucherId}`);
+
+  await req('POST', `/v1/engagements/${body.voucherId}/forwarding`, { as: 'contoso', body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL } });
+  const forwarded = await handle.describe();
+  expect(forwarded.typedSearchAttributes.get(SA.EngagementStatus)).toBe('FORWARDED');
+  expect(forwarded.typedSearchAttributes.get(SA.PartnerId)).toBe('contoso');
+
+  // The current details the UI shows, from the workflow's metadata query.
+  const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+  expect(metadata.currentDetails).toContain('**FORWARDED**');
+  expect(metadata.currentDetails).toContain('partner contoso');
+
+  // Timers carry a summary the UI shows.
+  const history = await handle.fetchHistory();
+  const timerSummaries = (history.events ?? [])
+    .filter((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_TIMER_STARTED)
+    .map((e) => e.userMetadata?.summary?.data && Buffer.from(e.userMetadata.summary.data).toString());
+  expect(timerSummaries.join(' ')).toContain('voucher expiry reminder (30 days before)');
+
+  // The operator's query finds it (visibility is eventually consistent).
+  const query = `EngagementStatus='FORWARDED' AND PartnerId='contoso' AND VoucherId='${body.voucherId}'`;
+  const found = await eventually(
+    async () => {
+      const ids: string[] = [];
+      for await (const wf of stack.client.workflow.list({ query })) ids.push(wf.workflowId);
+      return ids;
+    },
+    (ids) => ids.length === 1,
+    { what: 'the engagement in visibility' },
+  );
+  expect(found).toEqual([engagementWorkflowId(body.voucherId)]);
+});
