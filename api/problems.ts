@@ -104,14 +104,18 @@ export function refusalProblem(refusals: Refusal[], status?: number): ProblemErr
   const primary = primaryRefusal(refusals);
   const relevant = refusals.filter((r) => r.kind === primary.kind);
   const fields = [...new Set(relevant.flatMap((r) => r.fields ?? []))];
-  return new ProblemError({
-    type: problemType(kebab(primary.code)),
-    title: KIND_TITLE[primary.kind],
-    status: status ?? KIND_STATUS[primary.kind],
-    detail: relevant.map((r) => r.message).join('; '),
-    rules: refusals.map((r) => ({ code: r.code, message: r.message, ...(r.fields ? { fields: r.fields } : {}) })),
-    ...(fields.length ? { fields } : {}),
-  });
+  const finalStatus = status ?? KIND_STATUS[primary.kind];
+  return new ProblemError(
+    {
+      type: problemType(kebab(primary.code)),
+      title: KIND_TITLE[primary.kind],
+      status: finalStatus,
+      detail: relevant.map((r) => r.message).join('; '),
+      rules: refusals.map((r) => ({ code: r.code, message: r.message, ...(r.fields ? { fields: r.fields } : {}) })),
+      ...(fields.length ? { fields } : {}),
+    },
+    finalStatus === 503 ? { 'Retry-After': '5' } : {},
+  );
 }
 
 export function sendProblem(res: Response, error: ProblemError, requestId?: string): void {

@@ -54,7 +54,14 @@ export function refusalsOf(failure: ApplicationFailure): Refusal[] | undefined {
   const flat = details.length === 1 && Array.isArray(details[0]) ? (details[0] as unknown[]) : details;
   const refusals = flat.filter(isRefusal);
   if (refusals.length > 0) return refusals;
-  return [{ kind, code: kind === 'STATE' ? 'NOT_ALLOWED_IN_STATUS' : kind === 'FORBIDDEN' ? 'FORBIDDEN' : kind === 'INVALID' ? 'INVALID_MESSAGE' : 'RULE_VIOLATION', message: failure.message }];
+  const fallbackCode: Record<RefusalKind, string> = {
+    STATE: 'NOT_ALLOWED_IN_STATUS',
+    FORBIDDEN: 'FORBIDDEN',
+    INVALID: 'INVALID_MESSAGE',
+    RULE: 'RULE_VIOLATION',
+    UNAVAILABLE: 'DEPENDENCY_UNAVAILABLE',
+  };
+  return [{ kind, code: fallbackCode[kind], message: failure.message }];
 }
 
 export function grpcCode(err: unknown): number | undefined {
