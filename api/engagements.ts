@@ -207,6 +207,12 @@ export async function sendMessage<K extends EngagementMessage>(
   } catch (err) {
     if (err instanceof WorkflowNotFoundError || grpcCode(err) === GrpcStatus.NOT_FOUND) throw await closedOrMissing(app, voucherId, who);
     const mapped = temporalProblem(err, { notFound, forbiddenAsNotFound: isPartner });
+    // A partner that is not (yet) the engagement's partner and cannot present the project manager's
+    // e-mail learns nothing: the same 404 as an unknown voucher.
+    if (message === 'voucherForwarded' && isPartner && mapped.problem.rules?.some((r) => r.code === 'PROJECT_MANAGER_EMAIL_MISMATCH')) {
+      const current = await readEngagement(app, voucherId).catch(() => undefined);
+      if (current?.partnerId !== who.partnerId) throw notFound();
+    }
     if (mapped.problem.status < 500) log.info({ workflowId, message, status: mapped.problem.status, type: mapped.problem.type }, `engagement ${message} refused`);
     throw mapped;
   }

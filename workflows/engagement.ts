@@ -220,7 +220,11 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
         if (partnerId !== undefined && partnerId !== m.partnerId) {
           add({ kind: 'FORBIDDEN', code: 'FORWARDING_FOR_ANOTHER_PARTNER', message: 'a partner can only take a voucher for itself' });
         }
-        if (!refusals.length) refusals.push(...forwardingRefusals(state, m, t));
+        const rules = forwardingRefusals(state, m, t);
+        // Without the project manager's e-mail a caller learns nothing else, not even the status.
+        const mismatch = rules.find((r) => r.code === Rule.PROJECT_MANAGER_EMAIL_MISMATCH);
+        if (mismatch) return { value: parsed.value, refusals: [mismatch] };
+        if (!refusals.length) refusals.push(...rules);
         break;
       }
       case 'voucherReserved': {

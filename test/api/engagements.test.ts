@@ -185,15 +185,18 @@ describe('forwarding', () => {
     expect(res.body.eligibility).toEqual(expect.objectContaining({ partnerId: 'contoso', eligible: true }));
   });
 
-  it("the wrong project manager's e-mail is refused by the rule (422)", async () => {
+  it("without the project manager's e-mail a partner learns nothing (404, as an unknown voucher); its own engagement says 422", async () => {
     const voucherId = await started();
-    const res = await req('POST', `/v1/engagements/${voucherId}/forwarding`, {
-      as: 'contoso',
-      body: { partnerId: 'contoso', projectManagerEmail: 'someone@else.example' },
-    });
-    expect(res.status).toBe(422);
-    expect(res.body.type).toBe(`${PROBLEM_BASE}project-manager-email-mismatch`);
-    expect(res.body.fields).toEqual(['projectManagerEmail']);
+    const wrong = { partnerId: 'contoso', projectManagerEmail: 'someone@else.example' };
+    const res = await req('POST', `/v1/engagements/${voucherId}/forwarding`, { as: 'contoso', body: wrong });
+    expect(res.status).toBe(404);
+    expect(res.body.type).toBe(`${PROBLEM_BASE}engagement-not-found`);
+    // Once forwarded to it, the partner is told which rule refused a second forwarding.
+    await req('POST', `/v1/engagements/${voucherId}/forwarding`, { as: 'contoso', body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL } });
+    const own = await req('POST', `/v1/engagements/${voucherId}/forwarding`, { as: 'contoso', body: wrong });
+    expect(own.status).toBe(422);
+    expect(own.body.type).toBe(`${PROBLEM_BASE}project-manager-email-mismatch`);
+    expect(own.body.fields).toEqual(['projectManagerEmail']);
   });
 
   it('a partner forwards only to itself (403); only partners forward (403); unknown vouchers 404', async () => {
