@@ -23,6 +23,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
+import { parseTokens as parseApiTokens, TokenConfigError } from '../api/auth';
 import { ConfigError, loadConfig, type Config } from '../config/env';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
 import { temporalCliPath } from './temporal-binaries';
@@ -380,6 +381,12 @@ export const DEV_PARTNER_ID = 'demo-partner';
 
 function devTokens(dataDir: string): DevTokens {
   if (process.env.API_TOKENS) {
+    try {
+      parseApiTokens(process.env.API_TOKENS); // the API's own check, before anything starts
+    } catch (err) {
+      if (err instanceof TokenConfigError) throw new StackError(err.message);
+      throw err;
+    }
     return { apiTokens: process.env.API_TOKENS, source: 'API_TOKENS', entries: parseTokens(process.env.API_TOKENS) };
   }
   const file = join(dataDir, 'dev-tokens.json');

@@ -130,6 +130,12 @@ describe('docker-compose.yml', () => {
     expect(resolvedEnvironment('temporal-ui', SHELL_ENV).TEMPORAL_ADDRESS).toBe('temporal:7233');
   });
 
+  test('the SAVB intervals are set on the API, which passes them to each engagement workflow it starts', () => {
+    const env = environment('api');
+    expect(env).toHaveProperty('SAVB_POLL_INTERVAL');
+    expect(env).toHaveProperty('SAVB_REGISTRATION_RETRY_INTERVAL');
+  });
+
   test('the worker reads the rate card shipped in the image', () => {
     const worker = loadConfig(resolvedEnvironment('worker', SHELL_ENV));
     expect(worker.RATE_CARD_PATH.startsWith('/app/')).toBe(true);
