@@ -2,7 +2,7 @@
 // least Temporal itself needs for the same operations. See BENCHMARKS.md.
 //
 //   npm run bench -- [--count 500] [--concurrency 20] [--mode lifecycle|open] [--open 10000]
-//                    [--partners 10] [--poll-ms 250] [--warmup N] [--no-floor] [--in-memory]
+//                    [--partners 10] [--poll-ms 250] [--warmup N] [--rounds 4] [--no-floor] [--in-memory]
 //                    [--attach] [--worker-entry worker/main.ts] [--samples 50] [--out file.jsonl]
 //
 // lifecycle: N engagements over HTTP, `concurrency` at a time, each: start, forwarding, reservation,
@@ -16,7 +16,7 @@
 // --attach uses a running stack instead of starting one: BENCH_TEMPORAL_ADDRESS, BENCH_API_URL,
 // BENCH_SAVB_URL, API_TOKENS (a backoffice token and partner tokens), optionally BENCH_WORKER_PID
 // and BENCH_API_PID (for memory). The floor's worker is then started against that Temporal.
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { appendFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
@@ -28,6 +28,7 @@ import { SA } from '../workflows/search-attributes';
 import { floorStep, type FloorShape } from './floor-workflow';
 import { Latencies, pool, summarize, type Summary } from './stats';
 import {
+  CpuMeter,
   FLOOR_TASK_QUEUE,
   RssSampler,
   sleep,
@@ -60,6 +61,7 @@ interface Options {
   workerEntry?: string;
   samples: number;
   openConcurrency: number;
+  rounds: number;
   out?: string;
   savbPoll: string;
 }
@@ -78,6 +80,7 @@ function parseArgs(argv: string[]): Options {
     attach: false,
     samples: 50,
     openConcurrency: 50,
+    rounds: 4,
     savbPoll: '1s',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -111,6 +114,7 @@ function parseArgs(argv: string[]): Options {
       case '--worker-entry': o.workerEntry = value(); break;
       case '--samples': o.samples = Math.max(1, int()); break;
       case '--open-concurrency': o.openConcurrency = Math.max(1, int()); break;
+      case '--rounds': o.rounds = Math.max(1, int()); break;
       case '--savb-poll': o.savbPoll = value(); break;
       case '--out': o.out = value(); break;
       case '--help':
@@ -127,7 +131,7 @@ function parseArgs(argv: string[]): Options {
 }
 
 function readHeader(): string {
-  return 'npm run bench -- [--count 500] [--concurrency 20] [--mode lifecycle|open] [--open 10000] [--partners 10] [--poll-ms 250] [--warmup N] [--no-floor] [--in-memory] [--attach] [--worker-entry file] [--samples 50] [--out file.jsonl]';
+  return 'npm run bench -- [--count 500] [--concurrency 20] [--mode lifecycle|open] [--open 10000] [--partners 10] [--poll-ms 250] [--warmup N] [--rounds 4] [--no-floor] [--in-memory] [--attach] [--worker-entry file] [--samples 50] [--out file.jsonl]';
 }
 
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -396,7 +400,7 @@ interface Failure {
   body: string;
 }
 
-async function runLifecycle(options: Options, target: Target, client: Client, sampler: RssSampler, runId: string) {
+async function runLifecycle(options: Options, target: Target, client: Client, sampler: RssSampler, cpu: CpuMeter, runId: string) {
   const partnerIds = Object.keys(target.partnerTokens);
   const errors: Failure[] = [];
   const onError = (err: unknown) => {
@@ -421,53 +425,79 @@ async function runLifecycle(options: Options, target: Target, client: Client, sa
   log(`a real engagement's history (mean of ${Math.min(10, warmIds.length)}): ${JSON.stringify(counts)}`);
   log(`floor shape: ${JSON.stringify(shape)}`);
 
-  let floor: Record<string, unknown> | undefined;
-  let floorThroughput = NaN;
-  let floorUpdateP99 = NaN;
   if (options.floor) {
     log(`floor warm-up: ${options.warmup} workflows`);
     await pool(options.warmup, options.concurrency, (i) => floorRun(client, undefined, `floor-${runId}-w${i}`, shape).catch(onError));
-    const floorLatencies = new Latencies();
-    const floorErrorsBefore = errors.length;
-    log(`floor: ${options.count} workflows at concurrency ${options.concurrency}`);
-    sampler.reset();
-    const t0 = performance.now();
-    await pool(options.count, options.concurrency, (i) => floorRun(client, floorLatencies, `floor-${runId}-${i}`, shape).catch(onError));
-    const seconds = (performance.now() - t0) / 1000;
-    sampler.sample();
-    floorThroughput = options.count / seconds;
-    floorUpdateP99 = floorLatencies.summary('update').p99;
-    floor = {
-      engagementsPerSec: round2(floorThroughput),
-      durationS: round2(seconds),
-      errors: errors.length - floorErrorsBefore,
-      latencyMs: floorLatencies.all(),
-      workerRssMiB: sampler.get('floorWorker'),
-      shape,
-    };
-    log(`floor: ${round2(floorThroughput)} workflows/s, update p99 ${floorUpdateP99} ms`);
   }
 
-  const errorsBefore = errors.length;
+  // Measured: floor and product in alternating batches (the order flips every round), so the noise
+  // of a shared machine falls on both alike.
   const latencies = new Latencies();
-  log(`product: ${options.count} engagements at concurrency ${options.concurrency}`);
-  sampler.reset();
-  const t0 = performance.now();
+  const floorLatencies = new Latencies();
+  let seconds = 0;
+  let floorSeconds = 0;
   let done = 0;
-  const progress = setInterval(() => log(`product: ${done}/${options.count} PAID`), 10_000);
-  await pool(options.count, options.concurrency, async (i) => {
-    await lifecycle(target, latencies, `${runId}-${i}`, partnerIds[i % partnerIds.length], options.pollMs).then(() => done++, onError);
-  });
-  clearInterval(progress);
-  const seconds = (performance.now() - t0) / 1000;
-  sampler.sample();
+  let floorDone = 0;
+  let productErrors = 0;
+  let floorErrors = 0;
+  const rounds = Math.max(1, Math.min(options.rounds, options.count));
+  log(`measuring: ${options.count} engagements at concurrency ${options.concurrency}, in ${rounds} round(s)${options.floor ? ' alternating with the floor' : ''}`);
+  sampler.reset();
+  let nextIndex = 0;
+  for (let round = 0; round < rounds; round++) {
+    const batch = Math.floor(options.count / rounds) + (round < options.count % rounds ? 1 : 0);
+    const first = nextIndex;
+    nextIndex += batch;
+    const product = () => cpu.measure('product', async () => {
+      const before = errors.length;
+      const t0 = performance.now();
+      await pool(batch, options.concurrency, async (k) => {
+        const i = first + k;
+        await lifecycle(target, latencies, `${runId}-${i}`, partnerIds[i % partnerIds.length], options.pollMs).then(() => done++, onError);
+      });
+      seconds += (performance.now() - t0) / 1000;
+      productErrors += errors.length - before;
+    });
+    const floorBatch = () => cpu.measure('floor', async () => {
+      if (!options.floor) return;
+      const before = errors.length;
+      const t0 = performance.now();
+      await pool(batch, options.concurrency, (k) =>
+        floorRun(client, floorLatencies, `floor-${runId}-${first + k}`, shape).then(() => void floorDone++, onError),
+      );
+      floorSeconds += (performance.now() - t0) / 1000;
+      floorErrors += errors.length - before;
+    });
+    if (round % 2 === 0) {
+      await floorBatch();
+      await product();
+    } else {
+      await product();
+      await floorBatch();
+    }
+    sampler.sample();
+    log(`round ${round + 1}/${rounds}: product ${done} PAID in ${round2(seconds)} s${options.floor ? `, floor ${floorDone} in ${round2(floorSeconds)} s` : ''}`);
+  }
+  const floorThroughput = floorDone / floorSeconds;
+  const floorUpdateP99 = floorLatencies.summary('update').p99;
+  const floor = options.floor
+    ? {
+        engagementsPerSec: round2(floorThroughput),
+        durationS: round2(floorSeconds),
+        errors: floorErrors,
+        latencyMs: floorLatencies.all(),
+        workerRssMiB: sampler.get('floorWorker'),
+        cpuMsPerEngagement: cpu.perUnit('floor', floorDone),
+        shape,
+      }
+    : undefined;
   const throughput = done / seconds;
   const partnerActions = latencies.summary(...PARTNER_ROUTES);
-  const productErrors = errors.length - errorsBefore;
 
   const ratios = options.floor
     ? {
         throughputVsFloor: round2(throughput / floorThroughput),
+        cpuPerEngagementVsFloor: round2(cpu.perUnit('product', done).total / cpu.perUnit('floor', floorDone).total),
         partnerActionP99VsFloorUpdateP99: round2(partnerActions.p99 / floorUpdateP99),
       }
     : undefined;
@@ -480,11 +510,13 @@ async function runLifecycle(options: Options, target: Target, client: Client, sa
     getPollMs: options.pollMs,
     engagementsPerSec: round2(throughput),
     durationS: round2(seconds),
+    rounds,
     errors: productErrors,
-    warmupAndFloorErrors: errors.length - productErrors,
+    otherErrors: { warmup: errors.length - productErrors - floorErrors, floor: floorErrors },
     latencyMs: { ...latencies.all(), partnerActions },
     workerRssMiB: sampler.get('worker'),
     apiRssMiB: sampler.get('api'),
+    cpuMsPerEngagement: cpu.perUnit('product', done),
     historyPerEngagement: counts,
     floor,
     ratios,
@@ -663,13 +695,20 @@ async function main(): Promise<void> {
   const client = new Client({ connection, namespace: target.namespace });
   const sampler = new RssSampler(() => ({ worker: target.workerPid?.(), api: target.apiPid?.(), floorWorker: target.floorPid?.() }));
   sampler.start();
+  const cpu = new CpuMeter(() => ({
+    temporal: target.stack?.temporal?.pid,
+    savb: target.stack?.savb?.pid,
+    worker: target.workerPid?.(),
+    api: target.apiPid?.(),
+    floorWorker: target.floorPid?.(),
+  }));
   try {
-    const result = options.mode === 'lifecycle' ? await runLifecycle(options, target, client, sampler, runId) : await runOpen(options, target, client, sampler, runId);
+    const result = options.mode === 'lifecycle' ? await runLifecycle(options, target, client, sampler, cpu, runId) : await runOpen(options, target, client, sampler, runId);
     const line = JSON.stringify({
       bench: 'planning-services',
       at: new Date().toISOString(),
       ...result,
-      machine: { nproc: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, temporal: options.inMemory ? 'dev server (in memory)' : 'dev server (SQLite file)' },
+      machine: { nproc: cpus().length, loadAvg: loadavg().map(round2), memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, temporal: options.inMemory ? 'dev server (in memory)' : 'dev server (SQLite file)' },
     });
     process.stdout.write(`${line}\n`);
     if (options.out) appendFileSync(options.out, `${line}\n`);

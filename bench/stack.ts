@@ -365,3 +365,65 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
   return stack;
 }
+
+// ---------------------------------------------------------------------------------------------
+// CPU
+
+/** CPU time (user + system, all threads) of a process so far, in ms; undefined when it is gone. */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command may hold spaces and parentheses: fields start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the line)
+    return (ticks * 1000) / 100; // CLK_TCK is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+/** Accumulates the CPU time processes spend inside measured phases, per phase and process. */
+export class CpuMeter {
+  private readonly totals = new Map<string, Map<string, number>>();
+  constructor(private readonly pids: () => Record<string, number | undefined>) {}
+
+  private snapshot(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(this.pids())) {
+      if (pid === undefined) continue;
+      const ms = cpuMs(pid);
+      if (ms !== undefined) out[name] = ms;
+    }
+    const self = process.cpuUsage();
+    out.bench = (self.user + self.system) / 1000;
+    return out;
+  }
+
+  async measure<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.snapshot();
+    try {
+      return await fn();
+    } finally {
+      const after = this.snapshot();
+      let totals = this.totals.get(phase);
+      if (!totals) this.totals.set(phase, (totals = new Map()));
+      for (const [name, ms] of Object.entries(after)) {
+        if (before[name] === undefined) continue;
+        totals.set(name, (totals.get(name) ?? 0) + ms - before[name]);
+      }
+    }
+  }
+
+  /** CPU ms per unit of work in a phase, per process, and their sum. */
+  perUnit(phase: string, units: number): Record<string, number> {
+    const totals = this.totals.get(phase) ?? new Map<string, number>();
+    const out: Record<string, number> = {};
+    let sum = 0;
+    for (const [name, ms] of totals) {
+      out[name] = Math.round((ms / Math.max(1, units)) * 10) / 10;
+      sum += ms;
+    }
+    out.total = Math.round((sum / Math.max(1, units)) * 10) / 10;
+    return out;
+  }
+}
