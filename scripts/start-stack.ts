@@ -377,7 +377,8 @@ function parseTokens(apiTokens: string): Array<{ role: string; token: string }> 
     });
 }
 
-export const DEV_PARTNER_ID = 'demo-partner';
+// The partner of the README's walkthrough.
+export const DEV_PARTNER_ID = 'P-CONTOSO';
 
 function devTokens(dataDir: string): DevTokens {
   if (process.env.API_TOKENS) {
