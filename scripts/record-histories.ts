@@ -13,6 +13,7 @@ import {
   engagementInput,
   report,
   reservation,
+  settle,
   startEngagement,
   startTimeSkippingStack,
 } from '../test/support/time-skipping';
@@ -23,14 +24,14 @@ async function main(): Promise<void> {
   const { env } = stack;
   const partner = 'P-HISTORY';
   const actor = { actor: `partner:${partner}` as const };
-  await createPartner(env, partner, ['DDPS']);
+  await createPartner(stack, partner, ['DDPS']);
   const out: Record<string, string> = {};
   try {
     // 1. Paid after waiting for SAVB registration, with a reservation change and a refused signal on the way.
     {
       const t0 = await env.currentTimeMs();
       const input = engagementInput(t0, { voucherId: `HIST-PAID-${suffix}` });
-      const h = await startEngagement(env, input);
+      const h = await startEngagement(stack, input);
       await h.executeUpdate(u.voucherForwarded, { args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...actor }] });
       await h.signal(engagementSignals.voucherRedeemed, {});
       const res = reservation(t0);
@@ -42,22 +43,24 @@ async function main(): Promise<void> {
       await env.sleep('2 days');
       stack.savb.register(partner, 'DDPS');
       await h.executeUpdate(u.invoiceRetryRequested, { args: [actor] });
+      await settle(stack, h, 'PAID');
       await h.result();
       out.paid = h.workflowId;
     }
     // 2. Expired unredeemed after both reminders.
     {
       const input = engagementInput(await env.currentTimeMs(), { voucherId: `HIST-EXPIRED-${suffix}` });
-      const h = await startEngagement(env, input);
+      const h = await startEngagement(stack, input);
+      await env.sleep('180 days');
       await h.result();
       out.expired = h.workflowId;
     }
     // 3. Cancelled by the back-office after a reservation cancellation.
     {
       const t0 = await env.currentTimeMs();
-      await createPartner(env, partner, ['DDPS']);
+      await createPartner(stack, partner, ['DDPS']);
       const input = engagementInput(t0, { voucherId: `HIST-CANCELLED-${suffix}` });
-      const h = await startEngagement(env, input);
+      const h = await startEngagement(stack, input);
       await h.executeUpdate(u.voucherForwarded, { args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...actor }] });
       await h.executeUpdate(u.voucherReserved, { args: [{ ...reservation(t0), ...actor }] });
       await h.executeUpdate(u.reservationCancelled, { args: [{ reason: 'rescheduling', ...actor }] });

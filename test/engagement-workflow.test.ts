@@ -18,6 +18,7 @@ import {
   reservation,
   startEngagement,
   startTimeSkippingStack,
+  settle,
   stateOf,
 } from './support/time-skipping';
 
@@ -28,15 +29,15 @@ const P3 = 'P-UNQUALIFIED';
 
 beforeAll(async () => {
   stack = await startTimeSkippingStack();
-  await createPartner(stack.env, P1, ['DDPS']);
-  await createPartner(stack.env, P2, ['DDPS']);
+  await createPartner(stack, P1, ['DDPS']);
+  await createPartner(stack, P2, ['DDPS']);
   // Silver in an area that qualifies for nothing of DDPS: enrollment refused, so never eligible.
-  await createPartner(stack.env, P3, [], partnerProfile({ competencies: [{ area: 'Messaging', level: 'Silver' }] }));
+  await createPartner(stack, P3, [], partnerProfile({ competencies: [{ area: 'Messaging', level: 'Silver' }] }));
 });
 
 beforeEach(async () => {
-  await keepEnrolled(stack.env, P1);
-  await keepEnrolled(stack.env, P2);
+  await keepEnrolled(stack, P1);
+  await keepEnrolled(stack, P2);
 });
 
 afterAll(async () => {
@@ -55,7 +56,7 @@ async function walkTo(
 ) {
   const t0 = await now();
   const input = engagementInput(t0, overrides);
-  const handle = await startEngagement(stack.env, input);
+  const handle = await startEngagement(stack, input);
   await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...as(partner) }] });
   if (target === 'FORWARDED') return { handle, input };
   const res = reservation(t0);
@@ -74,6 +75,7 @@ describe('a voucher from assignment to payment', () => {
   test('the full lifecycle ends PAID with one SAVB payment request of days × the country rate', async () => {
     stack.savb.register(P1, 'DDPS');
     const { handle, input } = await walkTo('REDEEMED');
+    await settle(stack, handle, 'PAID');
     const result = await handle.result();
     expect(result.status).toBe('PAID');
     const s = await stateOf(handle);
@@ -92,9 +94,9 @@ describe('a voucher from assignment to payment', () => {
 
   test('an unregistered partner waits for SAVB registration, then the invoice is paid', async () => {
     const partner = 'P-FIRST-TIMER';
-    await createPartner(stack.env, partner, ['DDPS']);
+    await createPartner(stack, partner, ['DDPS']);
     const { handle, input } = await walkTo('REDEEMED', {}, partner);
-    await waitForStatus(handle, 'AWAITING_SAVB_REGISTRATION');
+    await settle(stack, handle, 'AWAITING_SAVB_REGISTRATION', '1 minute');
     const waiting = await stateOf(handle);
     expect(waiting.invoice?.lastRefusal?.code).toBe('PARTNER_NOT_REGISTERED');
     // The partner registers in SAVB (allowed now that it has a redeemed voucher there), and asks for a retry.
@@ -105,16 +107,18 @@ describe('a voucher from assignment to payment', () => {
     });
     expect(registered.status).toBe(201);
     await handle.executeUpdate(u.invoiceRetryRequested, { args: [as(partner)] });
+    await settle(stack, handle, 'PAID');
     expect((await handle.result()).status).toBe('PAID');
     expect(stack.savb.requests().filter((r) => r.voucherId === input.voucherId)).toHaveLength(1);
   });
 
   test('registration is also picked up by the periodic re-try, without a retry request', async () => {
     const partner = 'P-SECOND-TIMER';
-    await createPartner(stack.env, partner, ['DDPS']);
+    await createPartner(stack, partner, ['DDPS']);
     const { handle } = await walkTo('REDEEMED', {}, partner);
-    await waitForStatus(handle, 'AWAITING_SAVB_REGISTRATION');
+    await settle(stack, handle, 'AWAITING_SAVB_REGISTRATION', '1 minute');
     stack.savb.register(partner, 'DDPS');
+    await settle(stack, handle, 'PAID', '1 day');
     expect((await handle.result()).status).toBe('PAID');
   });
 
@@ -123,13 +127,14 @@ describe('a voucher from assignment to payment', () => {
     const voucherId = 'V-DENIED-ONCE';
     stack.savb.deny(voucherId, 'deliverable unreadable');
     const { handle, input } = await walkTo('REDEEMED', { voucherId });
-    await waitForStatus(handle, 'INVOICE_DENIED');
+    await settle(stack, handle, 'INVOICE_DENIED');
     const denied = await stateOf(handle);
     expect(denied.invoice?.lastRefusal).toMatchObject({ code: 'DENIED', message: 'deliverable unreadable' });
     // The partner fixes the problem with SAVB and retries.
     await fetch(`${stack.savb.url}/_admin/deny/${input.voucherId}`, { method: 'DELETE' });
     const afterRetry = await handle.executeUpdate(u.invoiceRetryRequested, { args: [{ note: 'fixed the deliverable', ...as(P1) }] });
     expect(events(afterRetry, 'invoiceRetryRequested')).toHaveLength(1);
+    await settle(stack, handle, 'PAID');
     expect((await handle.result()).status).toBe('PAID');
     const requests = stack.savb.requests().filter((r) => r.voucherId === input.voucherId);
     expect(requests.map((r) => r.status)).toEqual(['DENIED', 'PAID']);
@@ -137,8 +142,9 @@ describe('a voucher from assignment to payment', () => {
 
   test('without registration the 60-day invoice window is missed, after reminders 14 and 3 days before', async () => {
     const partner = 'P-NEVER-REGISTERS';
-    await createPartner(stack.env, partner, ['DDPS']);
+    await createPartner(stack, partner, ['DDPS']);
     const { handle, redeemed } = await walkTo('REDEEMED', {}, partner);
+    await stack.env.sleep('60 days');
     expect((await handle.result()).status).toBe('INVOICE_WINDOW_MISSED');
     const s = await stateOf(handle);
     const due = Date.parse(redeemed!.deadlines.invoiceDueAt!);
@@ -151,20 +157,12 @@ describe('a voucher from assignment to payment', () => {
   });
 });
 
-/** Lets workflow time pass in small steps until the engagement reaches a status (bounded). */
-async function waitForStatus(handle: WorkflowHandle, status: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if ((await stateOf(handle)).status === status) return;
-    await stack.env.sleep('1 minute');
-  }
-  throw new Error(`engagement never reached ${status}; it is ${(await stateOf(handle)).status}`);
-}
-
 describe('expiry and reminders', () => {
   test('an unredeemed voucher expires at day 180 and its days return to an active enrollment', async () => {
     const t0 = await now();
     const input = engagementInput(t0);
-    const handle = await startEngagement(stack.env, input);
+    const handle = await startEngagement(stack, input);
+    await stack.env.sleep('180 days');
     expect((await handle.result()).status).toBe('EXPIRED');
     const s = await stateOf(handle);
     expect(s.daysDisposition).toMatchObject({ outcome: 'RETURNED_TO_POOL', days: 5, reason: 'EXPIRED' });
@@ -182,7 +180,8 @@ describe('expiry and reminders', () => {
     const t0 = await now();
     const input = engagementInput(t0);
     input.customer.enrollmentEndsAt = addDays(dateOf(t0), 90);
-    const handle = await startEngagement(stack.env, input);
+    const handle = await startEngagement(stack, input);
+    await stack.env.sleep('180 days');
     expect((await handle.result()).status).toBe('EXPIRED');
     expect((await stateOf(handle)).daysDisposition).toMatchObject({ outcome: 'LOST', days: 5 });
   });
@@ -190,7 +189,8 @@ describe('expiry and reminders', () => {
   test('an engagement started with 20 days left sends the 30-day reminder once, at once, then the 7-day one', async () => {
     const t0 = await now();
     const input = engagementInput(t0, { assignedAt: new Date(t0 - 160 * DAY_MS).toISOString() });
-    const handle = await startEngagement(stack.env, input);
+    const handle = await startEngagement(stack, input);
+    await stack.env.sleep('20 days');
     expect((await handle.result()).status).toBe('EXPIRED');
     const s = await stateOf(handle);
     const thirty = s.notifications.filter((n) => n.kind === 'VOUCHER_EXPIRY_REMINDER_30D');
@@ -204,6 +204,7 @@ describe('expiry and reminders', () => {
   test('a redeemed voucher does not expire and gets no expiry reminder after redemption', async () => {
     stack.savb.register(P1, 'DDPS');
     const { handle } = await walkTo('REDEEMED');
+    await settle(stack, handle, 'PAID');
     expect((await handle.result()).status).toBe('PAID');
     const s = await stateOf(handle);
     expect(s.notifications.filter((n) => n.kind.startsWith('VOUCHER_EXPIRY_REMINDER'))).toHaveLength(0);
@@ -213,20 +214,20 @@ describe('expiry and reminders', () => {
 
 describe('refusals: the update is rejected with the rule, the state is unchanged', () => {
   test('forwarding with the wrong project manager e-mail', async () => {
-    const handle = await startEngagement(stack.env, engagementInput(await now()));
+    const handle = await startEngagement(stack, engagementInput(await now()));
     const r = await refusalOf(handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: 'someone@else.example', ...as(P1) }] }));
     expect(r).toMatchObject({ type: 'RuleViolation', codes: ['PROJECT_MANAGER_EMAIL_MISMATCH'] });
     expect((await stateOf(handle)).status).toBe('ASSIGNED');
   });
 
   test('a partner forwarding a voucher for another partner is forbidden', async () => {
-    const handle = await startEngagement(stack.env, engagementInput(await now()));
+    const handle = await startEngagement(stack, engagementInput(await now()));
     const r = await refusalOf(handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P2) }] }));
     expect(r).toMatchObject({ type: 'Forbidden', codes: ['FORWARDING_FOR_ANOTHER_PARTNER'] });
   });
 
   test('a malformed message is refused as invalid, naming the fields', async () => {
-    const handle = await startEngagement(stack.env, engagementInput(await now()));
+    const handle = await startEngagement(stack, engagementInput(await now()));
     const r = await refusalOf(handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: 'not-an-email', extra: 1 } as never] }));
     expect(r.type).toBe('InvalidMessage');
     expect(r.refusals[0].fields).toEqual(expect.arrayContaining(['projectManagerEmail']));
@@ -234,7 +235,7 @@ describe('refusals: the update is rejected with the rule, the state is unchanged
 
   test('an ineligible partner is forwarded with the unmet requirements, and cannot reserve', async () => {
     const t0 = await now();
-    const handle = await startEngagement(stack.env, engagementInput(t0));
+    const handle = await startEngagement(stack, engagementInput(t0));
     const s = await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P3, projectManagerEmail: PM_EMAIL, ...as(P3) }] });
     expect(s.status).toBe('FORWARDED');
     expect(s.eligibility?.eligible).toBe(false);
@@ -315,7 +316,7 @@ describe('refusals: the update is rejected with the rule, the state is unchanged
     const { handle, input } = await walkTo('FORWARDED');
     await handle.signal(engagementSignals.voucherReserved, { ...reservation(Date.parse(input.assignedAt)), actor: 'operator' });
     // A signal returns before it is handled (the reservation reads the partner first): wait for it.
-    await waitForStatus(handle, 'RESERVED');
+    await settle(stack, handle, 'RESERVED', '1 minute');
     const s = await stateOf(handle);
     expect(events(s, 'voucherReserved')[0]).toMatchObject({ actor: 'operator', accepted: true });
   });
@@ -363,13 +364,13 @@ describe('changes of plan', () => {
   test('a second 15-day engagement of the same type and agreement is refused unless the division differs', async () => {
     const t0 = await now();
     const first = engagementInput(t0, { days: 15 });
-    const h1 = await startEngagement(stack.env, first);
+    const h1 = await startEngagement(stack, first);
     await h1.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }] });
     const res15 = reservation(t0, { endDate: addDays(reservation(t0).startDate, 20), division: 'Retail', productScope: 'Windows 11' });
     await h1.executeUpdate(u.voucherReserved, { args: [{ ...res15, ...as(P1) }] });
 
     const second = engagementInput(t0, { days: 15, customer: first.customer });
-    const h2 = await startEngagement(stack.env, second);
+    const h2 = await startEngagement(stack, second);
     await h2.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }] });
     const r = await refusalOf(h2.executeUpdate(u.voucherReserved, { args: [{ ...res15, ...as(P1) }] }));
     expect(r.codes).toEqual(['REPEAT_FIFTEEN_DAY_ENGAGEMENT']);
@@ -379,7 +380,7 @@ describe('changes of plan', () => {
     // Cancelling the first frees its slot for a third engagement with the same scope.
     await h1.executeUpdate(u.engagementCancelled, { args: [{ reason: 'withdrawn', actor: 'backoffice' }] });
     const third = engagementInput(t0, { days: 15, customer: first.customer });
-    const h3 = await startEngagement(stack.env, third);
+    const h3 = await startEngagement(stack, third);
     await h3.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }] });
     expect((await h3.executeUpdate(u.voucherReserved, { args: [{ ...res15, ...as(P1) }] })).status).toBe('RESERVED');
   });

@@ -1,7 +1,7 @@
 // A time-skipping Temporal test server with the product's real worker (every workflow and activity)
 // and a real SAVB simulator, for the workflow suites. Partners are created through the partner
 // workflow's own updates, as the API does.
-import { WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -29,6 +29,13 @@ import {
 
 export interface TimeSkippingStack {
   env: TestWorkflowEnvironment;
+  /**
+   * A plain client: with it, workflow time moves only when a test says so (env.sleep). The
+   * environment's own client skips time by itself while a result is awaited, and the test server
+   * then jumps over pending activities to the next timer anywhere (another test's engagement, a
+   * partner's lapse), which makes timings depend on what else is running.
+   */
+  client: Client;
   savb: SavbSimulator;
   worker: Worker;
   stop(): Promise<void>;
@@ -47,8 +54,10 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
     rateCard: loadRateCard(join(__dirname, '..', '..', 'config', 'rate-card.sample.json')),
   });
   const running = worker.run();
+  const client = new Client({ connection: env.connection, namespace: env.namespace });
   return {
     env,
+    client,
     savb,
     worker,
     async stop() {
@@ -82,8 +91,9 @@ export function partnerProfile(overrides: Partial<PartnerProfile> = {}): Partner
  * Keeps a partner's enrollments active: time-skipping moves one clock for the whole suite, so a year
  * of workflow time passes quickly and enrollments lapse between tests.
  */
-export async function keepEnrolled(env: TestWorkflowEnvironment, partnerId: string, offerings = ['DDPS']): Promise<void> {
-  const handle = env.client.workflow.getHandle(partnerWorkflowId(partnerId));
+export async function keepEnrolled(stack: TimeSkippingStack, partnerId: string, offerings = ['DDPS']): Promise<void> {
+  const { env } = stack;
+  const handle = stack.client.workflow.getHandle(partnerWorkflowId(partnerId));
   const partner = await handle.query(partnerStateQuery);
   const nowMs = await env.currentTimeMs();
   for (const offering of offerings) {
@@ -98,8 +108,8 @@ export async function keepEnrolled(env: TestWorkflowEnvironment, partnerId: stri
 }
 
 /** Creates (or replaces) a partner and enrolls it in the offerings, through the partner workflow. */
-export async function createPartner(env: TestWorkflowEnvironment, partnerId: string, offerings = ['DDPS'], profile = partnerProfile()): Promise<void> {
-  const handle = await env.client.workflow.start('partnerWorkflow', {
+export async function createPartner(stack: TimeSkippingStack, partnerId: string, offerings = ['DDPS'], profile = partnerProfile()): Promise<void> {
+  const handle = await stack.client.workflow.start('partnerWorkflow', {
     taskQueue: TASK_QUEUE,
     workflowId: partnerWorkflowId(partnerId),
     args: [{ partnerId }],
@@ -134,8 +144,8 @@ export function engagementInput(nowMs: number, overrides: Partial<EngagementInpu
   };
 }
 
-export async function startEngagement(env: TestWorkflowEnvironment, input: EngagementInput): Promise<WorkflowHandle> {
-  return env.client.workflow.start('engagementWorkflow', {
+export async function startEngagement(stack: TimeSkippingStack, input: EngagementInput): Promise<WorkflowHandle> {
+  return stack.client.workflow.start('engagementWorkflow', {
     taskQueue: TASK_QUEUE,
     workflowId: engagementWorkflowId(input.voucherId),
     args: [input],
@@ -160,6 +170,19 @@ export function report(res: Pick<Reservation, 'startDate'>, days = 5, overrides:
     ],
     ...overrides,
   };
+}
+
+/**
+ * Moves workflow time forward in steps until the engagement reaches a status (bounded): activities
+ * run in real time between the steps, so nothing is skipped over.
+ */
+export async function settle(stack: TimeSkippingStack, handle: WorkflowHandle, status: string, step = '1 hour', maxSteps = 500): Promise<EngagementState> {
+  for (let i = 0; i < maxSteps; i++) {
+    const state = await stateOf(handle);
+    if (state.status === status) return state;
+    await stack.env.sleep(step as never);
+  }
+  throw new Error(`engagement never reached ${status}; it is ${(await stateOf(handle)).status}`);
 }
 
 export const stateOf = (handle: WorkflowHandle): Promise<EngagementState> => handle.query(engagementStateQuery);
