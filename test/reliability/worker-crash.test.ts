@@ -119,7 +119,8 @@ test(`${N} engagements at every stage survive ${KILLS} worker SIGKILLs; exactly 
     if (k % 2 === 1) {
       // This kill waits for a submission to SAVB in flight (with 1.5 s of SAVB latency, there is one).
       trigger = 'invoice submission in flight';
-      await until('an invoice submission in flight', inFlight, (n) => n > 0, { timeoutMs: 120_000, intervalMs: 150 });
+      // (If none is seen in time the kill happens anyway; the test asserts some kill had one.)
+      await until('an invoice submission in flight', inFlight, (n) => n > 0, { timeoutMs: 60_000, intervalMs: 150 }).catch(() => (trigger = 'no submission seen in time'));
     } else {
       await sleep(between(500, 4_000));
     }

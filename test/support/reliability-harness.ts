@@ -134,6 +134,17 @@ async function exited(proc: ChildProcess, timeoutMs: number): Promise<boolean> {
 
 const alive = (proc: ChildProcess | undefined): boolean => !!proc && proc.exitCode === null && proc.signalCode === null;
 
+// Children this process started; if it ends without stopping them (jest killed, a crash), they go too.
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of children) if (alive(child)) child.kill('SIGKILL');
+});
+function track(proc: ChildProcess): ChildProcess {
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  return proc;
+}
+
 // ---------------------------------------------------------------------------------------------
 // the Temporal dev server, as a child process that can be killed and started again
 
@@ -174,7 +185,7 @@ export class DevServer {
       'error',
       ...Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
     ];
-    const proc = spawn(temporalCliPath(), args, { stdio: ['ignore', log, log] });
+    const proc = track(spawn(temporalCliPath(), args, { stdio: ['ignore', log, log] }));
     closeSync(log);
     this.proc = proc;
     this.starts += 1;
@@ -262,7 +273,7 @@ export class WorkerProcess {
       NOTIFY_WEBHOOK_SECRET: '',
       ...this.options.env,
     };
-    const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', log, log] });
+    const proc = track(spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', log, log] }));
     closeSync(log);
     this.proc = proc;
     this.starts += 1;
