@@ -46,7 +46,19 @@ describe('refusals', () => {
   });
 
   it('maps every kind to a failure type', () => {
-    expect(REFUSAL_FAILURE_TYPE).toEqual({ STATE: 'StateConflict', RULE: 'RuleViolation', INVALID: 'InvalidMessage', FORBIDDEN: 'Forbidden' });
+    expect(REFUSAL_FAILURE_TYPE).toEqual({
+      STATE: 'StateConflict',
+      RULE: 'RuleViolation',
+      INVALID: 'InvalidMessage',
+      FORBIDDEN: 'Forbidden',
+      UNAVAILABLE: 'DependencyUnavailable',
+    });
+  });
+
+  it('ranks an unavailable dependency after state conflicts and before rule refusals', () => {
+    const unavailable = { kind: 'UNAVAILABLE' as const, code: 'DEPENDENCY_UNAVAILABLE', message: 'x' };
+    expect(primaryRefusal([ruleRefusal('R', 'r'), unavailable]).kind).toBe('UNAVAILABLE');
+    expect(primaryRefusal([unavailable, stateRefusal('S', 's')]).kind).toBe('STATE');
   });
 
   it('keeps rule codes equal to their names', () => {
