@@ -1,6 +1,6 @@
 // What an operator sees of an engagement on a real (dev) Temporal server: the search attributes
 // kept current as the engagement moves, the one-line summary, the current details, named timers,
-// and the visibility query an operator would type.
+// named timers and activities, and the visibility query an operator would type.
 import { temporal } from '@temporalio/proto';
 import { engagementWorkflowId } from '../workflows/messages';
 import { SA } from '../workflows/search-attributes';
@@ -19,7 +19,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-test('search attributes follow the engagement; summary, details and timers are named', async () => {
+test('search attributes follow the engagement; summary, details, timers and activities are named', async () => {
   const body = startBody({ days: 5 });
   expect((await req('POST', '/v1/engagements', { as: 'backoffice', body })).status).toBe(201);
   const handle = stack.client.workflow.getHandle(engagementWorkflowId(body.voucherId));
@@ -48,6 +48,10 @@ test('search attributes follow the engagement; summary, details and timers are n
     .filter((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_TIMER_STARTED)
     .map((e) => e.userMetadata?.summary?.data && Buffer.from(e.userMetadata.summary.data).toString());
   expect(timerSummaries.join(' ')).toContain('voucher expiry reminder (30 days before)');
+  const activitySummaries = (history.events ?? [])
+    .filter((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+    .map((e) => e.userMetadata?.summary?.data && Buffer.from(e.userMetadata.summary.data).toString());
+  expect(activitySummaries.join(' ')).toContain('eligibility of contoso for DDPS-WINDOWS-OFFICE');
 
   // The operator's query finds it (visibility is eventually consistent).
   const query = `EngagementStatus='FORWARDED' AND PartnerId='contoso' AND VoucherId='${body.voucherId}'`;

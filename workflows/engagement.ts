@@ -276,7 +276,9 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
     switch (name) {
       case 'voucherForwarded': {
         const m = msg as Parsed<'voucherForwarded'>;
-        const result = await checkEligibility({ partnerId: m.partnerId, engagementType: state.engagementType, atMs: now() });
+        const result = await checkEligibility.executeWithOptions({ summary: `eligibility of ${m.partnerId} for ${state.engagementType}` }, [
+          { partnerId: m.partnerId, engagementType: state.engagementType, atMs: now() },
+        ]);
         const again = statusRefusal(name, state.status);
         if (again) return [again];
         const previous = state.partnerId;
@@ -291,7 +293,9 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
       case 'voucherReserved': {
         const m = msg as Parsed<'voucherReserved'>;
         // Re-read the partner: the profile may have changed since forwarding.
-        const fresh = await checkEligibility({ partnerId: state.partnerId!, engagementType: state.engagementType, atMs: now(), competencyDate: m.startDate });
+        const fresh = await checkEligibility.executeWithOptions({ summary: `eligibility of ${state.partnerId} at start ${m.startDate}` }, [
+          { partnerId: state.partnerId!, engagementType: state.engagementType, atMs: now(), competencyDate: m.startDate },
+        ]);
         const candidate = { ...state, partnerSnapshot: fresh.snapshot };
         const refusals = [statusRefusal(name, state.status), ...reservationRefusals(candidate, m, now())].filter((r): r is Refusal => !!r);
         if (refusals.length) return refusals;
@@ -425,7 +429,9 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
       if (!next) return;
       const at = toIso(now());
       try {
-        const result = await notify({ voucherId: state.voucherId, kind: next.kind, status: state.status, message: next.message, at });
+        const result = await notify.executeWithOptions({ summary: `notify ${next.kind}` }, [
+          { voucherId: state.voucherId, kind: next.kind, status: state.status, message: next.message, at },
+        ]);
         state.notifications.push({ kind: next.kind, at, message: next.message, delivered: result.delivered, detail: result.detail });
       } catch (err) {
         state.notifications.push({ kind: next.kind, at, message: next.message, delivered: false, detail: `delivery failed: ${(err as Error).message}` });
@@ -474,7 +480,9 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
     if (status === 'DENIED') reason = (await savb.getPaymentStatus({ referenceNumber: submitted.referenceNumber })).reason;
     while (status !== 'PAID' && status !== 'DENIED') {
       await sleep((settings.savbPollInterval ?? DEFAULT_SAVB_POLL_INTERVAL) as never, { summary: 'SAVB payment status poll' });
-      const answer = await savb.getPaymentStatus({ referenceNumber: submitted.referenceNumber });
+      const answer = await savb.getPaymentStatus.executeWithOptions({ summary: `SAVB status of ${submitted.referenceNumber}` }, [
+        { referenceNumber: submitted.referenceNumber },
+      ]);
       if (answer.status !== state.invoice!.savbStatus) record(`savbStatus${answer.status}`, 'system', true, { via: 'activity', detail: answer.reason });
       status = answer.status;
       reason = answer.reason;
@@ -505,7 +513,7 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
       inv.attempts += 1;
       inv.idempotencyKey = invoiceIdempotencyKey(state.voucherId, deniedRequests);
       try {
-        const submitted = await savb.submitInvoice({
+        const submitted = await savb.submitInvoice.executeWithOptions({ summary: `SAVB invoice, idempotency key ${inv.idempotencyKey}` }, [{
           voucherId: state.voucherId,
           idempotencyKey: inv.idempotencyKey,
           partnerId: state.partnerId!,
@@ -513,7 +521,7 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
           locationId: r.locationId,
           country: r.deliveryCountry,
           days: state.days,
-        });
+        }]);
         Object.assign(inv, { referenceNumber: submitted.referenceNumber, savbStatus: submitted.status, amount: submitted.amount, currency: submitted.currency });
         inv.submittedAt ??= toIso(now());
         record('invoiceSubmitted', 'system', true, { via: 'activity', detail: `${submitted.referenceNumber}: ${submitted.amount} ${submitted.currency}` });
