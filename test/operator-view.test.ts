@@ -1,5 +1,5 @@
 // What an operator sees of an engagement on a real (dev) Temporal server: the search attributes
-// kept current as the engagement moves, the one-line summary, the current details, named timers,
+// kept current as the engagement moves, the one-line summary, the current details,
 // named timers and activities, and the visibility query an operator would type.
 import { temporal } from '@temporalio/proto';
 import { engagementWorkflowId } from '../workflows/messages';
