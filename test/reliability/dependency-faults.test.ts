@@ -228,10 +228,12 @@ test('a partner entity that cannot answer: forwarding refused as DEPENDENCY_UNAV
   });
   const [viaUpdate, viaSignal] = await newEngagements(2, 'BRK');
 
-  const refused = await sendUpdate(viaUpdate.handle, 'voucherForwarded', { partnerId: broken, projectManagerEmail: PM_EMAIL, actor: 'operator' });
+  // The same forwarding as an update and as a signal, at once (each waits out the activity's retries).
+  const [refused] = await Promise.all([
+    sendUpdate(viaUpdate.handle, 'voucherForwarded', { partnerId: broken, projectManagerEmail: PM_EMAIL, actor: 'operator' }),
+    sendSignal(viaSignal.handle, 'voucherForwarded', { partnerId: broken, projectManagerEmail: PM_EMAIL, actor: 'operator' }),
+  ]);
   expect(refused).toMatchObject({ accepted: false, type: 'DependencyUnavailable', codes: ['DEPENDENCY_UNAVAILABLE'] });
-
-  await sendSignal(viaSignal.handle, 'voucherForwarded', { partnerId: broken, projectManagerEmail: PM_EMAIL, actor: 'operator' });
   const afterSignal = await until(
     'the signal to be recorded as rejected',
     () => stateOf(viaSignal.handle),
