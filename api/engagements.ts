@@ -14,7 +14,7 @@ import { SA } from '../workflows/search-attributes';
 import type { Principal } from './auth';
 import { engagementNotFound, forbidden, problem, ProblemError, refusalProblem } from './problems';
 import type { AppContext } from './router';
-import type { EngagementSummary, ListEngagementsQuery } from './schemas';
+import { expiresBeforeInstant, type EngagementSummary, type ListEngagementsQuery } from './schemas';
 import { GrpcStatus, grpcCode, temporalProblem, withDeadline } from './temporal';
 
 export const ENGAGEMENT_WORKFLOW_TYPE = 'engagementWorkflow';
@@ -247,10 +247,7 @@ export function listQuery(filters: ListEngagementsQuery, who: Principal): string
   if (filters.partnerId) clauses.push(`PartnerId = ${quote(filters.partnerId)}`);
   if (filters.offering) clauses.push(`Offering = ${quote(filters.offering)}`);
   if (filters.country) clauses.push(`CustomerCountry = ${quote(filters.country)}`);
-  if (filters.expiresBefore) {
-    const at = /^\d{4}-\d{2}-\d{2}$/.test(filters.expiresBefore) ? `${filters.expiresBefore}T00:00:00Z` : filters.expiresBefore;
-    clauses.push(`VoucherExpiresAt < ${quote(new Date(at).toISOString())}`);
-  }
+  if (filters.expiresBefore) clauses.push(`VoucherExpiresAt < ${quote(expiresBeforeInstant(filters.expiresBefore))}`);
   return clauses.join(' AND ');
 }
 

@@ -24,6 +24,18 @@ export const EnrollmentParams = z.strictObject({
 
 export const EngagementStatusSchema = z.enum(ENGAGEMENT_STATUSES).meta({ id: 'EngagementStatus' });
 
+/**
+ * `expiresBefore` as the instant the list compares with (a date is the start of that day, UTC).
+ * Empty when it is not one Temporal's visibility can parse: an offset can carry 9999-12-31 into the
+ * year 10000 (or 0000-01-01 into the year -1), which toISOString writes as +010000-… / -000001-….
+ */
+export function expiresBeforeInstant(value: string): string {
+  const at = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
+  const ms = Date.parse(at);
+  const iso = Number.isFinite(ms) ? new Date(ms).toISOString() : '';
+  return /^\d{4}-\d{2}-\d{2}T/.test(iso) ? iso : '';
+}
+
 const PageSize = z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Items per page (1-100, default 20)' });
 
 export const ListEngagementsQuery = z.strictObject({
@@ -33,6 +45,7 @@ export const ListEngagementsQuery = z.strictObject({
   country: CountryCode.optional().meta({ description: "The customer's country" }),
   expiresBefore: z
     .union([Instant, IsoDate])
+    .refine((value) => expiresBeforeInstant(value) !== '', 'out of range: in UTC it must fall within the years 0000 to 9999')
     .optional()
     .meta({ description: 'Vouchers expiring before this instant (or before the start of this date, UTC)' }),
   pageSize: PageSize,
