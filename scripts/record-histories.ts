@@ -9,7 +9,9 @@ import { temporalCliPath } from './temporal-binaries';
 import { engagementSignals, engagementUpdates as u } from '../workflows/messages';
 import {
   PM_EMAIL,
+  addDays,
   createPartner,
+  keepEnrolled,
   engagementInput,
   report,
   reservation,
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
     // 3. Cancelled by the back-office after a reservation cancellation.
     {
       const t0 = await env.currentTimeMs();
-      await createPartner(stack, partner, ['DDPS']);
+      await keepEnrolled(stack, partner);
       const input = engagementInput(t0, { voucherId: `HIST-CANCELLED-${suffix}` });
       const h = await startEngagement(stack, input);
       await h.executeUpdate(u.voucherForwarded, { args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...actor }] });
@@ -67,6 +69,19 @@ async function main(): Promise<void> {
       await h.executeUpdate(u.engagementCancelled, { args: [{ reason: 'customer withdrew', actor: 'backoffice' }] });
       await h.result();
       out.cancelled = h.workflowId;
+    }
+    // 4. A 15-day engagement cancelled after its reservation: the slot is released in the background.
+    {
+      const t0 = await env.currentTimeMs();
+      await keepEnrolled(stack, partner);
+      const input = engagementInput(t0, { voucherId: `HIST-15D-CANCELLED-${suffix}`, days: 15 });
+      const h = await startEngagement(stack, input);
+      await h.executeUpdate(u.voucherForwarded, { args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...actor }] });
+      const res = reservation(t0);
+      await h.executeUpdate(u.voucherReserved, { args: [{ ...res, endDate: addDays(res.startDate, 20), division: 'Retail', ...actor }] });
+      await h.executeUpdate(u.engagementCancelled, { args: [{ reason: 'customer withdrew', actor: 'backoffice' }] });
+      await h.result();
+      out['15d-cancelled'] = h.workflowId;
     }
     for (const [name, workflowId] of Object.entries(out)) {
       // The CLI writes the canonical proto3 JSON that operators export too (and historyFromJSON reads).

@@ -11,6 +11,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -76,6 +77,13 @@ const savb = proxyActivities<EngagementActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 12 },
 });
 
+// Releasing a 15-day slot is idempotent and must happen eventually, however long the registry is
+// away: no attempt limit, and it runs in the background so the cancellation itself never waits on it.
+const durableRelease = proxyActivities<EngagementActivities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
 const { notify } = proxyActivities<EngagementActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
@@ -131,6 +139,8 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
   let closing = false;
   let invoiceRetryRequested = false;
   let fifteenDayClaimed = false;
+  /** Work started by a message that the workflow finishes before it completes. */
+  const background: Promise<unknown>[] = [];
 
   // ---------- bookkeeping ----------
 
@@ -373,9 +383,16 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
   }
 
   async function releaseClaim(): Promise<void> {
+    if (state.days !== 15) return;
+    const release = { agreementNumber: state.customer.agreementNumber, voucherId: state.voucherId };
+    if (patched('fifteen-day-release-durable')) {
+      // Unconditional (a claim whose answer was lost is released too) and retried until done.
+      background.push(durableRelease.releaseFifteenDaySlot.executeWithOptions({ summary: 'release the 15-day slot' }, [release]));
+      return;
+    }
     if (!fifteenDayClaimed) return;
     fifteenDayClaimed = false;
-    await releaseFifteenDaySlot({ agreementNumber: state.customer.agreementNumber, voucherId: state.voucherId });
+    await releaseFifteenDaySlot(release);
   }
 
   /** One path for both the update handler and the signal handler. */
@@ -573,8 +590,10 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
   await untilRedeemedOrExpired();
   if (state.status === 'REDEEMED') await invoice();
 
-  // Let in-flight messages finish (they will be refused: the engagement has ended), then flush notifications.
+  // Let in-flight messages finish (they will be refused: the engagement has ended), then
+  // background work, then flush notifications.
   await condition(allHandlersFinished);
+  await Promise.all(background);
   closing = true;
   await pump;
   return { voucherId: state.voucherId, status: state.status };
