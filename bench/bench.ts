@@ -360,12 +360,21 @@ async function floorRun(client: Client, latencies: Latencies | undefined, workfl
   latencies?.add('engagement', performance.now() - started);
 }
 
-/** The shape of a real engagement, from the histories of finished ones (rounded means). */
-async function shapeOf(client: Client, voucherIds: string[], pollMs: number): Promise<{ shape: FloorShape; counts: Record<string, number> }> {
+/** Bytes held in Uint8Arrays (payload data, tokens) anywhere in an event. */
+function bytesIn(value: unknown, depth = 0): number {
+  if (value instanceof Uint8Array) return value.length;
+  if (!value || typeof value !== 'object' || depth > 12) return 0;
+  let total = 0;
+  for (const v of Object.values(value)) total += bytesIn(v, depth + 1);
+  return total;
+}
+
+/** What the histories of some finished workflows hold, as means per workflow. */
+async function historyCounts(client: Client, workflowIds: string[]): Promise<Record<string, number>> {
   const totals: Record<string, number> = {};
-  for (const voucherId of voucherIds) {
-    const history = await client.workflow.getHandle(engagementWorkflowId(voucherId)).fetchHistory();
-    const bump = (key: string) => (totals[key] = (totals[key] ?? 0) + 1);
+  const bump = (key: string, by = 1) => (totals[key] = (totals[key] ?? 0) + by);
+  for (const workflowId of workflowIds) {
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
     for (const event of history.events ?? []) {
       const type = event.activityTaskScheduledEventAttributes?.activityType?.name;
       if (type) bump(`activity:${type}`);
@@ -374,9 +383,15 @@ async function shapeOf(client: Client, voucherIds: string[], pollMs: number): Pr
       if (event.upsertWorkflowSearchAttributesEventAttributes) bump('searchAttributeUpserts');
       if (event.workflowTaskCompletedEventAttributes) bump('workflowTasks');
       bump('events');
+      bump('payloadBytes', bytesIn(event));
     }
   }
-  const counts = Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, Math.round((v / voucherIds.length) * 10) / 10]));
+  return Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, Math.round((v / workflowIds.length) * 10) / 10]));
+}
+
+/** The shape of a real engagement, from the histories of finished ones (rounded means). */
+async function shapeOf(client: Client, voucherIds: string[], pollMs: number): Promise<{ shape: FloorShape; counts: Record<string, number> }> {
+  const counts = await historyCounts(client, voucherIds.map(engagementWorkflowId));
   const c = (k: string) => Math.round(counts[k] ?? 0);
   const shape: FloorShape = {
     updates: c('updates'),
@@ -488,6 +503,7 @@ async function runLifecycle(options: Options, target: Target, client: Client, sa
         latencyMs: floorLatencies.all(),
         workerRssMiB: sampler.get('floorWorker'),
         cpuMsPerEngagement: cpu.perUnit('floor', floorDone),
+        historyPerWorkflow: await historyCounts(client, Array.from({ length: Math.min(10, options.count) }, (_, i) => `floor-${runId}-${i}`)).catch(() => undefined),
         shape,
       }
     : undefined;

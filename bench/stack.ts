@@ -318,6 +318,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const workerEntry = options.workerEntry ?? 'worker/main.ts';
   const workerEnv = { ...baseEnv };
+  // BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to the product's worker's node only.
+  const workerArgs = [...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean), ...tsxArgs(workerEntry)];
   const stack: Stack = {
     dir,
     temporalAddress,
@@ -332,7 +334,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     workerEntry,
     async restartWorker() {
       if (stack.worker) await stopChild(stack.worker, 40_000);
-      stack.worker = startChild(dir, 'worker', process.execPath, tsxArgs(workerEntry), workerEnv);
+      stack.worker = startChild(dir, 'worker', process.execPath, workerArgs, workerEnv);
       const worker = stack.worker;
       await waitFor('the worker polling', worker, 180_000, () => workerPolling(temporalAddress, namespace, 'planning-services', worker.pid));
     },
@@ -341,7 +343,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
   };
   try {
-    stack.worker = startChild(dir, 'worker', process.execPath, tsxArgs(workerEntry), workerEnv);
+    stack.worker = startChild(dir, 'worker', process.execPath, workerArgs, workerEnv);
     stack.api = startChild(dir, 'api', process.execPath, tsxArgs('api/main.ts'), baseEnv);
     if (options.floor !== false) {
       stack.floorWorker = startChild(dir, 'floor-worker', process.execPath, tsxArgs('bench/floor-worker.ts'), {
