@@ -19,8 +19,8 @@
 //     customers' agreement numbers and e-mails, its location and consultant IDs (nor those of an
 //     engagement forwarded to nobody), except as an error echoing what the caller sent itself; the
 //     partner ID only on the public routes and the partner directory, which show it by design;
-//   - another partner's engagement answers exactly as an unknown voucher does (same status, same
-//     problem, byte for byte once the ID is swapped);
+//   - another partner's engagement, or partner record, answers exactly as an unknown one does (same
+//     status, same problem, byte for byte once the ID is swapped);
 //   - a partner listing engagements, whatever the filters, gets only its own.
 //
 // Runs: SOAK=1 multiplies every run count by 10 (SOAK=n by n); HOSTILE_RUNS=x scales them too.
@@ -454,13 +454,19 @@ function defineKey(target: Record<string, unknown>, key: string, value: unknown)
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-const deepRaw = (maxDepth: number) =>
-  fc.tuple(fc.integer({ min: 20, max: Math.max(21, maxDepth) }), fc.constantFrom('[', '{"a":', '{"a":[', '[{"x":')).map(([depth, open]) => {
-    const close = open === '[' ? ']' : open === '{"a":' ? '}' : open === '{"a":[' ? ']}' : '}]';
-    const inner = open === '[' || open === '{"a":[' ? '' : '1';
-    const last = open === '[{"x":' ? '1' : inner;
-    return new Raw(open.repeat(depth) + last + close.repeat(depth));
-  });
+/** JSON nested 20 levels deep or more, at most `maxBytes` long: arrays, objects, or both. */
+const DEEP_SHAPES: [open: string, inner: string, close: string][] = [
+  ['[', '', ']'],
+  ['{"a":', '1', '}'],
+  ['{"a":[', '', ']}'],
+  ['[{"x":', '1', '}]'],
+];
+const deepRaw = (maxBytes: number) =>
+  fc.constantFrom(...DEEP_SHAPES).chain(([open, inner, close]) =>
+    fc
+      .integer({ min: 20, max: Math.max(21, Math.floor((maxBytes - inner.length) / (open.length + close.length))) })
+      .map((depth) => new Raw(open.repeat(depth) + inner + close.repeat(depth))),
+  );
 
 const RAW_TOKENS = ['NaN', 'Infinity', '-Infinity', 'undefined', '0x10', '.5', '01', '1e999', '-0', '"\\ud800"', '"\\udfff\\ud800"', '"\\u0000"', '"\\x41"', "'single'", 'tru', '[1,]', '{"a":1,}', '"\t"'];
 
@@ -471,7 +477,7 @@ const hostileValue = (limit: number): fc.Arbitrary<unknown> =>
     { weight: 3, arbitrary: fc.constantFrom<unknown>(null, true, false, 0, -1, 1.5, 1e21, -1e308, 2 ** 53 + 2, '', ' ', '0', 'null', [], {}, [null], { '': '' }, [[[]]]) },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
     { weight: 1, arbitrary: hugeString(Math.floor(limit / 3)) },
-    { weight: 1, arbitrary: deepRaw(Math.floor(limit / 8)) },
+    { weight: 1, arbitrary: deepRaw(Math.floor(limit / 2)) },
     { weight: 1, arbitrary: fc.constantFrom(...RAW_TOKENS).map((t) => new Raw(t)) },
   );
 
@@ -783,7 +789,7 @@ function bodyArb(route: RouteInfo, who: Who): fc.Arbitrary<BodySpec> {
     },
     { weight: 1, arbitrary: withType('non-object', fc.oneof(fc.constantFrom(...SCALARS, '[]', '[{}]', '[null]'), fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v) ?? 'null'))) },
     { weight: 2, arbitrary: withType('malformed', malformedArb(valid)) },
-    { weight: 1, arbitrary: withType('deep', deepRaw(Math.floor(limitBytes / 8)).map((raw) => raw.text)) },
+    { weight: 1, arbitrary: withType('deep', deepRaw(limitBytes - 100).map((raw) => raw.text)) },
     {
       weight: 1,
       arbitrary: withType(
@@ -1169,6 +1175,31 @@ describe('hostile input', () => {
     }
   });
 
+  it('the oracles flag what they must: a leak, a 5xx, an error that is not a problem', () => {
+    const route = routes.find((r) => r.label === 'GET /v1/engagements/{voucherId}')!;
+    const theirs = seeds.fabrikam.engagements[0];
+    const asContoso = (id: string) =>
+      build(route, 'contoso', { method: 'GET', auth: `Bearer ${tokenOf('contoso')}`, params: { voucherId: id }, query: '', body: { kind: 'none' }, trick: null }, 'oracle');
+    const answer = (status: number, body: unknown, contentType = 'application/problem+json'): Answer => ({
+      status,
+      headers: { 'content-type': contentType, ...(status === 401 ? { 'www-authenticate': 'Bearer realm="x"' } : {}) },
+      text: JSON.stringify(body),
+      body,
+    });
+    const notFound = (id: string) => answer(404, { type: `${PROBLEM_BASE}engagement-not-found`, title: 'Engagement not found', status: 404, detail: `no ${id}` });
+    // Another partner's engagement in a success, or in an error the caller did not provoke with it: a leak.
+    expect(() => expectNoLeak(asContoso(theirs.voucherId), answer(200, { voucherId: theirs.voucherId }, 'application/json'))).toThrow(/LEAK/);
+    expect(() => expectNoLeak(asContoso(UNKNOWN_VOUCHER), notFound(theirs.voucherId))).toThrow(/LEAK/);
+    expect(() => expectNoLeak(asContoso(UNKNOWN_VOUCHER), answer(200, { customer: { projectManagerEmail: theirs.email } }, 'application/json'))).toThrow(/LEAK/);
+    // An error echoing the caller's own path is not.
+    expect(() => expectNoLeak(asContoso(theirs.voucherId), notFound(theirs.voucherId))).not.toThrow();
+    expect(() => expectWellFormed(asContoso('V1'), notFound('V1'))).not.toThrow();
+    expect(() => expectWellFormed(asContoso('V1'), answer(500, { type: `${PROBLEM_BASE}internal-error`, title: 'Internal error', status: 500 }))).toThrow(/500/);
+    expect(() => expectWellFormed(asContoso('V1'), answer(400, { message: 'bad' }, 'application/json'))).toThrow(/problem\+json/);
+    expect(() => expectWellFormed(asContoso('V1'), answer(400, { type: `${PROBLEM_BASE}x`, title: 'X', status: 404 }))).toThrow(/status/);
+    expect(() => expectWellFormed(asContoso('V1'), answer(401, { type: `${PROBLEM_BASE}unauthorized`, title: 'X', status: 401, detail: `token ${tokenOf('operator')}` }))).toThrow(/token/);
+  });
+
   it('any request to any route: never a 5xx, errors are problems, a partner never sees another partner’s data', async () => {
     for (const route of routes) {
       await check(`anything: ${route.label}`, anyRequest(route), async (r) => void (await exchange(r)), route.def.auth === 'public' ? 10 : 30);
@@ -1257,7 +1288,7 @@ describe('hostile input', () => {
       fc.tuple(fc.constantFrom(...MALFORMED), jsonType).map(([text, contentType]): Bad => ({ kind: 'malformed', text, contentType })),
       fc.tuple(fc.constantFrom(...SCALARS), jsonType).map(([text, contentType]): Bad => ({ kind: 'scalar', text, contentType })),
       fc.tuple(fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify([v])), jsonType).map(([text, contentType]): Bad => ({ kind: 'array', text, contentType })),
-      fc.tuple(deepRaw(Math.floor(limitBytes / 8)), jsonType).map(([raw, contentType]): Bad => ({ kind: 'deep', text: raw.text, contentType })),
+      fc.tuple(deepRaw(limitBytes - 100), jsonType).map(([raw, contentType]): Bad => ({ kind: 'deep', text: raw.text, contentType })),
       fc
         .tuple(fc.oneof(fc.constant('{}'), fc.constant('a=1&b=2'), oddString.filter((s) => s.length > 0)), fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/octet-stream', 'text/json', 'application/jsonx'))
         .map(([text, contentType]): Bad => ({ kind: 'not json', text, contentType })),
@@ -1266,10 +1297,11 @@ describe('hostile input', () => {
       const arb = fc
         .tuple(fc.constantFrom(...allowedRoles(route)), bad)
         .map(([who, b]) => ({
-          bad: b,
+          kind: b.kind,
           request: build(route, who, { method: route.method, auth: `Bearer ${tokenOf(who)}`, params: cleanParams(route, who), query: '', body: { kind: b.kind, text: b.text, contentType: b.contentType }, trick: null }, 'bad body'),
         }));
-      await check(`bad bodies: ${route.label}`, arb, async ({ bad: b, request: r }) => {
+      await check(`bad bodies: ${route.label}`, arb, async ({ kind, request: r }) => {
+        const b = { kind };
         const res = await exchange(r);
         const expected: [number, string[]] =
           b.kind === 'not json'
@@ -1283,48 +1315,61 @@ describe('hostile input', () => {
     }
   });
 
-  it("another partner's engagement answers exactly as an unknown voucher does", async () => {
-    const partnerRoutes = routes.filter((r) => r.pathParams.includes('voucherId') && r.def.auth !== 'public' && r.def.auth.includes('partner'));
-    expect(partnerRoutes.length).toBeGreaterThanOrEqual(7);
+  it("another partner's engagement (or partner record) answers exactly as an unknown one does", async () => {
+    // Every route a partner may call about an engagement or a partner: the other partner's ID in its
+    // place must answer as an ID nobody has, once the ID is swapped.
+    const crossRoutes = routes.filter(
+      (r) => r.def.auth !== 'public' && r.def.auth.includes('partner') && (r.pathParams.includes('voucherId') || r.pathParams.includes('partnerId')),
+    );
+    expect(crossRoutes.filter((r) => r.pathParams.includes('voucherId')).length).toBeGreaterThanOrEqual(7);
+    expect(crossRoutes.filter((r) => r.pathParams.includes('partnerId')).length).toBeGreaterThanOrEqual(3);
+    const keyOf = (route: RouteInfo) => (route.pathParams.includes('voucherId') ? 'voucherId' : 'partnerId');
+    const theirIds = (who: Partner, key: string) =>
+      key === 'voucherId' ? [...seeds[otherOf(who)].engagements.map((e) => e.voucherId), unforwarded.voucherId] : [otherOf(who)];
+    const pair = (who: Partner, route: RouteInfo, target: string, unknown: string, rest: Record<string, string>, query: string, body: BodySpec) => {
+      const parts = (id: string): RequestParts => ({ method: route.method, auth: `Bearer ${tokenOf(who)}`, params: { ...rest, [keyOf(route)]: id }, query, body, trick: null });
+      const whose = keyOf(route) === 'voucherId' ? 'engagement' : 'partner record';
+      return { target, unknown, theirs: build(route, who, parts(target), `another partner's ${whose}`), nobodys: build(route, who, parts(unknown), `an unknown ${whose}`) };
+    };
+    const unknownId = (key: string) =>
+      fc.string({ unit: fc.constantFrom(...'0123456789ABCDEF'), minLength: 10, maxLength: 10 }).map((h) => (key === 'voucherId' ? `V-${h}` : `p${h.toLowerCase()}`));
     const arb = fc
-      .tuple(fc.constantFrom(...PARTNERS), fc.constantFrom(...partnerRoutes))
+      .tuple(fc.constantFrom(...PARTNERS), fc.constantFrom(...crossRoutes))
       .chain(([who, route]) =>
-        fc.record({
-          who: fc.constant(who),
-          route: fc.constant(route),
-          target: fc.constantFrom(...seeds[otherOf(who)].engagements.map((e) => e.voucherId), unforwarded.voucherId),
-          unknown: fc.string({ unit: fc.constantFrom(...'0123456789ABCDEF'), minLength: 10, maxLength: 10 }).map((h) => `V-${h}`),
-          body: fc.oneof({ weight: 3, arbitrary: validishBody(route, who) }, { weight: 2, arbitrary: bodyArb(route, who).filter((b) => b.kind !== 'huge-within-limit') }),
-          query: queryArb(route, who),
-        }),
-      )
-      .map(({ who, route, target, unknown, body, query }) => {
-        const parts = (id: string): RequestParts => ({ method: route.method, auth: `Bearer ${tokenOf(who)}`, params: { voucherId: id }, query, body, trick: null });
-        return { target, unknown, theirs: build(route, who, parts(target), "another partner's engagement"), nobodys: build(route, who, parts(unknown), 'an unknown voucher') };
-      });
-    const normalise = (res: Answer, id: string) => ({
-      status: res.status,
-      contentType: res.headers['content-type'],
-      body: res.text.split(id).join('<voucher>').replace(/"requestId":"[^"]*"/, '"requestId":"-"'),
-    });
-    // Always: a plain read, a forwarding with the caller's own customer's e-mail, and the body-less messages.
+        fc
+          .record({
+            target: fc.constantFrom(...theirIds(who, keyOf(route))),
+            unknown: unknownId(keyOf(route)),
+            rest: fc.record(Object.fromEntries(route.pathParams.filter((n) => n !== keyOf(route)).map((n) => [n, fc.constantFrom(...realIds(n, who))])), { noNullPrototype: true }),
+            body: fc.oneof({ weight: 3, arbitrary: validishBody(route, who) }, { weight: 2, arbitrary: bodyArb(route, who).filter((b) => b.kind !== 'huge-within-limit') }),
+            query: queryArb(route, who),
+          })
+          .map(({ target, unknown, rest, body, query }) => pair(who, route, target, unknown, rest as Record<string, string>, query, body)),
+      );
+    // Always: plain calls, and a forwarding with the caller's own customer's e-mail.
     const examples = PARTNERS.flatMap((who) =>
-      [...seeds[otherOf(who)].engagements.map((e) => e.voucherId), unforwarded.voucherId].flatMap((target) =>
-        partnerRoutes.map((route) => {
-          const unknown = voucherLike();
+      crossRoutes.flatMap((route) =>
+        theirIds(who, keyOf(route)).map((target) => {
           const body: BodySpec = route.path.endsWith('/forwarding')
             ? { kind: 'valid', text: JSON.stringify({ partnerId: who, projectManagerEmail: seeds[who].engagements[0].email }), contentType: 'application/json' }
-            : { kind: 'none' };
-          const parts = (id: string): RequestParts => ({ method: route.method, auth: `Bearer ${tokenOf(who)}`, params: { voucherId: id }, query: '', body, trick: null });
-          return { target, unknown, theirs: build(route, who, parts(target), "another partner's engagement"), nobodys: build(route, who, parts(unknown), 'an unknown voucher') };
+            : route.path.endsWith('/enrollments')
+              ? { kind: 'valid', text: '{"offering":"DDPS"}', contentType: 'application/json' }
+              : { kind: 'none' };
+          const rest = Object.fromEntries(route.pathParams.filter((n) => n !== keyOf(route)).map((n) => [n, realIds(n, who)[0]]));
+          return pair(who, route, target, keyOf(route) === 'voucherId' ? voucherLike() : `p${hex(5).toLowerCase()}`, rest, '', body);
         }),
       ),
     );
-    await check("another partner's engagement", arb, async ({ target, unknown, theirs, nobodys }) => {
+    const normalise = (res: Answer, id: string) => ({
+      status: res.status,
+      contentType: res.headers['content-type'],
+      body: res.text.split(id).join('<id>').replace(/"requestId":"[^"]*"/, '"requestId":"-"'),
+    });
+    await check("another partner's engagement or record", arb, async ({ target, unknown, theirs, nobodys }) => {
       const a = await exchange(theirs);
       const b = await exchange(nobodys);
       if (JSON.stringify(normalise(a, target)) !== JSON.stringify(normalise(b, unknown))) {
-        fail(theirs, a, `LEAK: the answer differs from the one for the unknown voucher ${unknown}: ${b.status} ${clip(b.text, 400)}`);
+        fail(theirs, a, `LEAK: the answer differs from the one for the unknown ${unknown}: ${b.status} ${clip(b.text, 400)}`);
       }
     }, 100, examples);
   });
