@@ -3,6 +3,10 @@
 // the Temporal CLI/UI unvalidated). Pure: no I/O, no Temporal, safe in the workflow sandbox.
 import { z } from 'zod';
 import { isCalendarDate } from './dates';
+import { isWellFormed } from './text';
+
+/** Free text: valid Unicode only (a lone surrogate cannot be stored or sent on). */
+const text = () => z.string().refine(isWellFormed, 'contains invalid Unicode (a lone surrogate)');
 
 export const IsoDate = z
   .string()
@@ -27,8 +31,10 @@ export const Identifier = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only, starting with a letter or digit');
 
 export const Email = z.email().max(254);
-export const ShortText = z.string().min(1).max(200);
-export const LongText = z.string().max(4000);
+export const ShortText = text().min(1).max(200);
+export const LongText = text().max(4000);
+/** Catalog codes (offerings, engagement types) as callers send them. */
+export const CatalogCode = z.string().regex(/^[A-Za-z0-9-]{1,60}$/, 'a catalog code: letters, digits and "-"');
 
 export const CompetencyLevel = z.enum(['Silver', 'Gold']);
 export type CompetencyLevel = z.infer<typeof CompetencyLevel>;
@@ -78,7 +84,7 @@ export type PartnerProfile = z.infer<typeof PartnerProfile>;
 export type Consultant = z.infer<typeof Consultant>;
 export type Competency = z.infer<typeof Competency>;
 
-export const EnrollmentRequest = z.strictObject({ offering: z.string().min(1).max(20) }).meta({ id: 'EnrollmentRequest' });
+export const EnrollmentRequest = z.strictObject({ offering: CatalogCode }).meta({ id: 'EnrollmentRequest' });
 export type EnrollmentRequest = z.infer<typeof EnrollmentRequest>;
 
 // ---------- engagement ----------
@@ -95,8 +101,8 @@ export type Customer = z.infer<typeof Customer>;
 export const StartEngagementRequest = z
   .strictObject({
     voucherId: Identifier,
-    offering: z.string().min(1).max(20),
-    engagementType: z.string().min(1).max(60),
+    offering: CatalogCode,
+    engagementType: CatalogCode,
     days: z.number().int().positive().max(365),
     assignedAt: Instant,
     customer: Customer,
@@ -150,7 +156,7 @@ export const CompletionReport = z
 export type CompletionReport = z.infer<typeof CompletionReport>;
 
 export const Redemption = z.strictObject({}).meta({ id: 'Redemption' });
-export const Cancellation = z.strictObject({ reason: z.string().min(1).max(4000) }).meta({ id: 'Cancellation' });
+export const Cancellation = z.strictObject({ reason: text().min(1).max(4000) }).meta({ id: 'Cancellation' });
 export type Cancellation = z.infer<typeof Cancellation>;
 export const InvoiceRetry = z.strictObject({ note: LongText.optional() }).meta({ id: 'InvoiceRetry' });
 

@@ -233,6 +233,20 @@ describe('refusals: the update is rejected with the rule, the state is unchanged
     expect(r.refusals[0].fields).toEqual(expect.arrayContaining(['projectManagerEmail']));
   });
 
+  test('invalid Unicode echoed in a refusal does not take the worker down', async () => {
+    const handle = await startEngagement(stack, engagementInput(await now()));
+    // A lone surrogate in an unknown key (zod names unknown keys in its message) and in a value.
+    const hostile = { partnerId: P1, projectManagerEmail: PM_EMAIL, ['\uD800key']: 1, ...as(P1) } as never;
+    const r = await refusalOf(handle.executeUpdate(u.voucherForwarded, { args: [hostile] }));
+    expect(r.type).toBe('InvalidMessage');
+    expect(r.refusals[0].message).toContain('\uFFFD');
+    const cancel = await refusalOf(handle.executeUpdate(u.engagementCancelled, { args: [{ reason: '\uDC00', actor: 'backoffice' }] }));
+    expect(cancel.type).toBe('InvalidMessage');
+    // The worker is still there: the next message is handled.
+    const s = await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }] });
+    expect(s.status).toBe('FORWARDED');
+  });
+
   test('an ineligible partner is forwarded with the unmet requirements, and cannot reserve', async () => {
     const t0 = await now();
     const handle = await startEngagement(stack, engagementInput(t0));

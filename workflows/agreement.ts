@@ -2,6 +2,7 @@
 // repeat rule, which spans engagements. Engagements claim a slot when reserved (the update refuses a
 // repeat, domain fifteenDayRepeatRefusal) and release it when the reservation is cancelled or the
 // engagement is cancelled or expires; a redeemed or completed engagement keeps its claim forever.
+import { refusalFailure } from './failures';
 import {
   ApplicationFailure,
   allHandlersFinished,
@@ -37,7 +38,7 @@ const ReleaseMessage = z.strictObject({ voucherId: Identifier });
 const HISTORY_EVENTS_LIMIT = 2000;
 
 function refused(refusal: Refusal): ApplicationFailure {
-  return ApplicationFailure.create({ type: REFUSAL_FAILURE_TYPE[refusal.kind], message: refusal.message, details: [refusal], nonRetryable: true });
+  return refusalFailure([refusal]);
 }
 
 export async function customerAgreementWorkflow(input: CustomerAgreementWorkflowInput): Promise<void> {

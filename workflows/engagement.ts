@@ -34,7 +34,7 @@ import {
   partnerIdOfActor,
   statusRefusal,
 } from '../domain/engagement';
-import { REFUSAL_FAILURE_TYPE, Refusal, Rule, primaryRefusal, ruleRefusal, stateRefusal } from '../domain/refusals';
+import { Refusal, Rule, ruleRefusal, stateRefusal } from '../domain/refusals';
 import {
   completionReportRefusals,
   forwardingRefusals,
@@ -63,6 +63,7 @@ import {
   ReservationChange,
 } from '../domain/schemas';
 import { EngagementPayloads, ENGAGEMENT_MESSAGES, engagementSignals, engagementStateQuery, engagementUpdates } from './messages';
+import { refusalFailure } from './failures';
 import { SA } from './search-attributes';
 
 const { checkEligibility, claimFifteenDaySlot, releaseFifteenDaySlot } = proxyActivities<EngagementActivities>({
@@ -104,15 +105,6 @@ const PAYLOAD_SCHEMAS: Record<EngagementMessage, z.ZodType> = {
 
 const PRE_REDEMPTION: readonly EngagementStatus[] = ['ASSIGNED', 'FORWARDED', 'RESERVED', 'REPORT_SUBMITTED'];
 
-function refusalFailure(refusals: Refusal[]): ApplicationFailure {
-  const primary = primaryRefusal(refusals);
-  return ApplicationFailure.create({
-    type: REFUSAL_FAILURE_TYPE[primary.kind],
-    message: refusals.map((r) => `${r.code}: ${r.message}`).join('; '),
-    details: refusals,
-    nonRetryable: true,
-  });
-}
 
 export interface EngagementResult {
   voucherId: string;

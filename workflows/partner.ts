@@ -2,6 +2,7 @@
 // the profile and the enrollments per offering, answers eligibility, and runs the enrollment timers
 // (reminders 30 and 7 days before lapse, the lapse itself). The rules are domain/partner.ts; this file
 // only applies them at workflow time and keeps the state.
+import { refusalFailure } from './failures';
 import {
   ApplicationFailure,
   ActivityFailure,
@@ -64,7 +65,7 @@ const { notifyPartner } = proxyActivities<PartnerActivities>({
 });
 
 function refused(refusal: Refusal): ApplicationFailure {
-  return ApplicationFailure.create({ type: REFUSAL_FAILURE_TYPE[refusal.kind], message: refusal.message, details: [refusal], nonRetryable: true });
+  return refusalFailure([refusal]);
 }
 
 function invalid(message: string, fields: string[]): ApplicationFailure {

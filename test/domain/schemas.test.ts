@@ -208,3 +208,12 @@ describe('formats', () => {
     expect(RateCard.safeParse({ rates: { US: { currency: 'USD', dailyRate: 0 } } }).success).toBe(false);
   });
 });
+
+describe('invalid Unicode', () => {
+  it('refuses a lone surrogate in free text and in catalog codes', async () => {
+    const { Cancellation, EnrollmentRequest } = await import('../../domain/schemas');
+    expect(Cancellation.safeParse({ reason: 'bad \uD800 text' }).success).toBe(false);
+    expect(Cancellation.safeParse({ reason: 'fine 😀 text' }).success).toBe(true);
+    expect(EnrollmentRequest.safeParse({ offering: 'DD\uDC00PS' }).success).toBe(false);
+  });
+});
