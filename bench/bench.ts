@@ -620,7 +620,16 @@ async function runOpen(options: Options, target: Target, client: Client, sampler
       query: `WorkflowType = 'engagementWorkflow' AND ExecutionStatus = 'Running' AND VoucherId STARTS_WITH '${runId}-o'`,
     }).then((r) => Number(r.count ?? 0)).catch(() => NaN);
     log(`open: notifications done ${activities ?? '?'} of ${ids.length}; running ${pending}; worker RSS ${sampler.get('worker')?.lastMiB ?? '?'} MiB`);
-    if (activities !== undefined ? activities >= ids.length : true) {
+    if (target.stack?.worker?.exit !== undefined) {
+      errors.push(`the worker exited (code ${target.stack.worker.exit}); see ${target.stack.worker.logFile}`);
+      break;
+    }
+    if (activities === undefined && !metricsUrl) {
+      // Attached without the worker's metrics: the count of running engagements is all there is.
+      settledAt = performance.now();
+      break;
+    }
+    if (activities !== undefined && activities >= ids.length) {
       settledAt = performance.now();
       break;
     }
@@ -705,6 +714,12 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the stack`);
+      void stopAll().finally(() => process.exit(130));
+    });
+  }
   const runId = `B${Date.now().toString(36)}`;
   const target = options.attach ? await attachTarget(options) : await startTarget(options);
   const connection = await Connection.connect({ address: target.temporalAddress });
