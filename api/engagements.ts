@@ -192,9 +192,9 @@ export async function sendMessage<K extends EngagementMessage>(
   if (message === 'voucherForwarded') {
     const partnerId = (body as { partnerId?: string }).partnerId;
     if (!isPartner || partnerId !== who.partnerId) throw forbidden('a partner forwards a voucher to itself: partnerId must be the partner of the token');
-  } else if (isPartner) {
-    await readEngagement(app, voucherId, who);
   }
+  // No read before the update: the workflow refuses a partner that is not the engagement's own
+  // with a Forbidden refusal whatever the status, which becomes the same 404 (forbiddenAsNotFound).
   const notFound = () => engagementNotFound(voucherId);
   const update = engagementUpdates[message] as (typeof engagementUpdates)['voucherRedeemed'];
   const payload = { ...body, actor: who.actor } as unknown as EngagementPayloads['voucherRedeemed'];
