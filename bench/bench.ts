@@ -16,8 +16,9 @@
 // --attach uses a running stack instead of starting one: BENCH_TEMPORAL_ADDRESS, BENCH_API_URL,
 // BENCH_SAVB_URL, API_TOKENS (a backoffice token and partner tokens), optionally BENCH_WORKER_PID
 // and BENCH_API_PID (for memory). The floor's worker is then started against that Temporal.
-import { cpus, loadavg, totalmem } from 'node:os';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { dateOf } from '../domain/dates';
@@ -26,7 +27,7 @@ import type { EngagementInput } from '../domain/engagement';
 import { engagementWorkflowId, engagementStateQuery, TASK_QUEUE } from '../workflows/messages';
 import { SA } from '../workflows/search-attributes';
 import { floorStep, type FloorShape } from './floor-workflow';
-import { Latencies, pool, summarize, type Summary } from './stats';
+import { Latencies, pool, type Summary } from './stats';
 import {
   CpuMeter,
   FLOOR_TASK_QUEUE,
@@ -40,9 +41,6 @@ import {
   workerPolling,
   type Stack,
 } from './stack';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 // ---------------------------------------------------------------------------------------------
 // options
