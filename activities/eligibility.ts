@@ -2,6 +2,7 @@
 // and the customer agreement registry (the 15-day repeat rule). Both go through the Temporal client.
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { LRUCache } from 'lru-cache';
 import { findEngagementType } from '../domain/catalog';
 import { PartnerSnapshot, eligibilityRefusals } from '../domain/partner';
 import { REFUSAL_FAILURE_TYPE, Refusal, Rule, ruleRefusal } from '../domain/refusals';
@@ -23,28 +24,54 @@ export interface EligibilityActivityDeps {
   taskQueue?: string;
 }
 
-/** The partner's state, or undefined when there is no such partner (no workflow, or no profile yet). */
-async function readPartner(client: Client, partnerId: string): Promise<PartnerState | undefined> {
+/** A partner's state as last read, and the version of its history it was read at. */
+interface PartnerRead {
+  version: string;
+  state: PartnerState | undefined;
+}
+
+/**
+ * The partner's state, or undefined when there is no such partner (no workflow, or no profile yet).
+ *
+ * A partner workflow's state changes only by events added to its history, so a state read at a
+ * given run and history length is still current while those are unchanged. A describe answers that
+ * from the server's record of the execution; the query costs a round trip through a worker. So the
+ * query runs only when the history moved since the last read (describe first: a query answered
+ * after it is at least that new, so a cached state is never older than its version says).
+ */
+async function readPartner(client: Client, partnerId: string, reads: LRUCache<string, PartnerRead>): Promise<PartnerState | undefined> {
+  const handle = client.workflow.getHandle(partnerWorkflowId(partnerId));
   try {
-    const state = await client.workflow.getHandle(partnerWorkflowId(partnerId)).query(partnerStateQuery);
+    const execution = await handle.describe();
+    // A server that does not report the history's length gets a query every time.
+    const version = execution.historyLength > 0 ? `${execution.runId}/${execution.historyLength}` : undefined;
+    const cached = version !== undefined ? reads.get(partnerId) : undefined;
+    if (cached && cached.version === version) return cached.state;
+    const queried = await handle.query(partnerStateQuery);
     // An entity that never received a profile answers no state: not a partner yet.
-    return state?.profile ? state : undefined;
+    const state = queried?.profile ? queried : undefined;
+    if (version !== undefined) reads.set(partnerId, { version, state });
+    return state;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err; // transient: retried
   }
 }
 
+/** Partners whose last read is kept (a partner's state is usually a few kB). */
+const PARTNER_READS_KEPT = 1000;
+
 export function createEligibilityActivities(
   deps: EligibilityActivityDeps,
 ): Pick<EngagementActivities, 'checkEligibility' | 'claimFifteenDaySlot' | 'releaseFifteenDaySlot'> {
   const { client } = deps;
+  const partnerReads = new LRUCache<string, PartnerRead>({ max: PARTNER_READS_KEPT });
   const taskQueue = deps.taskQueue ?? TASK_QUEUE;
 
   return {
     async checkEligibility(input: EligibilityCheckInput): Promise<EligibilityCheckResult> {
       const type = findEngagementType(input.engagementType);
-      const state = await readPartner(client, input.partnerId);
+      const state = await readPartner(client, input.partnerId, partnerReads);
       if (!state) return { refusals: [ruleRefusal(Rule.PARTNER_UNKNOWN, `partner ${input.partnerId} is not known`)] };
       const snapshot: PartnerSnapshot = { partnerId: state.partnerId, profile: state.profile, enrollments: state.enrollments };
       if (!type) {

@@ -6,8 +6,8 @@ import { fromPayloadsAtIndex, WorkflowNotFoundError } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import type pino from 'pino';
-import type { EngagementInput, EngagementMessage, EngagementState } from '../domain/engagement';
-import { lastValidDate, startRefusals, voucherExpiresAtMs } from '../domain/rules/voucher';
+import { initialEngagementState, type EngagementInput, type EngagementMessage, type EngagementState } from '../domain/engagement';
+import { startRefusals, voucherExpiresAtMs } from '../domain/rules/voucher';
 import type { StartEngagementRequest } from '../domain/schemas';
 import { engagementStateQuery, engagementUpdates, engagementWorkflowId, type EngagementPayloads } from '../workflows/messages';
 import { SA } from '../workflows/search-attributes';
@@ -83,22 +83,6 @@ async function storedStartRequest(app: AppContext, voucherId: string): Promise<S
   return readEngagement(app, voucherId);
 }
 
-/** A state to answer with when the new workflow cannot be queried in time (e.g. no worker yet). */
-function initialState(request: StartEngagementRequest): Partial<EngagementState> {
-  return {
-    voucherId: request.voucherId,
-    status: 'ASSIGNED',
-    offering: request.offering,
-    engagementType: request.engagementType,
-    days: request.days,
-    assignedAt: request.assignedAt,
-    customer: request.customer,
-    deadlines: { voucherExpiresAt: new Date(voucherExpiresAtMs(request.assignedAt)).toISOString(), lastValidDate: lastValidDate(request.assignedAt) },
-    notifications: [],
-    history: [],
-  };
-}
-
 export interface StartResult {
   created: boolean;
   state: Partial<EngagementState>;
@@ -111,6 +95,7 @@ export async function startEngagement(app: AppContext, request: StartEngagementR
   const workflowId = engagementWorkflowId(request.voucherId);
   const input: EngagementInput = {
     ...request,
+    requestedAt: new Date().toISOString(),
     settings: {
       savbPollInterval: app.config.SAVB_POLL_INTERVAL,
       registrationRetryInterval: app.config.SAVB_REGISTRATION_RETRY_INTERVAL,
@@ -161,15 +146,9 @@ export async function startEngagement(app: AppContext, request: StartEngagementR
     log.info({ workflowId, offering: request.offering, engagementType: request.engagementType, days: request.days }, 'engagement started');
   }
 
-  try {
-    return { created, state: await readEngagement(app, request.voucherId) };
-  } catch (err) {
-    if (created && err instanceof ProblemError && err.problem.status === 503) {
-      log.warn({ workflowId }, 'engagement started but its state could not be read in time; answering with the initial state');
-      return { created, state: initialState(request) };
-    }
-    throw err;
-  }
+  // A new engagement is answered with the state it starts in (the same pure function the workflow
+  // starts from), without waiting for its first workflow task; a repeated start reads the state.
+  return { created, state: created ? initialEngagementState(input, input.requestedAt!) : await readEngagement(app, request.voucherId) };
 }
 
 // ---------- messages ----------

@@ -16,7 +16,7 @@
 // --attach uses a running stack instead of starting one: BENCH_TEMPORAL_ADDRESS, BENCH_API_URL,
 // BENCH_SAVB_URL, API_TOKENS (a backoffice token and partner tokens), optionally BENCH_WORKER_PID
 // and BENCH_API_PID (for memory). The floor's worker is then started against that Temporal.
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -373,6 +373,10 @@ async function historyCounts(client: Client, workflowIds: string[]): Promise<Rec
   const bump = (key: string, by = 1) => (totals[key] = (totals[key] ?? 0) + by);
   for (const workflowId of workflowIds) {
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    // BENCH_HISTORY_DUMP=file: the event types of one history, to see where the tasks go.
+    if (process.env.BENCH_HISTORY_DUMP && workflowId === workflowIds[0]) {
+      writeFileSync(process.env.BENCH_HISTORY_DUMP, (history.events ?? []).map((e) => `${e.eventId} ${e.eventType}`).join('\n'));
+    }
     for (const event of history.events ?? []) {
       const type = event.activityTaskScheduledEventAttributes?.activityType?.name;
       if (type) bump(`activity:${type}`);

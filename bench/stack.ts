@@ -290,6 +290,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     '--dynamic-config-value',
     'frontend.enableExecuteMultiOperation=true',
     ...Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+    ...(process.env.BENCH_TEMPORAL_ARGS ?? '').split(/\s+/).filter(Boolean),
   ], { ...process.env });
   await waitFor(`Temporal on ${temporalAddress}`, temporal, 90_000, () => temporalAnswers(temporalAddress));
 

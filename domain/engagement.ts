@@ -4,6 +4,8 @@ import type { Actor, CompletionReport, Customer, Reservation } from './schemas';
 import type { Refusal } from './refusals';
 import { stateRefusal } from './refusals';
 import type { PartnerSnapshot } from './partner';
+import { toIso } from './dates';
+import { lastValidDate, voucherExpiresAtMs } from './rules/voucher';
 
 export const ENGAGEMENT_STATUSES = [
   'ASSIGNED',
@@ -127,7 +129,30 @@ export interface EngagementInput {
   days: number;
   assignedAt: string;
   customer: Customer;
+  /** When the back-office's start request was accepted: the time of the first history entry. */
+  requestedAt?: string;
   settings?: EngagementSettings;
+}
+
+/**
+ * The state an engagement begins in. The workflow starts from it and the API answers a new start
+ * with it, so the answer needs no query (which would wait for the workflow's first task).
+ * `startedAt` is the request's time (EngagementInput.requestedAt) when known.
+ */
+export function initialEngagementState(input: EngagementInput, startedAt: string): EngagementState {
+  const expiresAtMs = voucherExpiresAtMs(input.assignedAt);
+  return {
+    voucherId: input.voucherId,
+    status: 'ASSIGNED',
+    offering: input.offering,
+    engagementType: input.engagementType,
+    days: input.days,
+    assignedAt: input.assignedAt,
+    customer: input.customer,
+    deadlines: { voucherExpiresAt: toIso(expiresAtMs), lastValidDate: lastValidDate(input.assignedAt) },
+    notifications: [],
+    history: [{ at: startedAt, actor: 'backoffice', event: 'engagementStarted', accepted: true }],
+  };
 }
 
 export interface EngagementSettings {

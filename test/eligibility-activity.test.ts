@@ -1,5 +1,6 @@
 // The eligibility and 15-day-slot activities, called directly with a real client against the
 // time-skipping test server, reading a real partner workflow and a real agreement registry.
+import { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -95,6 +96,32 @@ describe('checkEligibility', () => {
 
     const unknownType = await activities.checkEligibility({ partnerId: 'FABRIKAM', engagementType: 'NOPE', atMs });
     expect(unknownType.refusals.map((r) => r.code)).toEqual(['ENGAGEMENT_TYPE_UNKNOWN']);
+  });
+});
+
+describe('partner reads', () => {
+  test('a read is reused while the partner is unchanged, and a change is seen by the very next check', async () => {
+    // A real client whose queries are counted, so the test sees when the partner workflow is asked.
+    let queries = 0;
+    const client = new Client({
+      connection: env.connection,
+      interceptors: { workflow: [{ query: (input, next) => ((queries += 1), next(input)) }] },
+    });
+    const checker = createEligibilityActivities({ client });
+    const handle = await startPartner('NORTHWIND');
+    await handle.executeUpdate(profileReplacedUpdate, { args: [profile] });
+    await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'SDPS' }] });
+    const check = async () => checker.checkEligibility({ partnerId: 'NORTHWIND', engagementType: 'SDPS-SHAREPOINT', atMs: await env.currentTimeMs() });
+
+    for (let i = 0; i < 3; i += 1) expect((await check()).refusals).toEqual([]);
+    expect(queries).toBe(1);
+
+    // The only consultant is replaced by one without the exams: the next check knows it.
+    await handle.executeUpdate(profileReplacedUpdate, {
+      args: [{ ...profile, consultants: [{ consultantId: 'C-2', name: 'Jean', exams: [] }] }],
+    });
+    expect((await check()).refusals.map((r) => r.code)).toEqual(['NO_QUALIFIED_CONSULTANT']);
+    expect(queries).toBe(2);
   });
 });
 

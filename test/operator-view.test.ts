@@ -2,7 +2,8 @@
 // kept current as the engagement moves, the one-line summary, the current details,
 // named timers and activities, and the visibility query an operator would type.
 import { temporal } from '@temporalio/proto';
-import { engagementWorkflowId } from '../workflows/messages';
+import type { EngagementInput } from '../domain/engagement';
+import { TASK_QUEUE, engagementStateQuery, engagementWorkflowId } from '../workflows/messages';
 import { SA } from '../workflows/search-attributes';
 import { PM_EMAIL, profile, startBody } from './api/fixtures';
 import { DevStack, eventually, http, startDevStack } from './support/dev-stack';
@@ -65,4 +66,28 @@ test('search attributes follow the engagement; summary, details, timers and acti
     { what: 'the engagement in visibility' },
   );
   expect(found).toEqual([engagementWorkflowId(body.voucherId)]);
+});
+
+test('an engagement an operator starts without search attributes gets them from the workflow; the status follows', async () => {
+  const body = startBody({ days: 3 });
+  const input: EngagementInput = { ...body, settings: { searchAttributes: true } };
+  const handle = await stack.client.workflow.start('engagementWorkflow', {
+    workflowId: engagementWorkflowId(body.voucherId),
+    taskQueue: TASK_QUEUE,
+    args: [input],
+  });
+  await handle.query(engagementStateQuery); // answered after the first workflow task
+  const started = await handle.describe();
+  expect(started.typedSearchAttributes.get(SA.EngagementStatus)).toBe('ASSIGNED');
+  expect(started.typedSearchAttributes.get(SA.VoucherId)).toBe(body.voucherId);
+  expect(started.typedSearchAttributes.get(SA.Offering)).toBe(body.offering);
+  expect(started.typedSearchAttributes.get(SA.EngagementDays)).toBe(3);
+  expect(started.typedSearchAttributes.get(SA.VoucherExpiresAt)?.getTime()).toBe(Date.parse(body.assignedAt) + 180 * 86_400_000);
+
+  const forwarded = await req('POST', `/v1/engagements/${body.voucherId}/forwarding`, { as: 'contoso', body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL } });
+  expect(forwarded.status).toBe(200);
+  const after = await handle.describe();
+  expect(after.typedSearchAttributes.get(SA.EngagementStatus)).toBe('FORWARDED');
+  expect(after.typedSearchAttributes.get(SA.PartnerId)).toBe('contoso');
+  expect(after.typedSearchAttributes.get(SA.CustomerCountry)).toBe(body.customer.country);
 });

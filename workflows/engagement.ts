@@ -31,6 +31,7 @@ import {
   EngagementMessage,
   EngagementState,
   EngagementStatus,
+  initialEngagementState,
   partnerIdOfActor,
   statusRefusal,
 } from '../domain/engagement';
@@ -47,7 +48,6 @@ import { INVOICE_REMINDER_DAYS, invoiceDueAtMs, invoiceIdempotencyKey } from '..
 import {
   EXPIRY_REMINDER_DAYS,
   daysDisposition,
-  lastValidDate,
   reminderSchedule,
   voucherExpiresAtMs,
 } from '../domain/rules/voucher';
@@ -114,18 +114,7 @@ export interface EngagementResult {
 export async function engagementWorkflow(input: EngagementInput): Promise<EngagementResult> {
   const settings = input.settings ?? {};
   const expiresAtMs = voucherExpiresAtMs(input.assignedAt);
-  const state: EngagementState = {
-    voucherId: input.voucherId,
-    status: 'ASSIGNED',
-    offering: input.offering,
-    engagementType: input.engagementType,
-    days: input.days,
-    assignedAt: input.assignedAt,
-    customer: input.customer,
-    deadlines: { voucherExpiresAt: toIso(expiresAtMs), lastValidDate: lastValidDate(input.assignedAt) },
-    notifications: [],
-    history: [{ at: toIso(Date.now()), actor: 'backoffice', event: 'engagementStarted', accepted: true }],
-  };
+  const state: EngagementState = initialEngagementState(input, input.requestedAt ?? toIso(Date.now()));
   const mutex = new Mutex();
   const outbox: { kind: string; message: string }[] = [];
   let closing = false;
