@@ -28,4 +28,4 @@ USER node
 # Worker metrics (9464), API (3000), SAVB simulator (4010).
 EXPOSE 3000 4010 9464
 
-CMD ["node", "--import", "tsx", "worker/main.ts"]
+CMD ["node", "--max-old-space-size=512", "--import", "tsx", "worker/main.ts"]

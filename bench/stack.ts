@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporalCliPath } from '../scripts/temporal-binaries';
+import { WORKER_NODE_ARGS } from '../worker/node-options';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
 
 export const ROOT = resolve(__dirname, '..');
@@ -319,8 +320,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const workerEntry = options.workerEntry ?? 'worker/main.ts';
   const workerEnv = { ...baseEnv };
-  // BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to the product's worker's node only.
-  const workerArgs = [...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean), ...tsxArgs(workerEntry)];
+  // The worker runs as shipped (WORKER_NODE_ARGS); BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof
+  // --cpu-prof-dir=/tmp/prof") are added for the product's worker only.
+  const workerArgs = [...WORKER_NODE_ARGS, ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean), ...tsxArgs(workerEntry)];
   const stack: Stack = {
     dir,
     temporalAddress,

@@ -26,6 +26,7 @@ import { Connection } from '@temporalio/client';
 import { parseTokens as parseApiTokens, TokenConfigError } from '../api/auth';
 import { ConfigError, loadConfig, type Config } from '../config/env';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
+import { WORKER_NODE_ARGS } from '../worker/node-options';
 import { temporalCliPath } from './temporal-binaries';
 
 const ROOT = resolve(__dirname, '..');
@@ -568,7 +569,7 @@ async function main(): Promise<void> {
   await waitFor(`the SAVB simulator on ${savbUrl}`, savb, TIMEOUTS.savbReady, () => httpOk(`${savbUrl}/healthz`));
 
   // 3. worker and API
-  const worker = start('worker', process.execPath, tsx('worker/main.ts'), childEnv);
+  const worker = start('worker', process.execPath, [...WORKER_NODE_ARGS, ...tsx('worker/main.ts')], childEnv);
   const api = start('api', process.execPath, tsx('api/main.ts'), childEnv);
   const apiUrl = `http://localhost:${config.PORT}`;
   await Promise.all([

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ConfigSchema, loadConfig, loadRateCard } from '../config/env';
+import { WORKER_NODE_ARGS } from '../worker/node-options';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
 
 const ROOT = join(__dirname, '..');
@@ -203,11 +204,20 @@ describe('docker-compose.yml', () => {
       expect(services[name].build).toBeDefined();
       const entry = /(\S+\.ts)\b/.exec(commandText(name))?.[1];
       expect(entry).toBeDefined();
-      expect(packageJson.scripts[scriptFor[name]]).toBe(`tsx ${entry}`);
+      const nodeArgs = name === 'worker' ? `node ${WORKER_NODE_ARGS.join(' ')} --import tsx` : 'tsx';
+      expect(packageJson.scripts[scriptFor[name]]).toBe(`${nodeArgs} ${entry}`);
       // The image holds the directory of the entry point.
       expect(dockerfile).toMatch(new RegExp(`^COPY\\s+(\\S+\\s+)*${entry!.split('/')[0]}\\b`, 'm'));
     }
     expect(existsSync(join(ROOT, 'worker', 'main.ts'))).toBe(true);
+  });
+
+  test('the worker runs with the heap limit of worker/node-options.ts, in the image and in compose', () => {
+    const argsOf = (command: string[]) => command.slice(1, command.indexOf('--import'));
+    expect(argsOf(services.worker.command as string[])).toEqual(WORKER_NODE_ARGS);
+    const cmd = JSON.parse(/^CMD\s+(\[.*\])\s*$/m.exec(dockerfile)![1]) as string[];
+    expect(cmd.at(-1)).toBe('worker/main.ts');
+    expect(argsOf(cmd)).toEqual(WORKER_NODE_ARGS);
   });
 });
 
