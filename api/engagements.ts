@@ -7,10 +7,10 @@ import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/pa
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import type pino from 'pino';
 import { initialEngagementState, type EngagementInput, type EngagementMessage, type EngagementState } from '../domain/engagement';
-import { startRefusals, voucherExpiresAtMs } from '../domain/rules/voucher';
+import { startRefusals } from '../domain/rules/voucher';
 import type { StartEngagementRequest } from '../domain/schemas';
 import { engagementStateQuery, engagementUpdates, engagementWorkflowId, type EngagementPayloads } from '../workflows/messages';
-import { SA } from '../workflows/search-attributes';
+import { engagementSearchAttributes, SA } from '../workflows/search-attributes';
 import type { Principal } from './auth';
 import { engagementNotFound, forbidden, problem, ProblemError, refusalProblem } from './problems';
 import type { AppContext } from './router';
@@ -100,8 +100,10 @@ export async function startEngagement(app: AppContext, request: StartEngagementR
       savbPollInterval: app.config.SAVB_POLL_INTERVAL,
       registrationRetryInterval: app.config.SAVB_REGISTRATION_RETRY_INTERVAL,
       searchAttributes: true,
+      searchAttributesSetAtStart: true,
     },
   };
+  const initial = initialEngagementState(input, input.requestedAt!);
   let created = true;
   try {
     await withDeadline(app.client, app.timeouts.writeMs, () =>
@@ -112,16 +114,7 @@ export async function startEngagement(app: AppContext, request: StartEngagementR
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
         staticSummary: `${request.engagementType} · ${request.days} day${request.days === 1 ? '' : 's'} · voucher ${request.voucherId}`,
-        typedSearchAttributes: [
-          { key: SA.VoucherId, value: request.voucherId },
-          { key: SA.Offering, value: request.offering },
-          { key: SA.EngagementType, value: request.engagementType },
-          { key: SA.EngagementStatus, value: 'ASSIGNED' },
-          { key: SA.CustomerCountry, value: request.customer.country },
-          { key: SA.CustomerAgreement, value: request.customer.agreementNumber },
-          { key: SA.EngagementDays, value: request.days },
-          { key: SA.VoucherExpiresAt, value: new Date(voucherExpiresAtMs(request.assignedAt)) },
-        ],
+        typedSearchAttributes: engagementSearchAttributes(initial),
       }),
     );
   } catch (err) {
@@ -148,7 +141,7 @@ export async function startEngagement(app: AppContext, request: StartEngagementR
 
   // A new engagement is answered with the state it starts in (the same pure function the workflow
   // starts from), without waiting for its first workflow task; a repeated start reads the state.
-  return { created, state: created ? initialEngagementState(input, input.requestedAt!) : await readEngagement(app, request.voucherId) };
+  return { created, state: created ? initial : await readEngagement(app, request.voucherId) };
 }
 
 // ---------- messages ----------

@@ -162,6 +162,8 @@ export interface EngagementSettings {
   registrationRetryInterval?: string | number;
   /** Off only where the server cannot hold custom search attributes (the time-skipping test server). */
   searchAttributes?: boolean;
+  /** The starter set them all at start (the API does), so the workflow need not upsert them before a change. */
+  searchAttributesSetAtStart?: boolean;
 }
 
 export const DEFAULT_SAVB_POLL_INTERVAL = '1 hour';

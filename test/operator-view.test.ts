@@ -54,6 +54,10 @@ test('search attributes follow the engagement; summary, details, timers and acti
     .map((e) => e.userMetadata?.summary?.data && Buffer.from(e.userMetadata.summary.data).toString());
   expect(activitySummaries.join(' ')).toContain('eligibility of contoso for DDPS-WINDOWS-OFFICE');
 
+  // The API set them all at start, so the workflow's first upsert is the forwarding's.
+  const upserts = (history.events ?? []).filter((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES);
+  expect(upserts).toHaveLength(1);
+
   // The operator's query finds it (visibility is eventually consistent).
   const query = `EngagementStatus='FORWARDED' AND PartnerId='contoso' AND VoucherId='${body.voucherId}'`;
   const found = await eventually(

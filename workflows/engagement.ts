@@ -64,7 +64,7 @@ import {
 } from '../domain/schemas';
 import { EngagementPayloads, ENGAGEMENT_MESSAGES, engagementSignals, engagementStateQuery, engagementUpdates } from './messages';
 import { refusalFailure } from './failures';
-import { SA } from './search-attributes';
+import { engagementSearchAttributes } from './search-attributes';
 
 const { checkEligibility, claimFifteenDaySlot, releaseFifteenDaySlot } = proxyActivities<EngagementActivities>({
   startToCloseTimeout: '20 seconds',
@@ -128,7 +128,14 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
   const now = () => Date.now();
   const isPreRedemption = () => PRE_REDEMPTION.includes(state.status);
 
+  /** Shows the engagement in the Temporal UI (current details) and visibility (search attributes). */
   function publish(): void {
+    showCurrentDetails();
+    if (settings.searchAttributes === false) return;
+    upsertSearchAttributes(engagementSearchAttributes(state));
+  }
+
+  function showCurrentDetails(): void {
     setCurrentDetails(
       [
         `**${state.status}** · ${state.engagementType} · ${state.days} days · voucher ${state.voucherId}`,
@@ -140,18 +147,6 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
         .filter(Boolean)
         .join('\n'),
     );
-    if (settings.searchAttributes === false) return;
-    upsertSearchAttributes([
-      { key: SA.VoucherId, value: state.voucherId },
-      { key: SA.Offering, value: state.offering },
-      { key: SA.EngagementType, value: state.engagementType },
-      { key: SA.EngagementStatus, value: state.status },
-      { key: SA.CustomerCountry, value: state.customer.country },
-      { key: SA.CustomerAgreement, value: state.customer.agreementNumber },
-      { key: SA.EngagementDays, value: state.days },
-      { key: SA.VoucherExpiresAt, value: new Date(expiresAtMs) },
-      ...(state.partnerId ? [{ key: SA.PartnerId, value: state.partnerId }] : []),
-    ]);
   }
 
   function record(event: string, actor: string, accepted: boolean, extra: { via?: 'update' | 'signal' | 'timer' | 'activity'; detail?: string; refusals?: Refusal[] } = {}): void {
@@ -564,7 +559,10 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
     await reminders;
   }
 
-  publish();
+  // A starter that set the search attributes (the API) saves the first upsert: each is an event
+  // and a visibility write. Decided by the input, so histories without the setting replay as before.
+  if (settings.searchAttributesSetAtStart) showCurrentDetails();
+  else publish();
   outbox.push({ kind: 'STATUS_ASSIGNED', message: `Voucher ${state.voucherId} assigned: ${state.days} days of ${state.engagementType}, valid until ${dateOf(expiresAtMs - 1)}` });
   const pump = notificationPump();
 
