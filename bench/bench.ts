@@ -22,10 +22,9 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { dateOf } from '../domain/dates';
-import { voucherExpiresAtMs } from '../domain/rules/voucher';
-import type { EngagementInput } from '../domain/engagement';
+import { initialEngagementState, type EngagementInput } from '../domain/engagement';
 import { engagementWorkflowId, engagementStateQuery, TASK_QUEUE } from '../workflows/messages';
-import { SA } from '../workflows/search-attributes';
+import { engagementSearchAttributes } from '../workflows/search-attributes';
 import { floorStep, type FloorShape } from './floor-workflow';
 import { Latencies, pool, type Summary } from './stats';
 import {
@@ -552,10 +551,12 @@ async function runLifecycle(options: Options, target: Target, client: Client, sa
 // ---------------------------------------------------------------------------------------------
 // open mode
 
+/** The input and search attributes the API would start this engagement with (api/engagements.ts). */
 function engagementInput(voucherId: string, savbPoll: string): EngagementInput {
   return {
     ...startBody(voucherId),
-    settings: { savbPollInterval: savbPoll, registrationRetryInterval: '1s', searchAttributes: true },
+    requestedAt: new Date().toISOString(),
+    settings: { savbPollInterval: savbPoll, registrationRetryInterval: '1s', searchAttributes: true, searchAttributesSetAtStart: true },
   };
 }
 
@@ -590,16 +591,7 @@ async function runOpen(options: Options, target: Target, client: Client, sampler
         workflowId: engagementWorkflowId(voucherId),
         taskQueue: TASK_QUEUE,
         args: [input],
-        typedSearchAttributes: [
-          { key: SA.VoucherId, value: voucherId },
-          { key: SA.Offering, value: input.offering },
-          { key: SA.EngagementType, value: input.engagementType },
-          { key: SA.EngagementStatus, value: 'ASSIGNED' },
-          { key: SA.CustomerCountry, value: input.customer.country },
-          { key: SA.CustomerAgreement, value: input.customer.agreementNumber },
-          { key: SA.EngagementDays, value: input.days },
-          { key: SA.VoucherExpiresAt, value: new Date(voucherExpiresAtMs(input.assignedAt)) },
-        ],
+        typedSearchAttributes: engagementSearchAttributes(initialEngagementState(input, input.requestedAt!)),
       });
       ids.push(voucherId);
     } catch (err) {
