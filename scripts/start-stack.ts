@@ -540,6 +540,12 @@ async function main(): Promise<void> {
     'start-dev',
     '--db-filename',
     join(dataDir, 'temporal.sqlite'),
+    // Write-ahead log: about 1.8x the stack's throughput (BENCHMARKS.md). A crash of the process loses
+    // nothing committed; a power cut may lose the last transactions, never the file.
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    'synchronous=normal',
     '--ip',
     '127.0.0.1',
     '--port',
