@@ -347,7 +347,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   try {
     stack.worker = startChild(dir, 'worker', process.execPath, workerArgs, workerEnv);
-    stack.api = startChild(dir, 'api', process.execPath, tsxArgs('api/main.ts'), baseEnv);
+    // BENCH_API_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof-api") go to the API's node.
+    const apiArgs = [...(process.env.BENCH_API_NODE_ARGS ?? '').split(/\s+/).filter(Boolean), ...tsxArgs('api/main.ts')];
+    stack.api = startChild(dir, 'api', process.execPath, apiArgs, baseEnv);
     if (options.floor !== false) {
       stack.floorWorker = startChild(dir, 'floor-worker', process.execPath, tsxArgs('bench/floor-worker.ts'), {
         ...baseEnv,
