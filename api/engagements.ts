@@ -6,7 +6,7 @@ import { fromPayloadsAtIndex, WorkflowNotFoundError } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import type pino from 'pino';
-import { initialEngagementState, type EngagementInput, type EngagementMessage, type EngagementState } from '../domain/engagement';
+import { initialEngagementState, type EngagementInput, type EngagementMessage, type EngagementSettings, type EngagementState } from '../domain/engagement';
 import { startRefusals } from '../domain/rules/voucher';
 import type { StartEngagementRequest } from '../domain/schemas';
 import { engagementStateQuery, engagementUpdates, engagementWorkflowId, type EngagementPayloads } from '../workflows/messages';
@@ -85,7 +85,21 @@ async function storedStartRequest(app: AppContext, voucherId: string): Promise<S
 
 export interface StartResult {
   created: boolean;
-  state: Partial<EngagementState>;
+  state: EngagementState;
+}
+
+/**
+ * What an engagement is started with: the request plus the deployment's SAVB intervals, the
+ * request's time, and the state it begins in (the search attributes are set from it at start, so
+ * the workflow need not upsert them before a change).
+ */
+export function engagementStart(
+  request: StartEngagementRequest,
+  intervals: Pick<EngagementSettings, 'savbPollInterval' | 'registrationRetryInterval'>,
+  requestedAt = new Date().toISOString(),
+): { input: EngagementInput; initial: EngagementState } {
+  const input: EngagementInput = { ...request, requestedAt, settings: { ...intervals, searchAttributes: true, searchAttributesSetAtStart: true } };
+  return { input, initial: initialEngagementState(input, requestedAt) };
 }
 
 export async function startEngagement(app: AppContext, request: StartEngagementRequest, log: pino.Logger): Promise<StartResult> {
@@ -93,17 +107,10 @@ export async function startEngagement(app: AppContext, request: StartEngagementR
   if (refusals.length > 0) throw refusalProblem(refusals);
 
   const workflowId = engagementWorkflowId(request.voucherId);
-  const input: EngagementInput = {
-    ...request,
-    requestedAt: new Date().toISOString(),
-    settings: {
-      savbPollInterval: app.config.SAVB_POLL_INTERVAL,
-      registrationRetryInterval: app.config.SAVB_REGISTRATION_RETRY_INTERVAL,
-      searchAttributes: true,
-      searchAttributesSetAtStart: true,
-    },
-  };
-  const initial = initialEngagementState(input, input.requestedAt!);
+  const { input, initial } = engagementStart(request, {
+    savbPollInterval: app.config.SAVB_POLL_INTERVAL,
+    registrationRetryInterval: app.config.SAVB_REGISTRATION_RETRY_INTERVAL,
+  });
   let created = true;
   try {
     await withDeadline(app.client, app.timeouts.writeMs, () =>

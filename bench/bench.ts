@@ -22,8 +22,8 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { dateOf } from '../domain/dates';
-import { initialEngagementState, type EngagementInput } from '../domain/engagement';
 import { engagementWorkflowId, engagementStateQuery, TASK_QUEUE } from '../workflows/messages';
+import { engagementStart } from '../api/engagements';
 import { engagementSearchAttributes } from '../workflows/search-attributes';
 import { floorStep, type FloorShape } from './floor-workflow';
 import { Latencies, pool, type Summary } from './stats';
@@ -551,15 +551,6 @@ async function runLifecycle(options: Options, target: Target, client: Client, sa
 // ---------------------------------------------------------------------------------------------
 // open mode
 
-/** The input and search attributes the API would start this engagement with (api/engagements.ts). */
-function engagementInput(voucherId: string, savbPoll: string): EngagementInput {
-  return {
-    ...startBody(voucherId),
-    requestedAt: new Date().toISOString(),
-    settings: { savbPollInterval: savbPoll, registrationRetryInterval: '1s', searchAttributes: true, searchAttributesSetAtStart: true },
-  };
-}
-
 async function metricTotal(url: string, name: string): Promise<number | undefined> {
   try {
     const text = await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text();
@@ -585,13 +576,14 @@ async function runOpen(options: Options, target: Target, client: Client, sampler
   const t0 = performance.now();
   await pool(options.open, options.openConcurrency, async (i) => {
     const voucherId = `${runId}-o${i}`;
-    const input = engagementInput(voucherId, options.savbPoll);
+    // Exactly as the API starts one (input, search attributes).
+    const { input, initial } = engagementStart(startBody(voucherId), { savbPollInterval: options.savbPoll, registrationRetryInterval: '1s' });
     try {
       await client.workflow.start('engagementWorkflow', {
         workflowId: engagementWorkflowId(voucherId),
         taskQueue: TASK_QUEUE,
         args: [input],
-        typedSearchAttributes: engagementSearchAttributes(initialEngagementState(input, input.requestedAt!)),
+        typedSearchAttributes: engagementSearchAttributes(initial),
       });
       ids.push(voucherId);
     } catch (err) {

@@ -15,6 +15,9 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
 
 export const ROOT = resolve(__dirname, '..');
 
+/** Extra command-line arguments from an environment variable (space-separated), for experiments. */
+const argsFromEnv = (name: string): string[] => (process.env[name] ?? '').split(/\s+/).filter(Boolean);
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function freePort(): Promise<number> {
@@ -291,7 +294,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     '--dynamic-config-value',
     'frontend.enableExecuteMultiOperation=true',
     ...Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
-    ...(process.env.BENCH_TEMPORAL_ARGS ?? '').split(/\s+/).filter(Boolean),
+    ...argsFromEnv('BENCH_TEMPORAL_ARGS'),
   ], { ...process.env });
   await waitFor(`Temporal on ${temporalAddress}`, temporal, 90_000, () => temporalAnswers(temporalAddress));
 
@@ -322,7 +325,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const workerEnv = { ...baseEnv };
   // The worker runs as shipped (WORKER_NODE_ARGS); BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof
   // --cpu-prof-dir=/tmp/prof") are added for the product's worker only.
-  const workerArgs = [...WORKER_NODE_ARGS, ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean), ...tsxArgs(workerEntry)];
+  const workerArgs = [...WORKER_NODE_ARGS, ...argsFromEnv('BENCH_WORKER_NODE_ARGS'), ...tsxArgs(workerEntry)];
   const stack: Stack = {
     dir,
     temporalAddress,
@@ -348,7 +351,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     stack.worker = startChild(dir, 'worker', process.execPath, workerArgs, workerEnv);
     // BENCH_API_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof-api") go to the API's node.
-    const apiArgs = [...(process.env.BENCH_API_NODE_ARGS ?? '').split(/\s+/).filter(Boolean), ...tsxArgs('api/main.ts')];
+    const apiArgs = [...argsFromEnv('BENCH_API_NODE_ARGS'), ...tsxArgs('api/main.ts')];
     stack.api = startChild(dir, 'api', process.execPath, apiArgs, baseEnv);
     if (options.floor !== false) {
       stack.floorWorker = startChild(dir, 'floor-worker', process.execPath, tsxArgs('bench/floor-worker.ts'), {

@@ -3,13 +3,10 @@
 // test/histories/engagement-paid-sa-<suffix>.json for the replay test. Like record-histories.ts: run
 // it after a deliberate, patched() change, to add a history, never to overwrite an old one.
 //   npx tsx scripts/record-dev-history.ts <suffix>
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { PM_EMAIL, profile, reportBody, startBody, today } from '../test/api/fixtures';
 import { eventually, http, startDevStack } from '../test/support/dev-stack';
 import { engagementWorkflowId } from '../workflows/messages';
-import { temporalCliPath } from './temporal-binaries';
+import { writeHistoryFile } from './history-file';
 
 async function main(): Promise<void> {
   const suffix = process.argv[2] ?? 'v1';
@@ -45,14 +42,7 @@ async function main(): Promise<void> {
     await eventually(() => req('GET', `/v1/engagements/${voucherId}`, { as: 'backoffice' }), (r) => r.body.status === 'PAID', { what: 'PAID', timeoutMs: 60_000 });
     await stack.client.workflow.getHandle(engagementWorkflowId(voucherId)).result();
 
-    const json = execFileSync(
-      temporalCliPath(),
-      ['workflow', 'show', '--workflow-id', engagementWorkflowId(voucherId), '--address', stack.env.address, '--output', 'json'],
-      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-    );
-    const file = join(__dirname, '..', 'test', 'histories', `engagement-paid-sa-${suffix}.json`);
-    writeFileSync(file, json);
-    console.log(`wrote ${file} (${JSON.parse(json).events.length} events)`);
+    writeHistoryFile(stack.env.address, engagementWorkflowId(voucherId), `engagement-paid-sa-${suffix}`);
   } finally {
     await stack.stop();
   }

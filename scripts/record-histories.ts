@@ -2,10 +2,7 @@
 // replays with the current workflow code: a change that would break running engagements fails there.
 // Run after a deliberate, patched() change of behaviour to add new histories (never to overwrite old ones
 // to make a failing replay pass): `npx tsx scripts/record-histories.ts <suffix>`.
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { temporalCliPath } from './temporal-binaries';
+import { writeHistoryFile } from './history-file';
 import { engagementSignals, engagementUpdates as u } from '../workflows/messages';
 import {
   PM_EMAIL,
@@ -83,16 +80,7 @@ async function main(): Promise<void> {
       await h.result();
       out['15d-cancelled'] = h.workflowId;
     }
-    for (const [name, workflowId] of Object.entries(out)) {
-      // The CLI writes the canonical proto3 JSON that operators export too (and historyFromJSON reads).
-      const json = execFileSync(temporalCliPath(), ['workflow', 'show', '--workflow-id', workflowId, '--address', env.address, '--output', 'json'], {
-        encoding: 'utf8',
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      const file = join(__dirname, '..', 'test', 'histories', `engagement-${name}-${suffix}.json`);
-      writeFileSync(file, json);
-      console.log(`wrote ${file} (${JSON.parse(json).events.length} events)`);
-    }
+    for (const [name, workflowId] of Object.entries(out)) writeHistoryFile(env.address, workflowId, `engagement-${name}-${suffix}`);
   } finally {
     await stack.stop();
   }

@@ -3,7 +3,7 @@
 // Structured JSON logs on stdout (pino); Prometheus metrics of the SDK on WORKER_METRICS_PORT
 // (/metrics). SIGTERM or SIGINT drains the worker (in-flight tasks get a grace period) and exits 0.
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime, type WorkerOptions } from '@temporalio/worker';
 import { ConfigError, loadConfig, loadRateCard, type Config } from '../config/env';
 import { connectClient, connectWorker } from './connection';
 import { createPinoLogger, PinoTemporalLogger, temporalLogLevel } from './logging';
@@ -16,7 +16,8 @@ const SHUTDOWN_FORCE = '30s';
 
 let stopRequested = false;
 
-async function main(): Promise<number> {
+/** The worker process; `tuning` adds worker options (bench/worker-variant.ts measures some). */
+export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Promise<number> {
   let config: Config;
   let rateCard: ReturnType<typeof loadRateCard>;
   try {
@@ -77,7 +78,7 @@ async function main(): Promise<number> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       config,
       rateCard,
-      tuning: { shutdownGraceTime: SHUTDOWN_GRACE, shutdownForceTime: SHUTDOWN_FORCE },
+      tuning: { shutdownGraceTime: SHUTDOWN_GRACE, shutdownForceTime: SHUTDOWN_FORCE, ...tuning },
     });
     log.info(
       {
@@ -115,10 +116,15 @@ async function withRetries<T>(log: ReturnType<typeof createPinoLogger>, address:
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+/** Runs the worker process and exits with its code. */
+export function runAsMain(tuning: Partial<WorkerOptions> = {}): void {
+  runWorkerProcess(tuning).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
+
+if (require.main === module) runAsMain();

@@ -105,7 +105,6 @@ const PAYLOAD_SCHEMAS: Record<EngagementMessage, z.ZodType> = {
 
 const PRE_REDEMPTION: readonly EngagementStatus[] = ['ASSIGNED', 'FORWARDED', 'RESERVED', 'REPORT_SUBMITTED'];
 
-
 export interface EngagementResult {
   voucherId: string;
   status: EngagementStatus;

@@ -1,0 +1,17 @@
+// Writes a finished workflow's history into test/histories/ for the replay test, as the Temporal CLI
+// exports it: the canonical proto3 JSON operators export too (and historyFromJSON reads).
+// Used by scripts/record-histories.ts and scripts/record-dev-history.ts.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { temporalCliPath } from './temporal-binaries';
+
+export function writeHistoryFile(address: string, workflowId: string, name: string): void {
+  const json = execFileSync(temporalCliPath(), ['workflow', 'show', '--workflow-id', workflowId, '--address', address, '--output', 'json'], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const file = join(__dirname, '..', 'test', 'histories', `${name}.json`);
+  writeFileSync(file, json);
+  console.log(`wrote ${file} (${JSON.parse(json).events.length} events)`);
+}
