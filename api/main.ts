@@ -4,7 +4,7 @@
 // Temporal connection and exits 0.
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
-import { ConfigError, loadConfig, type Config } from '../config/env';
+import { ConfigError, checkCatalog, loadConfig, type Config } from '../config/env';
 import { connectClient } from '../worker/connection';
 import { createPinoLogger } from '../worker/logging';
 import { createApp } from './app';
@@ -22,6 +22,7 @@ async function main(): Promise<number> {
   try {
     config = loadConfig();
     parseTokens(config.API_TOKENS);
+    checkCatalog();
   } catch (err) {
     if (err instanceof ConfigError || err instanceof TokenConfigError) {
       console.error(err.message);

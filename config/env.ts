@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RateCard } from '../domain/schemas';
+import { checkShippedCatalog } from '../domain/catalog-file';
 
 const Duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'a duration such as "30s", "5m", "1 day"');
 const Port = z.coerce.number().int().min(1).max(65535);
@@ -48,6 +49,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('Invalid configuration:\n  NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set (webhooks are signed)');
   }
   return config;
+}
+
+/** The shipped catalog (config/catalog.json) must be valid before any workflow reads it. */
+export function checkCatalog(): void {
+  try {
+    checkShippedCatalog();
+  } catch (err) {
+    throw new ConfigError(`config/catalog.json: ${(err as Error).message}`);
+  }
 }
 
 export function loadRateCard(path: string): RateCard {

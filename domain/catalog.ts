@@ -1,8 +1,9 @@
 // The program catalog: offerings, engagement types with stable codes, allowed lengths and the
-// competencies that qualify a partner. Data in config/catalog.json, validated when first imported
-// (worker, API and workflow bundle all fail fast on a bad file).
+// competencies that qualify a partner. Data in config/catalog.json. Its shape is validated with zod
+// (parseCatalog in domain/catalog-file.ts) when the worker and the API start and in a test; this module
+// is in the workflow bundle, so it only fills in defaults and refuses duplicate codes, without zod.
 import catalogData from '../config/catalog.json';
-import { CatalogFile, CompetencyLevel, EngagementLength } from './schemas';
+import type { CatalogFile, CompetencyLevel, EngagementLength } from './schemas';
 
 export const DEFAULT_ALLOWED_DAYS: EngagementLength[] = [1, 3, 5, 10, 15];
 export const MAX_ENGAGEMENT_DAYS = 15;
@@ -26,14 +27,10 @@ export interface Catalog {
   offerings: Offering[];
 }
 
-/** Validates a catalog file and fills in defaults; throws with every problem listed. */
-export function parseCatalog(raw: unknown): Catalog {
-  const parsed = CatalogFile.safeParse(raw);
-  if (!parsed.success) {
-    throw new Error(`Invalid catalog: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  }
+/** The catalog of a well-formed catalog file: defaults filled in; throws on a duplicate code. */
+export function catalogOf(file: CatalogFile): Catalog {
   const seen = new Set<string>();
-  const offerings = parsed.data.offerings.map((o) => {
+  const offerings = file.offerings.map((o) => {
     if (seen.has(o.code)) throw new Error(`Invalid catalog: duplicate offering code ${o.code}`);
     seen.add(o.code);
     return {
@@ -49,7 +46,9 @@ export function parseCatalog(raw: unknown): Catalog {
   return { offerings };
 }
 
-export const catalog: Catalog = parseCatalog(catalogData);
+/** The program's catalog (config/catalog.json; parseCatalog checks the file at start-up). */
+export const catalog: Catalog = catalogOf(catalogData as CatalogFile);
+export { catalogData };
 
 export function findOffering(code: string, from: Catalog = catalog): Offering | undefined {
   return from.offerings.find((o) => o.code === code);

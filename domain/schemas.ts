@@ -1,6 +1,8 @@
 // Every external shape, once, as zod schemas. The API validates requests with them and generates
-// its OpenAPI document from them; the workflows parse signal payloads with them (signals come from
-// the Temporal CLI/UI unvalidated). Pure: no I/O, no Temporal, safe in the workflow sandbox.
+// its OpenAPI document from them. The workflows check message payloads (signals and updates can come
+// from the Temporal CLI/UI unvalidated) against JSON Schemas generated from the message schemas below
+// (workflows/message-schemas.json): zod itself stays out of the workflow sandbox, where it would be
+// evaluated again for every workflow the worker loads.
 import { z } from 'zod';
 import { isCalendarDate } from './dates';
 import { isWellFormed } from './text';
@@ -31,6 +33,8 @@ export const Identifier = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only, starting with a letter or digit');
 
 export const Email = z.email().max(254);
+/** A link as callers send it (the same well-formed text rule: a lone surrogate is no URL). */
+const Url = () => z.url().max(2000).refine(isWellFormed, 'contains invalid Unicode (a lone surrogate)');
 export const ShortText = text().min(1).max(200);
 export const LongText = text().max(4000);
 /** Catalog codes (offerings, engagement types) as callers send them. */
@@ -74,7 +78,7 @@ export const PartnerProfile = z
   .strictObject({
     name: ShortText,
     description: LongText.optional(),
-    website: z.url().max(2000).optional(),
+    website: Url().optional(),
     locations: z.array(Location).max(500),
     competencies: z.array(Competency).max(100),
     consultants: z.array(Consultant).max(2000),
@@ -140,7 +144,7 @@ export const DeliverableKind = z.enum(['COMPLETION_REPORT', 'CUSTOMER_PLANNING_D
 export const Deliverable = z.strictObject({
   kind: DeliverableKind,
   title: ShortText,
-  uri: z.url().max(2000),
+  uri: Url(),
   sha256: z.string().regex(/^[a-f0-9]{64}$/, 'expected 64 lowercase hex digits'),
 });
 export const CompletionReport = z
@@ -165,3 +169,40 @@ export const Actor = z
   .string()
   .regex(/^(backoffice|operator|system|partner:[A-Za-z0-9][A-Za-z0-9._-]{0,63})$/, 'backoffice, operator, system or partner:<partnerId>');
 export type Actor = z.infer<typeof Actor>;
+
+// ---------- workflow messages (the payloads the workflows check; see workflows/payload-validation.ts) ----------
+
+/** A message payload is the HTTP body plus the actor the HTTP layer adds (operators may set it). */
+const withActor = <T extends z.ZodObject>(schema: T) => schema.extend({ actor: Actor.optional() });
+
+export const ENGAGEMENT_MESSAGE_SCHEMAS = {
+  voucherForwarded: withActor(Forwarding),
+  voucherReserved: withActor(Reservation),
+  reservationChanged: withActor(ReservationChange),
+  reservationCancelled: withActor(ReservationCancellation),
+  completionReportSubmitted: withActor(CompletionReport),
+  voucherRedeemed: withActor(Redemption),
+  engagementCancelled: withActor(Cancellation),
+  invoiceRetryRequested: withActor(InvoiceRetry),
+};
+
+export const PARTNER_MESSAGE_SCHEMAS = {
+  profileReplaced: withActor(PartnerProfile),
+  enrollmentRequested: withActor(EnrollmentRequest),
+  enrollmentRenewed: withActor(EnrollmentRequest),
+};
+
+/** The 15-day claim as engagements send it (an internal message, but checked: operators can send it too). */
+export const FifteenDayClaimMessage = z.strictObject({
+  voucherId: Identifier,
+  agreementNumber: Identifier,
+  engagementType: CatalogCode,
+  division: ShortText.optional(),
+  productScope: ShortText.optional(),
+});
+export const FifteenDayReleaseMessage = z.strictObject({ voucherId: Identifier });
+
+export const AGREEMENT_MESSAGE_SCHEMAS = {
+  fifteenDayClaimed: FifteenDayClaimMessage,
+  fifteenDayReleased: FifteenDayReleaseMessage,
+};

@@ -4,7 +4,7 @@
 // (/metrics). SIGTERM or SIGINT drains the worker (in-flight tasks get a grace period) and exits 0.
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, type WorkerOptions } from '@temporalio/worker';
-import { ConfigError, loadConfig, loadRateCard, type Config } from '../config/env';
+import { ConfigError, checkCatalog, loadConfig, loadRateCard, type Config } from '../config/env';
 import { connectClient, connectWorker } from './connection';
 import { createPinoLogger, PinoTemporalLogger, temporalLogLevel } from './logging';
 import { createWorker } from './worker';
@@ -23,6 +23,7 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
   try {
     config = loadConfig();
     rateCard = loadRateCard(config.RATE_CARD_PATH);
+    checkCatalog();
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

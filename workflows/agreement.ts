@@ -3,6 +3,7 @@
 // repeat, domain fifteenDayRepeatRefusal) and release it when the reservation is cancelled or the
 // engagement is cancelled or expires; a redeemed or completed engagement keeps its claim forever.
 import { refusalFailure } from './failures';
+import { MESSAGE_SCHEMAS, invalidMessageRefusal, payloadIssues } from './payload-validation';
 import {
   ApplicationFailure,
   allHandlersFinished,
@@ -13,10 +14,8 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { z } from 'zod';
 import { REFUSAL_FAILURE_TYPE, Refusal } from '../domain/refusals';
 import { FifteenDayClaim, fifteenDayRepeatRefusal } from '../domain/rules/delivery';
-import { Identifier, ShortText } from '../domain/schemas';
 import { fifteenDayClaimUpdate, fifteenDayClaimsQuery, fifteenDayReleaseSignal } from './messages';
 
 export interface CustomerAgreementWorkflowInput {
@@ -24,16 +23,6 @@ export interface CustomerAgreementWorkflowInput {
   /** Claims carried over by continue-as-new. */
   claims?: FifteenDayClaim[];
 }
-
-// The claim as engagements send it (internal message, but checked: operators can send it too).
-const ClaimMessage = z.strictObject({
-  voucherId: Identifier,
-  agreementNumber: Identifier,
-  engagementType: z.string().min(1).max(60),
-  division: ShortText.optional(),
-  productScope: ShortText.optional(),
-});
-const ReleaseMessage = z.strictObject({ voucherId: Identifier });
 
 const HISTORY_EVENTS_LIMIT = 2000;
 
@@ -46,27 +35,20 @@ export async function customerAgreementWorkflow(input: CustomerAgreementWorkflow
   let claims: FifteenDayClaim[] = input.claims ?? [];
 
   const check = (payload: unknown): FifteenDayClaim => {
-    const parsed = ClaimMessage.safeParse(payload);
-    if (!parsed.success) {
-      const issues = parsed.error.issues;
+    const issues = payloadIssues(MESSAGE_SCHEMAS.agreement.fifteenDayClaimed, payload);
+    if (issues.length) throw refused(invalidMessageRefusal(issues));
+    const claim = payload as FifteenDayClaim;
+    if (claim.agreementNumber !== agreementNumber) {
       throw refused({
         kind: 'INVALID',
         code: 'INVALID_MESSAGE',
-        message: issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
-        fields: [...new Set(issues.map((i) => i.path.join('.')).filter((p) => p !== ''))],
-      });
-    }
-    if (parsed.data.agreementNumber !== agreementNumber) {
-      throw refused({
-        kind: 'INVALID',
-        code: 'INVALID_MESSAGE',
-        message: `the claim is for agreement ${parsed.data.agreementNumber}, this registry is agreement ${agreementNumber}`,
+        message: `the claim is for agreement ${claim.agreementNumber}, this registry is agreement ${agreementNumber}`,
         fields: ['agreementNumber'],
       });
     }
-    const refusal = fifteenDayRepeatRefusal(claims, parsed.data);
+    const refusal = fifteenDayRepeatRefusal(claims, claim);
     if (refusal) throw refused(refusal);
-    return parsed.data;
+    return claim;
   };
 
   const details = () => `agreement ${agreementNumber}: ${claims.length} 15-day claim(s)${claims.length ? ` (${claims.map((c) => `${c.engagementType} ${c.voucherId}`).join(', ')})` : ''}`;
@@ -87,13 +69,13 @@ export async function customerAgreementWorkflow(input: CustomerAgreementWorkflow
   );
 
   setHandler(fifteenDayReleaseSignal, (payload: { voucherId: string }) => {
-    const parsed = ReleaseMessage.safeParse(payload);
-    if (!parsed.success) {
+    const issues = payloadIssues(MESSAGE_SCHEMAS.agreement.fifteenDayReleased, payload);
+    if (issues.length) {
       // A signal cannot be refused to its sender; it changes nothing.
-      log.warn('fifteenDayReleased ignored: invalid payload', { agreementNumber, issues: parsed.error.issues.map((i) => i.message) });
+      log.warn('fifteenDayReleased ignored: invalid payload', { agreementNumber, issues: issues.map((i) => `${i.path || '(body)'}: ${i.message}`) });
       return;
     }
-    claims = claims.filter((c) => c.voucherId !== parsed.data.voucherId);
+    claims = claims.filter((c) => c.voucherId !== payload.voucherId);
     setCurrentDetails(details());
   });
 

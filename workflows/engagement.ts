@@ -20,7 +20,6 @@ import {
 } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { Mutex } from 'async-mutex';
-import { z } from 'zod';
 import type { EngagementActivities, InvoiceSubmitted } from '../activities/types';
 import { SAVB_PARTNER_NOT_REGISTERED, SAVB_REFUSAL } from '../activities/types';
 import { dateOf, toIso } from '../domain/dates';
@@ -51,19 +50,9 @@ import {
   reminderSchedule,
   voucherExpiresAtMs,
 } from '../domain/rules/voucher';
-import {
-  Actor,
-  Cancellation,
-  CompletionReport,
-  Forwarding,
-  InvoiceRetry,
-  Redemption,
-  Reservation,
-  ReservationCancellation,
-  ReservationChange,
-} from '../domain/schemas';
 import { EngagementPayloads, ENGAGEMENT_MESSAGES, engagementSignals, engagementStateQuery, engagementUpdates } from './messages';
 import { refusalFailure } from './failures';
+import { MESSAGE_SCHEMAS, invalidMessageRefusal, payloadIssues } from './payload-validation';
 import { engagementSearchAttributes } from './search-attributes';
 
 const { checkEligibility, claimFifteenDaySlot, releaseFifteenDaySlot } = proxyActivities<EngagementActivities>({
@@ -89,19 +78,6 @@ const { notify } = proxyActivities<EngagementActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
 });
-
-/** Each message's payload: the HTTP body plus the optional actor. */
-const withActor = <T extends z.ZodObject>(schema: T) => schema.extend({ actor: Actor.optional() });
-const PAYLOAD_SCHEMAS: Record<EngagementMessage, z.ZodType> = {
-  voucherForwarded: withActor(Forwarding),
-  voucherReserved: withActor(Reservation),
-  reservationChanged: withActor(ReservationChange),
-  reservationCancelled: withActor(ReservationCancellation),
-  completionReportSubmitted: withActor(CompletionReport),
-  voucherRedeemed: withActor(Redemption),
-  engagementCancelled: withActor(Cancellation),
-  invoiceRetryRequested: withActor(InvoiceRetry),
-};
 
 const PRE_REDEMPTION: readonly EngagementStatus[] = ['ASSIGNED', 'FORWARDED', 'RESERVED', 'REPORT_SUBMITTED'];
 
@@ -163,18 +139,10 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
   type Parsed<K extends EngagementMessage> = EngagementPayloads[K];
 
   function parse<K extends EngagementMessage>(name: K, payload: unknown): { value?: Parsed<K>; refusals: Refusal[] } {
-    const result = PAYLOAD_SCHEMAS[name].safeParse(payload ?? {});
-    if (result.success) return { value: result.data as Parsed<K>, refusals: [] };
-    return {
-      refusals: [
-        {
-          kind: 'INVALID',
-          code: 'INVALID_MESSAGE',
-          message: result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
-          fields: [...new Set(result.error.issues.map((i) => i.path.join('.')))],
-        },
-      ],
-    };
+    const value = payload ?? {};
+    const issues = payloadIssues(MESSAGE_SCHEMAS.engagement[name], value);
+    if (!issues.length) return { value: value as Parsed<K>, refusals: [] };
+    return { refusals: [invalidMessageRefusal(issues)] };
   }
 
   /** Partners act only where they are the forwarded partner; back-office and operators may act for them. */

@@ -3,6 +3,7 @@
 // (reminders 30 and 7 days before lapse, the lapse itself). The rules are domain/partner.ts; this file
 // only applies them at workflow time and keeps the state.
 import { refusalFailure } from './failures';
+import { MESSAGE_SCHEMAS, invalidMessageRefusal, payloadIssues } from './payload-validation';
 import {
   ApplicationFailure,
   ActivityFailure,
@@ -15,7 +16,6 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { z } from 'zod';
 import type { PartnerActivities } from '../activities/types';
 import { dateOf, toIso } from '../domain/dates';
 import {
@@ -31,7 +31,7 @@ import {
 } from '../domain/partner';
 import { REFUSAL_FAILURE_TYPE, Refusal, Rule, stateRefusal } from '../domain/refusals';
 import { reminderSchedule } from '../domain/rules/voucher';
-import { Actor, EnrollmentRequest, PartnerProfile } from '../domain/schemas';
+import type { EnrollmentRequest, PartnerProfile } from '../domain/schemas';
 import {
   PartnerState,
   WithActor,
@@ -68,25 +68,12 @@ function refused(refusal: Refusal): ApplicationFailure {
   return refusalFailure([refusal]);
 }
 
-function invalid(message: string, fields: string[]): ApplicationFailure {
-  const refusal: Refusal = { kind: 'INVALID', code: 'INVALID_MESSAGE', message, fields };
-  return refused(refusal);
-}
-
-/** Parses a payload `T & { actor? }` with the body schema; the actor is checked apart (bodies are strict). */
-function parsePayload<S extends z.ZodType>(schema: S, payload: unknown): z.infer<S> {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw invalid('the message must be a JSON object', []);
-  const { actor, ...body } = payload as Record<string, unknown>;
-  if (actor !== undefined && !Actor.safeParse(actor).success) throw invalid('actor: not a known actor', ['actor']);
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    const issues = parsed.error.issues;
-    throw invalid(
-      issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
-      [...new Set(issues.map((i) => i.path.join('.')).filter((p) => p !== ''))],
-    );
-  }
-  return parsed.data;
+/** Checks a payload `T & { actor? }` against its message schema; returns the body without the actor. */
+function parsePayload<T>(message: keyof typeof MESSAGE_SCHEMAS.partner, payload: WithActor<T>): T {
+  const issues = payloadIssues(MESSAGE_SCHEMAS.partner[message], payload);
+  if (issues.length) throw refused(invalidMessageRefusal(issues));
+  const { actor: _actor, ...body } = payload;
+  return body as T;
 }
 
 /** The term an enrollment's reminders belong to starts at its acceptance or its latest renewal. */
@@ -127,18 +114,21 @@ export async function partnerWorkflow(input: PartnerWorkflowInput): Promise<void
   setHandler(
     profileReplacedUpdate,
     (payload: WithActor<PartnerProfile>) => {
-      const profile = parsePayload(PartnerProfile, payload);
+      const profile = parsePayload('profileReplaced', payload);
       const at = toIso(now());
       if (state) state.profile = profile;
       else state = { partnerId, profile, enrollments: {}, notifications: [], createdAt: at, updatedAt: at };
       touch();
       return state;
     },
-    { validator: (payload: WithActor<PartnerProfile>) => void parsePayload(PartnerProfile, payload) },
+    { validator: (payload: WithActor<PartnerProfile>) => void parsePayload('profileReplaced', payload) },
   );
 
-  const enrollmentCheck = (payload: WithActor<EnrollmentRequest>): { current: PartnerState; offering: string } => {
-    const { offering } = parsePayload(EnrollmentRequest, payload);
+  const enrollmentCheck = (
+    message: 'enrollmentRequested' | 'enrollmentRenewed',
+    payload: WithActor<EnrollmentRequest>,
+  ): { current: PartnerState; offering: string } => {
+    const { offering } = parsePayload(message, payload);
     if (!state) throw refused(noProfile());
     return { current: state, offering };
   };
@@ -146,7 +136,7 @@ export async function partnerWorkflow(input: PartnerWorkflowInput): Promise<void
   setHandler(
     enrollmentRequestedUpdate,
     (payload: WithActor<EnrollmentRequest>) => {
-      const { current, offering } = enrollmentCheck(payload);
+      const { current, offering } = enrollmentCheck('enrollmentRequested', payload);
       // Checked again in the handler: the validator's answer must still hold when the change is applied.
       const refusal = enrollmentRefusal(current, offering, now());
       if (refusal) throw refused(refusal);
@@ -163,7 +153,7 @@ export async function partnerWorkflow(input: PartnerWorkflowInput): Promise<void
     },
     {
       validator: (payload: WithActor<EnrollmentRequest>) => {
-        const { current, offering } = enrollmentCheck(payload);
+        const { current, offering } = enrollmentCheck('enrollmentRequested', payload);
         const refusal = enrollmentRefusal(current, offering, now());
         if (refusal) throw refused(refusal);
       },
@@ -173,7 +163,7 @@ export async function partnerWorkflow(input: PartnerWorkflowInput): Promise<void
   setHandler(
     enrollmentRenewedUpdate,
     (payload: WithActor<EnrollmentRequest>) => {
-      const { current, offering } = enrollmentCheck(payload);
+      const { current, offering } = enrollmentCheck('enrollmentRenewed', payload);
       const enrollment = current.enrollments[offering];
       const refusal = renewalRefusal(enrollment, now());
       if (refusal) throw refused(refusal);
@@ -187,7 +177,7 @@ export async function partnerWorkflow(input: PartnerWorkflowInput): Promise<void
     },
     {
       validator: (payload: WithActor<EnrollmentRequest>) => {
-        const { current, offering } = enrollmentCheck(payload);
+        const { current, offering } = enrollmentCheck('enrollmentRenewed', payload);
         const refusal = renewalRefusal(current.enrollments[offering], now());
         if (refusal) throw refused(refusal);
       },

@@ -9,8 +9,8 @@ import {
   competencyLevelRank,
   findEngagementType,
   findOffering,
-  parseCatalog,
 } from '../../domain/catalog';
+import { parseCatalog } from '../../domain/catalog-file';
 
 type Row = [offering: string, typeName: string, code: string, competencies: [string, 'Silver' | 'Gold'][]];
 

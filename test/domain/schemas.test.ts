@@ -21,8 +21,7 @@ import {
   ReservationChange,
   StartEngagementRequest,
 } from '../../domain/schemas';
-
-const SHA = '0123456789abcdef'.repeat(4);
+import { SHA, profile, report, reservation } from '../support/message-fixtures';
 
 const start = {
   voucherId: 'V-1001',
@@ -37,34 +36,6 @@ const start = {
     projectManagerEmail: 'pm@fabrikam.example',
     enrollmentEndsAt: '2027-06-30',
   },
-};
-
-const reservation = {
-  locationId: 'SEA-1',
-  consultantId: 'c-ana',
-  startDate: '2026-03-09',
-  endDate: '2026-03-13',
-  deliveryCountry: 'US',
-};
-
-const report = {
-  consultantId: 'c-ana',
-  deliveredFrom: '2026-03-09',
-  deliveredTo: '2026-03-13',
-  onSiteDays: 3,
-  offSiteDays: 2,
-  deliverables: [
-    { kind: 'COMPLETION_REPORT', title: 'Completion report', uri: 'https://files.example/cr.pdf', sha256: SHA },
-    { kind: 'CUSTOMER_PLANNING_DELIVERABLE', title: 'Vision and scope', uri: 'https://files.example/vs.pdf', sha256: SHA },
-  ],
-};
-
-const profile = {
-  name: 'Contoso Consulting',
-  website: 'https://contoso.example',
-  locations: [{ locationId: 'SEA-1', country: 'US' }],
-  competencies: [{ area: 'Windows and Devices', level: 'Silver', expiresAt: '2027-01-31' }],
-  consultants: [{ consultantId: 'c-ana', name: 'Ana', exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2025-05-01' }] }],
 };
 
 /** The paths zod names for a refused value. */

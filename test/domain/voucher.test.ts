@@ -1,7 +1,7 @@
 // Voucher rules: 180-day validity, what a start request must satisfy, expiry reminders, and where
 // the days of an unredeemed voucher go.
 import fc from 'fast-check';
-import { parseCatalog } from '../../domain/catalog';
+import { parseCatalog } from '../../domain/catalog-file';
 import { DAY_MS } from '../../domain/dates';
 import { Rule } from '../../domain/refusals';
 import type { StartEngagementRequest } from '../../domain/schemas';
