@@ -20,7 +20,7 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { msToNumber } from '@temporalio/common/lib/time';
+import { msToNumber, optionalTsToMs } from '@temporalio/common/lib/time';
 import { dateOf } from '../domain/dates';
 import { engagementWorkflowId, engagementStateQuery, TASK_QUEUE } from '../workflows/messages';
 import { engagementStart } from '../api/engagements';
@@ -367,14 +367,18 @@ function bytesIn(value: unknown, depth = 0): number {
 }
 
 /** What the histories of some finished workflows hold, as means per workflow. */
-async function historyCounts(client: Client, workflowIds: string[]): Promise<Record<string, number>> {
+async function historyCounts(client: Client, workflowIds: string[], dumpSuffix = ''): Promise<Record<string, number>> {
   const totals: Record<string, number> = {};
   const bump = (key: string, by = 1) => (totals[key] = (totals[key] ?? 0) + by);
   for (const workflowId of workflowIds) {
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
-    // BENCH_HISTORY_DUMP=file: the event types of one history, to see where the tasks go.
+    // BENCH_HISTORY_DUMP=file: the events of one history (the floor's in file.floor), each with its
+    // time from the first, to see where the tasks and the time go.
     if (process.env.BENCH_HISTORY_DUMP && workflowId === workflowIds[0]) {
-      writeFileSync(process.env.BENCH_HISTORY_DUMP, (history.events ?? []).map((e) => `${e.eventId} ${e.eventType}`).join('\n'));
+      const events = history.events ?? [];
+      const t0 = optionalTsToMs(events[0]?.eventTime) ?? 0;
+      const lines = events.map((e) => `${e.eventId} +${(optionalTsToMs(e.eventTime) ?? t0) - t0}ms ${e.eventType}`);
+      writeFileSync(`${process.env.BENCH_HISTORY_DUMP}${dumpSuffix}`, lines.join('\n'));
     }
     for (const event of history.events ?? []) {
       const type = event.activityTaskScheduledEventAttributes?.activityType?.name;
@@ -504,7 +508,7 @@ async function runLifecycle(options: Options, target: Target, client: Client, sa
         latencyMs: floorLatencies.all(),
         workerRssMiB: sampler.get('floorWorker'),
         cpuMsPerEngagement: cpu.perUnit('floor', floorDone),
-        historyPerWorkflow: await historyCounts(client, Array.from({ length: Math.min(10, options.count) }, (_, i) => `floor-${runId}-${i}`)).catch(() => undefined),
+        historyPerWorkflow: await historyCounts(client, Array.from({ length: Math.min(10, options.count) }, (_, i) => `floor-${runId}-${i}`), '.floor').catch(() => undefined),
         shape,
       }
     : undefined;
