@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RateCard } from '../domain/schemas';
-import { checkShippedCatalog } from '../domain/catalog-file';
+import { catalogData } from '../domain/catalog';
+import { parseCatalog } from '../domain/catalog-file';
 
 const Duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'a duration such as "30s", "5m", "1 day"');
 const Port = z.coerce.number().int().min(1).max(65535);
@@ -52,9 +53,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** The shipped catalog (config/catalog.json) must be valid before any workflow reads it. */
-export function checkCatalog(): void {
+export function checkCatalog(raw: unknown = catalogData): void {
   try {
-    checkShippedCatalog();
+    parseCatalog(raw);
   } catch (err) {
     throw new ConfigError(`config/catalog.json: ${(err as Error).message}`);
   }

@@ -1,7 +1,7 @@
 // Validates a catalog file with its zod schema (outside the workflow bundle: zod stays out of the
 // sandbox). The worker and the API check the shipped catalog at start-up, so a bad file stops them
 // before any workflow reads it.
-import { Catalog, catalogData, catalogOf } from './catalog';
+import { Catalog, catalogOf } from './catalog';
 import { CatalogFile } from './schemas';
 
 /** Validates a catalog file and fills in defaults; throws with every problem listed. */
@@ -11,9 +11,4 @@ export function parseCatalog(raw: unknown): Catalog {
     throw new Error(`Invalid catalog: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   return catalogOf(parsed.data);
-}
-
-/** Throws when config/catalog.json is not a valid catalog. */
-export function checkShippedCatalog(): void {
-  parseCatalog(catalogData);
 }

@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, loadRateCard } from '../config/env';
+import { ConfigError, checkCatalog, loadConfig, loadRateCard } from '../config/env';
 
 function errorOf(fn: () => unknown): Error {
   try {
@@ -176,5 +176,19 @@ describe('loadRateCard', () => {
 
   it('refuses a card without rates', () => {
     expect(() => loadRateCard(write('empty.json', '{}'))).toThrow(/Invalid rate card .*rates/);
+  });
+});
+
+describe('checkCatalog (run by the worker and the API at start-up)', () => {
+  it('accepts the shipped config/catalog.json', () => {
+    expect(() => checkCatalog()).not.toThrow();
+  });
+
+  it('stops the process with a ConfigError that names the file and each problem', () => {
+    const err = errorOf(() => checkCatalog({ offerings: [{ code: 'x', name: 'X', engagementTypes: [] }] }));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/^config\/catalog\.json: Invalid catalog: /);
+    expect(err.message).toContain('offerings.0.code');
+    expect(err.message).toContain('offerings.0.engagementTypes');
   });
 });
