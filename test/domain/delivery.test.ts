@@ -16,6 +16,7 @@ import {
   type FifteenDayClaim,
 } from '../../domain/rules/delivery';
 import { lastValidDate, voucherExpiresAtMs } from '../../domain/rules/voucher';
+import { report as sharedReport } from '../support/message-fixtures';
 
 const codes = (refusals: { code: string }[]) => refusals.map((r) => r.code);
 
@@ -23,7 +24,6 @@ const ASSIGNED_AT = '2026-02-01T09:00:00Z'; // expires 2026-07-31T09:00:00Z
 const LAST_VALID = '2026-07-31';
 const NOW = Date.parse('2026-03-02T10:00:00Z');
 const TODAY = '2026-03-02';
-const SHA = 'a'.repeat(64);
 
 function partner(overrides: Partial<PartnerSnapshot['profile']> = {}, enrollments?: PartnerSnapshot['enrollments']): PartnerSnapshot {
   return {
@@ -247,18 +247,7 @@ describe('completionReportRefusals', () => {
     state({ status: 'RESERVED', reservation: { ...reservation(), reservedAt: '2026-03-02T10:00:00Z' }, ...overrides });
 
   function report(overrides: Partial<CompletionReport> = {}): CompletionReport {
-    return {
-      consultantId: 'c-ana',
-      deliveredFrom: '2026-03-09',
-      deliveredTo: '2026-03-13',
-      onSiteDays: 3,
-      offSiteDays: 2,
-      deliverables: [
-        { kind: 'COMPLETION_REPORT', title: 'Completion report', uri: 'https://files.contoso.example/cr.pdf', sha256: SHA },
-        { kind: 'CUSTOMER_PLANNING_DELIVERABLE', title: 'Findings and recommendations', uri: 'https://files.contoso.example/fr.pdf', sha256: SHA },
-      ],
-      ...overrides,
-    };
+    return { ...(sharedReport as CompletionReport), ...overrides };
   }
 
   it('accepts a valid report', () => {
