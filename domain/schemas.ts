@@ -5,10 +5,10 @@
 // evaluated again for every workflow the worker loads.
 import { z } from 'zod';
 import { isCalendarDate } from './dates';
-import { isWellFormed } from './text';
+import { ILL_FORMED_TEXT, isWellFormed } from './text';
 
 /** Free text: valid Unicode only (a lone surrogate cannot be stored or sent on). */
-const text = () => z.string().refine(isWellFormed, 'contains invalid Unicode (a lone surrogate)');
+const text = () => z.string().refine(isWellFormed, ILL_FORMED_TEXT);
 
 export const IsoDate = z
   .string()
@@ -34,7 +34,7 @@ export const Identifier = z
 
 export const Email = z.email().max(254);
 /** A link as callers send it (the same well-formed text rule: a lone surrogate is no URL). */
-const Url = () => z.url().max(2000).refine(isWellFormed, 'contains invalid Unicode (a lone surrogate)');
+const Url = () => z.url().max(2000).refine(isWellFormed, ILL_FORMED_TEXT);
 export const ShortText = text().min(1).max(200);
 export const LongText = text().max(4000);
 /** Catalog codes (offerings, engagement types) as callers send them. */

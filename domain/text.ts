@@ -4,6 +4,9 @@
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 
+/** What a caller is told about text that is not valid Unicode (the API and the workflows alike). */
+export const ILL_FORMED_TEXT = 'contains invalid Unicode (a lone surrogate)';
+
 export function isWellFormed(value: string): boolean {
   return !LONE_SURROGATE.test(value);
 }

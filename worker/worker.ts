@@ -18,10 +18,10 @@ export interface CreateWorkerOptions {
 
 /**
  * Engagements kept in the worker's workflow cache. Each cached engagement holds its own copy of the
- * workflow bundle's modules (zod and the program's schemas): about 1.3 MB. The SDK's default, sized
- * from the V8 heap limit (about 2,300 on a 4 GB heap), let 10,000 open engagements take the worker
- * to 4.7 GB RSS; with 200 it stayed at 1.5 GB (BENCHMARKS.md), and an evicted engagement answers a
- * query in about 30 ms by replaying its history. Tuning can override it.
+ * workflow bundle's modules. The SDK's default, sized from the V8 heap limit (about 2,300 on a 4 GB
+ * heap), let 10,000 open engagements take the worker to 4.7 GB RSS; with 200 (and zod out of the
+ * bundle) the worker peaks at about 450 MiB (BENCHMARKS.md), and an evicted engagement answers a
+ * query in about 20 ms by replaying its history. Tuning can override it.
  */
 export const MAX_CACHED_WORKFLOWS = 200;
 

@@ -3,7 +3,7 @@
 // repeat, domain fifteenDayRepeatRefusal) and release it when the reservation is cancelled or the
 // engagement is cancelled or expires; a redeemed or completed engagement keeps its claim forever.
 import { refusalFailure } from './failures';
-import { MESSAGE_SCHEMAS, invalidMessageRefusal, payloadIssues } from './payload-validation';
+import { MESSAGE_SCHEMAS, invalidMessageRefusal, issueText, payloadIssues } from './payload-validation';
 import {
   ApplicationFailure,
   allHandlersFinished,
@@ -72,7 +72,7 @@ export async function customerAgreementWorkflow(input: CustomerAgreementWorkflow
     const issues = payloadIssues(MESSAGE_SCHEMAS.agreement.fifteenDayReleased, payload);
     if (issues.length) {
       // A signal cannot be refused to its sender; it changes nothing.
-      log.warn('fifteenDayReleased ignored: invalid payload', { agreementNumber, issues: issues.map((i) => `${i.path || '(body)'}: ${i.message}`) });
+      log.warn('fifteenDayReleased ignored: invalid payload', { agreementNumber, issues: issues.map(issueText) });
       return;
     }
     claims = claims.filter((c) => c.voucherId !== payload.voucherId);

@@ -5,7 +5,7 @@
 import { dereference, format, validate, type OutputUnit, type Schema } from '@cfworker/json-schema';
 import { isCalendarDate } from '../domain/dates';
 import { Refusal } from '../domain/refusals';
-import { isWellFormed, wellFormed } from '../domain/text';
+import { ILL_FORMED_TEXT, isWellFormed, wellFormed } from '../domain/text';
 import messageSchemas from './message-schemas.json';
 
 // Formats the generator emits: a calendar date (domain/dates, as the API's refinement) and a URL as
@@ -95,30 +95,30 @@ function issueOf(root: Schema, instance: unknown, unit: OutputUnit): PayloadIssu
   }
 }
 
-/** Every string in the payload must be valid Unicode (the API's `text()` refinement, applied to all). */
-function illFormedStrings(value: unknown, path: string, into: PayloadIssue[]): void {
-  if (typeof value === 'string') {
-    if (!isWellFormed(value)) into.push({ path, message: 'contains invalid Unicode (a lone surrogate)' });
-  } else if (Array.isArray(value)) {
-    value.forEach((item, i) => illFormedStrings(item, path ? `${path}.${i}` : String(i), into));
-  } else if (typeof value === 'object' && value !== null) {
-    for (const [key, item] of Object.entries(value)) illFormedStrings(item, path ? `${path}.${key}` : key, into);
-  }
-}
-
 /**
- * The payload with every ill-formed key made well-formed (U+FFFD for a lone surrogate); the same
- * object when there is none. Such a key is never a schema's, so it is still refused as unknown, but
- * the interpreter can name it (it URI-encodes locations, which a lone surrogate cannot be).
+ * One walk of the payload: every string value must be valid Unicode (the API's `text()` refinement,
+ * applied to all), and the copy returned has every ill-formed key made well-formed (U+FFFD for a lone
+ * surrogate) — the same object when there is none. Such a key is never a schema's, so it is still
+ * refused as unknown, but the interpreter can name it (it URI-encodes locations, which a lone
+ * surrogate cannot be).
  */
-function withWellFormedKeys(value: unknown): unknown {
+function checkText(value: unknown, path: string, issues: PayloadIssue[]): unknown {
+  const at = (key: string) => (path ? `${path}.${key}` : key);
+  if (typeof value === 'string') {
+    if (!isWellFormed(value)) issues.push({ path, message: ILL_FORMED_TEXT });
+    return value;
+  }
   if (Array.isArray(value)) {
-    const items = value.map(withWellFormedKeys);
+    const items = value.map((item, i) => checkText(item, at(String(i)), issues));
     return items.some((item, i) => item !== value[i]) ? items : value;
   }
   if (typeof value !== 'object' || value === null) return value;
-  const entries = Object.entries(value).map(([key, item]) => [wellFormed(key), withWellFormedKeys(item)] as const);
-  const changed = entries.some(([key, item], i) => key !== Object.keys(value)[i] || item !== (value as Record<string, unknown>)[key]);
+  let changed = false;
+  const entries = Object.entries(value).map(([key, item]) => {
+    const entry = [wellFormed(key), checkText(item, at(key), issues)] as const;
+    changed ||= entry[0] !== key || entry[1] !== item;
+    return entry;
+  });
   return changed ? Object.fromEntries(entries) : value;
 }
 
@@ -129,7 +129,8 @@ export function payloadIssues(schema: Schema, payload: unknown): PayloadIssue[] 
   const issues: PayloadIssue[] = [];
   let lookup = lookups.get(schema);
   if (!lookup) lookups.set(schema, (lookup = dereference(schema)));
-  const checked = withWellFormedKeys(payload);
+  const textIssues: PayloadIssue[] = [];
+  const checked = checkText(payload, '', textIssues);
   const result = validate(checked, schema, '2020-12', lookup, false);
   if (!result.valid) {
     const seen = new Set<string>();
@@ -142,16 +143,18 @@ export function payloadIssues(schema: Schema, payload: unknown): PayloadIssue[] 
       }
     }
   }
-  illFormedStrings(payload, '', issues);
-  return issues;
+  return [...issues, ...textIssues];
 }
+
+/** An issue as one line: "field: message", "(body)" for the payload itself. */
+export const issueText = (issue: PayloadIssue) => `${issue.path || '(body)'}: ${issue.message}`;
 
 /** The refusal a malformed message gets: every issue, and the fields they are about. */
 export function invalidMessageRefusal(issues: PayloadIssue[]): Refusal {
   return {
     kind: 'INVALID',
     code: 'INVALID_MESSAGE',
-    message: issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; '),
+    message: issues.map(issueText).join('; '),
     fields: [...new Set(issues.map((i) => i.path).filter((p) => p !== ''))],
   };
 }
