@@ -39,7 +39,11 @@ interface PartnerRead {
  * query runs only when the history moved since the last read (describe first: a query answered
  * after it is at least that new, so a cached state is never older than its version says).
  */
-async function readPartner(client: Client, partnerId: string, reads: LRUCache<string, PartnerRead>): Promise<PartnerState | undefined> {
+async function readPartner(
+  client: Client,
+  partnerId: string,
+  reads: LRUCache<string, PartnerRead>,
+): Promise<PartnerState | undefined> {
   const handle = client.workflow.getHandle(partnerWorkflowId(partnerId));
   try {
     const execution = await handle.describe();
@@ -73,9 +77,18 @@ export function createEligibilityActivities(
       const type = findEngagementType(input.engagementType);
       const state = await readPartner(client, input.partnerId, partnerReads);
       if (!state) return { refusals: [ruleRefusal(Rule.PARTNER_UNKNOWN, `partner ${input.partnerId} is not known`)] };
-      const snapshot: PartnerSnapshot = { partnerId: state.partnerId, profile: state.profile, enrollments: state.enrollments };
+      const snapshot: PartnerSnapshot = {
+        partnerId: state.partnerId,
+        profile: state.profile,
+        enrollments: state.enrollments,
+      };
       if (!type) {
-        return { snapshot, refusals: [ruleRefusal(Rule.ENGAGEMENT_TYPE_UNKNOWN, `engagement type ${input.engagementType} is not in the catalog`)] };
+        return {
+          snapshot,
+          refusals: [
+            ruleRefusal(Rule.ENGAGEMENT_TYPE_UNKNOWN, `engagement type ${input.engagementType} is not in the catalog`),
+          ],
+        };
       }
       // Applied as of the workflow's time, so a replayed or time-skipped engagement gets the same answer.
       return { snapshot, refusals: eligibilityRefusals(snapshot, type, input.atMs, input.competencyDate) };
@@ -104,7 +117,11 @@ export function createEligibilityActivities(
         }
         if (cause instanceof ApplicationFailure) {
           // A malformed claim is a bug in the caller; retrying cannot fix it.
-          throw ApplicationFailure.nonRetryable(cause.message, cause.type ?? 'InvalidMessage', ...(cause.details ?? []));
+          throw ApplicationFailure.nonRetryable(
+            cause.message,
+            cause.type ?? 'InvalidMessage',
+            ...(cause.details ?? []),
+          );
         }
         throw err; // transient: retried by the activity's retry policy
       }
@@ -112,7 +129,9 @@ export function createEligibilityActivities(
 
     async releaseFifteenDaySlot(input: { agreementNumber: string; voucherId: string }): Promise<void> {
       try {
-        await client.workflow.getHandle(agreementWorkflowId(input.agreementNumber)).signal(fifteenDayReleaseSignal, { voucherId: input.voucherId });
+        await client.workflow
+          .getHandle(agreementWorkflowId(input.agreementNumber))
+          .signal(fifteenDayReleaseSignal, { voucherId: input.voucherId });
       } catch (err) {
         // No registry for the agreement means nothing was ever claimed: nothing to release.
         if (err instanceof WorkflowNotFoundError) return;

@@ -16,7 +16,14 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps): EngagementActivities & PartnerActivities {
   return {
     ...createEligibilityActivities({ client: deps.client }),
-    ...createSavbActivities({ savbUrl: deps.config.SAVB_URL, timeoutMs: deps.config.SAVB_TIMEOUT_MS, rateCard: deps.rateCard }),
-    ...createNotificationActivities({ webhookUrl: deps.config.NOTIFY_WEBHOOK_URL, webhookSecret: deps.config.NOTIFY_WEBHOOK_SECRET }),
+    ...createSavbActivities({
+      savbUrl: deps.config.SAVB_URL,
+      timeoutMs: deps.config.SAVB_TIMEOUT_MS,
+      rateCard: deps.rateCard,
+    }),
+    ...createNotificationActivities({
+      webhookUrl: deps.config.NOTIFY_WEBHOOK_URL,
+      webhookSecret: deps.config.NOTIFY_WEBHOOK_SECRET,
+    }),
   };
 }

@@ -32,11 +32,17 @@ export function webhookSignature(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
 }
 
-export function createNotificationActivities(deps: NotificationActivityDeps): Pick<EngagementActivities, 'notify'> & PartnerActivities {
+export function createNotificationActivities(
+  deps: NotificationActivityDeps,
+): Pick<EngagementActivities, 'notify'> & PartnerActivities {
   const fetchImpl = deps.fetchImpl ?? fetch;
   const timeoutMs = deps.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
 
-  async function deliver(subject: 'engagement' | 'partner', payload: object, idempotencyKey: string): Promise<NotificationResult> {
+  async function deliver(
+    subject: 'engagement' | 'partner',
+    payload: object,
+    idempotencyKey: string,
+  ): Promise<NotificationResult> {
     if (!deps.webhookUrl) return { delivered: false, detail: 'no webhook configured' };
     // Configuration refuses a webhook without a secret; never send an unsigned notification anyway.
     if (!deps.webhookSecret) return { delivered: false, detail: 'no webhook secret configured' };

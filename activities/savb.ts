@@ -10,7 +10,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { invoiceAmount } from '../domain/rules/invoice';
 import type { RateCard } from '../domain/schemas';
-import { SAVB_REFUSAL, type EngagementActivities, type InvoiceSubmission, type InvoiceSubmitted, type PaymentStatus } from './types';
+import {
+  SAVB_REFUSAL,
+  type EngagementActivities,
+  type InvoiceSubmission,
+  type InvoiceSubmitted,
+  type PaymentStatus,
+} from './types';
 
 /** Retryable failures carry this type, so logs and the Temporal UI tell "SAVB unreachable" apart. */
 export const SAVB_UNAVAILABLE = 'SavbUnavailable';
@@ -39,7 +45,9 @@ const RefusalResponse = z.object({ code: z.string().min(1), message: z.string().
 // 4xx statuses that mean "not now" rather than "never".
 const TRANSIENT_CLIENT_ERRORS = new Set([408, 425, 429]);
 
-export function createSavbActivities(deps: SavbActivityDeps): Pick<EngagementActivities, 'submitInvoice' | 'getPaymentStatus'> {
+export function createSavbActivities(
+  deps: SavbActivityDeps,
+): Pick<EngagementActivities, 'submitInvoice' | 'getPaymentStatus'> {
   const fetchImpl = deps.fetchImpl ?? fetch;
   const baseUrl = deps.savbUrl.replace(/\/+$/, '');
 
@@ -56,7 +64,8 @@ export function createSavbActivities(deps: SavbActivityDeps): Pick<EngagementAct
       text = await response.text();
     } catch (err) {
       if (cancellation?.aborted) throw cancellation.reason;
-      if (timeout.aborted) throw ApplicationFailure.retryable(`SAVB did not answer ${what} within ${deps.timeoutMs} ms`, SAVB_UNAVAILABLE);
+      if (timeout.aborted)
+        throw ApplicationFailure.retryable(`SAVB did not answer ${what} within ${deps.timeoutMs} ms`, SAVB_UNAVAILABLE);
       throw ApplicationFailure.retryable(`SAVB unreachable for ${what}: ${describe(err)}`, SAVB_UNAVAILABLE);
     }
     let body: unknown;
@@ -66,7 +75,10 @@ export function createSavbActivities(deps: SavbActivityDeps): Pick<EngagementAct
       body = text;
     }
     if (response.status >= 500 || TRANSIENT_CLIENT_ERRORS.has(response.status)) {
-      throw ApplicationFailure.retryable(`SAVB answered ${response.status} to ${what}${detailOf(body)}`, SAVB_UNAVAILABLE);
+      throw ApplicationFailure.retryable(
+        `SAVB answered ${response.status} to ${what}${detailOf(body)}`,
+        SAVB_UNAVAILABLE,
+      );
     }
     if (response.status === 422) {
       const refusal = RefusalResponse.safeParse(body);
@@ -102,13 +114,21 @@ export function createSavbActivities(deps: SavbActivityDeps): Pick<EngagementAct
       };
       const { status, body } = await call(what, `${baseUrl}/payment-requests`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Idempotency-Key': input.idempotencyKey },
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/json',
+          'Idempotency-Key': input.idempotencyKey,
+        },
         body: JSON.stringify(requestBody),
       });
       if (status !== 200 && status !== 201) throw badRequest(what, status, body);
       const accepted = SubmittedResponse.safeParse(body);
       // A 2xx we cannot read (a proxy's page, a truncated body) says nothing final: retry; the key keeps it single.
-      if (!accepted.success) throw ApplicationFailure.retryable(`SAVB answered ${status} to ${what} with an unreadable body`, SAVB_UNAVAILABLE);
+      if (!accepted.success)
+        throw ApplicationFailure.retryable(
+          `SAVB answered ${status} to ${what} with an unreadable body`,
+          SAVB_UNAVAILABLE,
+        );
       return {
         referenceNumber: accepted.data.referenceNumber,
         status: accepted.data.status,
@@ -120,15 +140,25 @@ export function createSavbActivities(deps: SavbActivityDeps): Pick<EngagementAct
 
     async getPaymentStatus(input: { referenceNumber: string }): Promise<PaymentStatus> {
       const what = `the status of payment request ${input.referenceNumber}`;
-      const { status, body } = await call(what, `${baseUrl}/payment-requests/${encodeURIComponent(input.referenceNumber)}`, {
-        method: 'GET',
-        headers: { Accept: 'application/json' },
-      });
+      const { status, body } = await call(
+        what,
+        `${baseUrl}/payment-requests/${encodeURIComponent(input.referenceNumber)}`,
+        {
+          method: 'GET',
+          headers: { Accept: 'application/json' },
+        },
+      );
       if (status === 404) throw badRequest(what, status, body, PAYMENT_REQUEST_NOT_FOUND);
       if (status !== 200) throw badRequest(what, status, body);
       const parsed = StatusResponse.safeParse(body);
-      if (!parsed.success) throw ApplicationFailure.retryable(`SAVB answered ${status} to ${what} with an unreadable body`, SAVB_UNAVAILABLE);
-      return parsed.data.reason !== undefined ? { status: parsed.data.status, reason: parsed.data.reason } : { status: parsed.data.status };
+      if (!parsed.success)
+        throw ApplicationFailure.retryable(
+          `SAVB answered ${status} to ${what} with an unreadable body`,
+          SAVB_UNAVAILABLE,
+        );
+      return parsed.data.reason !== undefined
+        ? { status: parsed.data.status, reason: parsed.data.reason }
+        : { status: parsed.data.status };
     },
   };
 }

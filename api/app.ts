@@ -43,7 +43,11 @@ export function createApp(deps: CreateAppDeps): express.Express {
   const routes: RouteDef[] = [];
   let document: Record<string, unknown> | undefined;
   const getDocument = () => (document ??= buildOpenApiDocument(routes, API_VERSION));
-  routes.push(...engagementRoutes, ...partnerRoutes, ...systemRoutes({ metrics: metrics.registry, document: getDocument }));
+  routes.push(
+    ...engagementRoutes,
+    ...partnerRoutes,
+    ...systemRoutes({ metrics: metrics.registry, document: getDocument }),
+  );
 
   const app = express();
   app.disable('x-powered-by');
@@ -66,7 +70,9 @@ export function createApp(deps: CreateAppDeps): express.Express {
         route: res.locals.route,
         status: res.statusCode,
         durationMs: Math.round(durationMs * 10) / 10,
-        ...(req.principal ? { role: req.principal.role, ...(req.principal.partnerId ? { partnerId: req.principal.partnerId } : {}) } : {}),
+        ...(req.principal
+          ? { role: req.principal.role, ...(req.principal.partnerId ? { partnerId: req.principal.partnerId } : {}) }
+          : {}),
         ...(res.locals.workflowId ? { workflowId: res.locals.workflowId } : {}),
       };
       const log = res.locals.log ?? logger;
@@ -87,7 +93,12 @@ export function createApp(deps: CreateAppDeps): express.Express {
     const methods = allowedMethods(routes, req.path);
     if (methods.length > 0) {
       return next(
-        problem(405, 'method-not-allowed', 'Method not allowed', `${req.method} is not allowed on ${req.path}; allowed: ${methods.join(', ')}`).withHeaders({
+        problem(
+          405,
+          'method-not-allowed',
+          'Method not allowed',
+          `${req.method} is not allowed on ${req.path}; allowed: ${methods.join(', ')}`,
+        ).withHeaders({
           Allow: methods.join(', '),
         }),
       );
@@ -105,7 +116,13 @@ export function createApp(deps: CreateAppDeps): express.Express {
     }
     sendProblem(
       res,
-      mapped ?? problem(500, 'internal-error', 'Internal error', 'an unexpected error; the request id identifies it in the logs'),
+      mapped ??
+        problem(
+          500,
+          'internal-error',
+          'Internal error',
+          'an unexpected error; the request id identifies it in the logs',
+        ),
       res.locals.requestId,
     );
   });
@@ -129,7 +146,12 @@ function asProblem(err: unknown): ProblemError | undefined {
     case 'entity.parse.failed':
       return problem(400, 'malformed-json', 'Malformed JSON', `the body is not valid JSON: ${e.message ?? ''}`.trim());
     case 'entity.too.large':
-      return problem(413, 'payload-too-large', 'Body too large', `the body must not exceed ${e.limit ?? 'the limit'} bytes`);
+      return problem(
+        413,
+        'payload-too-large',
+        'Body too large',
+        `the body must not exceed ${e.limit ?? 'the limit'} bytes`,
+      );
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return problem(415, 'unsupported-media-type', 'Unsupported media type', e.message);
@@ -138,7 +160,8 @@ function asProblem(err: unknown): ProblemError | undefined {
       return problem(400, 'bad-request', 'Bad request', e.message);
     default: {
       const status = e.status ?? e.statusCode;
-      if (typeof status === 'number' && status >= 400 && status < 500) return problem(status, 'bad-request', 'Bad request', e.message);
+      if (typeof status === 'number' && status >= 400 && status < 500)
+        return problem(status, 'bad-request', 'Bad request', e.message);
       return undefined;
     }
   }

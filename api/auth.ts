@@ -22,7 +22,10 @@ const TokenEntry = z
   .pipe(
     z
       .string()
-      .regex(/^[^=\s,]{16,}=(backoffice|operator|partner:[A-Za-z0-9][A-Za-z0-9._-]{0,63})$/, 'expected token=role with a token of at least 16 characters and a role backoffice, operator or partner:<partnerId>'),
+      .regex(
+        /^[^=\s,]{16,}=(backoffice|operator|partner:[A-Za-z0-9][A-Za-z0-9._-]{0,63})$/,
+        'expected token=role with a token of at least 16 characters and a role backoffice, operator or partner:<partnerId>',
+      ),
   );
 
 export class TokenConfigError extends Error {}
@@ -97,7 +100,9 @@ export function authenticate(table: TokenTable) {
     const header = req.get('authorization');
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) {
-      const err = unauthorized(header ? 'the Authorization header must be "Bearer <token>"' : 'send Authorization: Bearer <token>');
+      const err = unauthorized(
+        header ? 'the Authorization header must be "Bearer <token>"' : 'send Authorization: Bearer <token>',
+      );
       err.headers['WWW-Authenticate'] = 'Bearer realm="planning-services"';
       return next(err);
     }

@@ -28,11 +28,17 @@ function typeOf(schema: Json | undefined): string {
   if (Array.isArray(schema.enum)) return schema.enum.map((v) => `<code>${esc(JSON.stringify(v))}</code>`).join(' | ');
   if ('const' in schema) return `<code>${esc(JSON.stringify(schema.const))}</code>`;
   for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
-    if (Array.isArray(schema[key])) return (schema[key] as Json[]).map(typeOf).join(key === 'allOf' ? ' &amp; ' : ' | ');
+    if (Array.isArray(schema[key]))
+      return (schema[key] as Json[]).map(typeOf).join(key === 'allOf' ? ' &amp; ' : ' | ');
   }
   const type = Array.isArray(schema.type) ? schema.type.join(' | ') : (schema.type as string | undefined);
   if (type === 'array') return `${typeOf(schema.items as Json)}[]`;
-  if (type === 'object' && schema.additionalProperties && typeof schema.additionalProperties === 'object' && !schema.properties) {
+  if (
+    type === 'object' &&
+    schema.additionalProperties &&
+    typeof schema.additionalProperties === 'object' &&
+    !schema.properties
+  ) {
     return `map of ${typeOf(schema.additionalProperties as Json)}`;
   }
   const format = schema.format ? ` (${esc(schema.format)})` : '';
@@ -62,7 +68,9 @@ function propertiesTable(schema: Json, depth = 0): string {
   const rows = Object.entries(properties).map(([name, prop]) => {
     const nested = depth < 3 && prop.type === 'object' && prop.properties ? propertiesTable(prop, depth + 1) : '';
     const nestedItems =
-      depth < 3 && prop.type === 'array' && (prop.items as Json | undefined)?.properties ? propertiesTable(prop.items as Json, depth + 1) : '';
+      depth < 3 && prop.type === 'array' && (prop.items as Json | undefined)?.properties
+        ? propertiesTable(prop.items as Json, depth + 1)
+        : '';
     return `<tr><td><code>${esc(name)}</code>${required.has(name) ? ' <span class="req">required</span>' : ''}</td><td>${typeOf(prop)}${nested}${nestedItems}</td><td>${md(prop.description ?? '')}${
       constraints(prop) ? ` <span class="muted">${constraints(prop)}</span>` : ''
     }</td></tr>`;
@@ -103,7 +111,10 @@ export function renderDocsHtml(doc: Json): string {
     .map(
       ([tag, ops]) =>
         `<h3>${esc(tag)}</h3><ul>${ops
-          .map(({ method, path, op }) => `<li><a href="#${opId(op)}"><span class="m m-${method}">${method.toUpperCase()}</span> ${esc(path)}</a></li>`)
+          .map(
+            ({ method, path, op }) =>
+              `<li><a href="#${opId(op)}"><span class="m m-${method}">${method.toUpperCase()}</span> ${esc(path)}</a></li>`,
+          )
           .join('')}</ul>`,
     )
     .join('');
@@ -120,7 +131,8 @@ export function renderDocsHtml(doc: Json): string {
             )
             .join('');
           const requestBody = op.requestBody as Json | undefined;
-          const requestSchema = ((requestBody?.content as Json | undefined)?.['application/json'] as Json | undefined)?.schema as Json | undefined;
+          const requestSchema = ((requestBody?.content as Json | undefined)?.['application/json'] as Json | undefined)
+            ?.schema as Json | undefined;
           const responses = Object.entries((op.responses ?? {}) as Record<string, Json>)
             .map(([status, r]) => {
               const content = (r.content ?? {}) as Record<string, Json>;
@@ -144,7 +156,10 @@ ${requestSchema ? `<h4>Request body${requestBody?.required ? '' : ' (optional)'}
     .join('\n');
   const models = Object.entries(schemas)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, schema]) => `<section class="schema" id="${anchor(name)}"><h3>${esc(name)}</h3>${schema.description ? `<p>${md(schema.description)}</p>` : ''}${schemaBlock(schema)}</section>`)
+    .map(
+      ([name, schema]) =>
+        `<section class="schema" id="${anchor(name)}"><h3>${esc(name)}</h3>${schema.description ? `<p>${md(schema.description)}</p>` : ''}${schemaBlock(schema)}</section>`,
+    )
     .join('\n');
 
   return `<!doctype html>
@@ -165,7 +180,9 @@ code{font:13px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f0f2f5;pa
 .req{color:#c0392b;font-size:11px}.muted{color:#5b6570;font-size:12px}.summary{font-weight:600}
 .status{font:bold 13px ui-monospace,monospace}.s2{color:#1e8a4c}.s4{color:#b06d00}.s5{color:#c0392b}
 </style></head>
-<body><nav><strong>${esc(info.title)}</strong><br><span class="muted">version ${esc(info.version)} · <a href="/openapi.json">openapi.json</a></span>${nav}<h3>Schemas</h3><ul>${Object.keys(schemas)
+<body><nav><strong>${esc(info.title)}</strong><br><span class="muted">version ${esc(info.version)} · <a href="/openapi.json">openapi.json</a></span>${nav}<h3>Schemas</h3><ul>${Object.keys(
+    schemas,
+  )
     .sort()
     .map((n) => `<li><a href="#${anchor(n)}">${esc(n)}</a></li>`)
     .join('')}</ul></nav>

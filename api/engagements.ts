@@ -6,10 +6,21 @@ import { fromPayloadsAtIndex, WorkflowNotFoundError } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import type pino from 'pino';
-import { initialEngagementState, type EngagementInput, type EngagementMessage, type EngagementSettings, type EngagementState } from '../domain/engagement';
+import {
+  initialEngagementState,
+  type EngagementInput,
+  type EngagementMessage,
+  type EngagementSettings,
+  type EngagementState,
+} from '../domain/engagement';
 import { startRefusals } from '../domain/rules/voucher';
 import type { StartEngagementRequest } from '../domain/schemas';
-import { engagementStateQuery, engagementUpdates, engagementWorkflowId, type EngagementPayloads } from '../workflows/messages';
+import {
+  engagementStateQuery,
+  engagementUpdates,
+  engagementWorkflowId,
+  type EngagementPayloads,
+} from '../workflows/messages';
 import { engagementSearchAttributes, SA } from '../workflows/search-attributes';
 import type { Principal } from './auth';
 import { engagementNotFound, forbidden, problem, ProblemError, refusalProblem } from './problems';
@@ -38,7 +49,9 @@ export async function readEngagement(app: AppContext, voucherId: string, who?: P
 // ---------- start ----------
 
 /** The fields of a start request that make it "the same": compared canonically. */
-function startFields(x: Pick<StartEngagementRequest, 'voucherId' | 'offering' | 'engagementType' | 'days' | 'assignedAt' | 'customer'>) {
+function startFields(
+  x: Pick<StartEngagementRequest, 'voucherId' | 'offering' | 'engagementType' | 'days' | 'assignedAt' | 'customer'>,
+) {
   const assigned = Date.parse(x.assignedAt);
   return {
     voucherId: x.voucherId,
@@ -68,11 +81,19 @@ async function storedStartRequest(app: AppContext, voucherId: string): Promise<S
   const workflowId = engagementWorkflowId(voucherId);
   try {
     const response = await withDeadline(app.client, app.timeouts.readMs, () =>
-      app.client.workflowService.getWorkflowExecutionHistory({ namespace: namespaceOf(app), execution: { workflowId }, maximumPageSize: 1 }),
+      app.client.workflowService.getWorkflowExecutionHistory({
+        namespace: namespaceOf(app),
+        execution: { workflowId },
+        maximumPageSize: 1,
+      }),
     );
     const attributes = response.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
     const input = attributes?.input?.payloads
-      ? fromPayloadsAtIndex<EngagementInput>(app.client.options.loadedDataConverter.payloadConverter, 0, attributes.input.payloads)
+      ? fromPayloadsAtIndex<EngagementInput>(
+          app.client.options.loadedDataConverter.payloadConverter,
+          0,
+          attributes.input.payloads,
+        )
       : undefined;
     if (input && typeof input === 'object' && input.voucherId === voucherId && input.customer) return input;
   } catch (err) {
@@ -98,11 +119,19 @@ export function engagementStart(
   intervals: Pick<EngagementSettings, 'savbPollInterval' | 'registrationRetryInterval'>,
   requestedAt = new Date().toISOString(),
 ): { input: EngagementInput; initial: EngagementState } {
-  const input: EngagementInput = { ...request, requestedAt, settings: { ...intervals, searchAttributes: true, searchAttributesSetAtStart: true } };
+  const input: EngagementInput = {
+    ...request,
+    requestedAt,
+    settings: { ...intervals, searchAttributes: true, searchAttributesSetAtStart: true },
+  };
   return { input, initial: initialEngagementState(input, requestedAt) };
 }
 
-export async function startEngagement(app: AppContext, request: StartEngagementRequest, log: pino.Logger): Promise<StartResult> {
+export async function startEngagement(
+  app: AppContext,
+  request: StartEngagementRequest,
+  log: pino.Logger,
+): Promise<StartResult> {
   const refusals = startRefusals(request, Date.now());
   if (refusals.length > 0) throw refusalProblem(refusals);
 
@@ -125,7 +154,8 @@ export async function startEngagement(app: AppContext, request: StartEngagementR
       }),
     );
   } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw temporalProblem(err, { notFound: () => engagementNotFound(request.voucherId) });
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError))
+      throw temporalProblem(err, { notFound: () => engagementNotFound(request.voucherId) });
     created = false;
   }
 
@@ -143,7 +173,10 @@ export async function startEngagement(app: AppContext, request: StartEngagementR
     }
     log.info({ workflowId }, 'engagement start repeated: same request, same engagement');
   } else {
-    log.info({ workflowId, offering: request.offering, engagementType: request.engagementType, days: request.days }, 'engagement started');
+    log.info(
+      { workflowId, offering: request.offering, engagementType: request.engagementType, days: request.days },
+      'engagement started',
+    );
   }
 
   // A new engagement is answered with the state it starts in (the same pure function the workflow
@@ -170,7 +203,8 @@ export async function sendMessage<K extends EngagementMessage>(
   const isPartner = who.role === 'partner';
   if (message === 'voucherForwarded') {
     const partnerId = (body as { partnerId?: string }).partnerId;
-    if (!isPartner || partnerId !== who.partnerId) throw forbidden('a partner forwards a voucher to itself: partnerId must be the partner of the token');
+    if (!isPartner || partnerId !== who.partnerId)
+      throw forbidden('a partner forwards a voucher to itself: partnerId must be the partner of the token');
   }
   // No read before the update: the workflow refuses a partner that is not the engagement's own
   // with a Forbidden refusal whatever the status, which becomes the same 404 (forbiddenAsNotFound).
@@ -184,15 +218,24 @@ export async function sendMessage<K extends EngagementMessage>(
     log.info({ workflowId, message, status: state.status }, `engagement ${message} accepted`);
     return state;
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError || grpcCode(err) === GrpcStatus.NOT_FOUND) throw await closedOrMissing(app, voucherId, who);
+    if (err instanceof WorkflowNotFoundError || grpcCode(err) === GrpcStatus.NOT_FOUND)
+      throw await closedOrMissing(app, voucherId, who);
     const mapped = temporalProblem(err, { notFound, forbiddenAsNotFound: isPartner });
     // A partner that is not (yet) the engagement's partner and cannot present the project manager's
     // e-mail learns nothing: the same 404 as an unknown voucher.
-    if (message === 'voucherForwarded' && isPartner && mapped.problem.rules?.some((r) => r.code === 'PROJECT_MANAGER_EMAIL_MISMATCH')) {
+    if (
+      message === 'voucherForwarded' &&
+      isPartner &&
+      mapped.problem.rules?.some((r) => r.code === 'PROJECT_MANAGER_EMAIL_MISMATCH')
+    ) {
       const current = await readEngagement(app, voucherId).catch(() => undefined);
       if (current?.partnerId !== who.partnerId) throw notFound();
     }
-    if (mapped.problem.status < 500) log.info({ workflowId, message, status: mapped.problem.status, type: mapped.problem.type }, `engagement ${message} refused`);
+    if (mapped.problem.status < 500)
+      log.info(
+        { workflowId, message, status: mapped.problem.status, type: mapped.problem.type },
+        `engagement ${message} refused`,
+      );
     throw mapped;
   }
 }
@@ -200,16 +243,24 @@ export async function sendMessage<K extends EngagementMessage>(
 /** An update found no running workflow: either there is none (404) or it has ended (409). */
 async function closedOrMissing(app: AppContext, voucherId: string, who: Principal): Promise<ProblemError> {
   try {
-    const description = await withDeadline(app.client, app.timeouts.readMs, () => app.client.workflow.getHandle(engagementWorkflowId(voucherId)).describe());
+    const description = await withDeadline(app.client, app.timeouts.readMs, () =>
+      app.client.workflow.getHandle(engagementWorkflowId(voucherId)).describe(),
+    );
     if (who.role === 'partner') {
       // Only the engagement's own partner may learn that it has ended.
       const partnerId = description.typedSearchAttributes.get(SA.PartnerId);
       if (partnerId !== who.partnerId) return engagementNotFound(voucherId);
     }
     const status = description.typedSearchAttributes.get(SA.EngagementStatus);
-    return problem(409, 'engagement-closed', 'The engagement has ended', `the engagement is ${status ?? description.status.name}; nothing can change any more`, {
-      rules: [{ code: 'ENGAGEMENT_CLOSED', message: `the engagement's workflow is ${description.status.name}` }],
-    });
+    return problem(
+      409,
+      'engagement-closed',
+      'The engagement has ended',
+      `the engagement is ${status ?? description.status.name}; nothing can change any more`,
+      {
+        rules: [{ code: 'ENGAGEMENT_CLOSED', message: `the engagement's workflow is ${description.status.name}` }],
+      },
+    );
   } catch (err) {
     return temporalProblem(err, { notFound: () => engagementNotFound(voucherId) });
   }
@@ -250,13 +301,23 @@ export async function listEngagements(
   let response;
   try {
     response = await withDeadline(app.client, app.timeouts.readMs, () =>
-      app.client.workflowService.listWorkflowExecutions({ namespace: namespaceOf(app), query, pageSize: filters.pageSize, nextPageToken }),
+      app.client.workflowService.listWorkflowExecutions({
+        namespace: namespaceOf(app),
+        query,
+        pageSize: filters.pageSize,
+        nextPageToken,
+      }),
     );
   } catch (err) {
     if (grpcCode(err) === GrpcStatus.INVALID_ARGUMENT) {
       if (filters.pageToken) throw invalidPageToken('Temporal did not accept it');
       // The query is ours, so this is the deployment: e.g. the search attributes are not registered.
-      throw problem(500, 'visibility-query-failed', 'Temporal refused the list query', `${(err as Error).message} (are the search attributes registered?)`);
+      throw problem(
+        500,
+        'visibility-query-failed',
+        'Temporal refused the list query',
+        `${(err as Error).message} (are the search attributes registered?)`,
+      );
     }
     throw temporalProblem(err, { notFound: () => problem(404, 'route-not-found', 'Not found') });
   }
@@ -279,7 +340,10 @@ export async function listEngagements(
     };
     return Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined)) as EngagementSummary;
   });
-  const token = response.nextPageToken && response.nextPageToken.length > 0 ? sealPageToken(app, query, Buffer.from(response.nextPageToken)) : undefined;
+  const token =
+    response.nextPageToken && response.nextPageToken.length > 0
+      ? sealPageToken(app, query, Buffer.from(response.nextPageToken))
+      : undefined;
   return token ? { items, nextPageToken: token } : { items };
 }
 
@@ -291,12 +355,22 @@ export async function listEngagements(
 const MAC_BYTES = 16;
 const QUERY_BYTES = 8;
 
-const pageTokenKey = (app: AppContext) => createHash('sha256').update(`planning-services/page-token\0${app.config.API_TOKENS}\0${namespaceOf(app)}`).digest();
+const pageTokenKey = (app: AppContext) =>
+  createHash('sha256')
+    .update(`planning-services/page-token\0${app.config.API_TOKENS}\0${namespaceOf(app)}`)
+    .digest();
 const queryDigest = (query: string) => createHash('sha256').update(query).digest().subarray(0, QUERY_BYTES);
-const mac = (app: AppContext, payload: Buffer) => createHmac('sha256', pageTokenKey(app)).update(payload).digest().subarray(0, MAC_BYTES);
+const mac = (app: AppContext, payload: Buffer) =>
+  createHmac('sha256', pageTokenKey(app)).update(payload).digest().subarray(0, MAC_BYTES);
 
 const invalidPageToken = (why: string) =>
-  problem(400, 'invalid-page-token', 'Invalid page token', `the pageToken is not one this list gave with these filters (${why})`, { fields: ['pageToken'] });
+  problem(
+    400,
+    'invalid-page-token',
+    'Invalid page token',
+    `the pageToken is not one this list gave with these filters (${why})`,
+    { fields: ['pageToken'] },
+  );
 
 export function sealPageToken(app: AppContext, query: string, raw: Buffer): string {
   const payload = Buffer.concat([queryDigest(query), raw]);
@@ -307,7 +381,8 @@ export function openPageToken(app: AppContext, query: string, token: string): Bu
   const sealed = Buffer.from(token, 'base64url');
   if (sealed.length <= MAC_BYTES + QUERY_BYTES) throw invalidPageToken('too short');
   const payload = sealed.subarray(MAC_BYTES);
-  if (!timingSafeEqual(sealed.subarray(0, MAC_BYTES), mac(app, payload))) throw invalidPageToken('not issued by this API');
+  if (!timingSafeEqual(sealed.subarray(0, MAC_BYTES), mac(app, payload)))
+    throw invalidPageToken('not issued by this API');
   if (!payload.subarray(0, QUERY_BYTES).equals(queryDigest(query))) throw invalidPageToken('the filters changed');
   return Buffer.from(payload.subarray(QUERY_BYTES));
 }

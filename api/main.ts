@@ -59,7 +59,10 @@ async function main(): Promise<number> {
         log.fatal({ err, address: config.TEMPORAL_ADDRESS }, 'cannot connect to Temporal; giving up');
         return 1;
       }
-      log.warn({ address: config.TEMPORAL_ADDRESS, attempt, error: (err as Error).message }, 'Temporal not reachable yet; retrying');
+      log.warn(
+        { address: config.TEMPORAL_ADDRESS, attempt, error: (err as Error).message },
+        'Temporal not reachable yet; retrying',
+      );
       await new Promise<void>((resolve) => {
         wakeUp = resolve;
         setTimeout(resolve, CONNECT_RETRY_MS);
@@ -77,7 +80,10 @@ async function main(): Promise<number> {
     log.fatal({ err, port: config.PORT }, `cannot listen on port ${config.PORT}`);
     throw err;
   });
-  log.info({ port: config.PORT, temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }, `API listening on http://localhost:${config.PORT}`);
+  log.info(
+    { port: config.PORT, temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+    `API listening on http://localhost:${config.PORT}`,
+  );
 
   await stopped;
   const active = server;

@@ -8,7 +8,7 @@ const ERROR_TEXT: Record<number, string> = {
   400: 'Malformed JSON, or a body, path or query that does not match the schema (unknown fields included); `fields` names them',
   401: 'Missing or unknown bearer token',
   403: 'The role (or the partner) may not do this',
-  404: 'Unknown engagement or partner (also for another partner\'s engagement)',
+  404: "Unknown engagement or partner (also for another partner's engagement)",
   405: 'Method not allowed on this path',
   409: 'Not allowed in the current state, or a conflicting duplicate',
   413: 'Body too large',
@@ -86,8 +86,14 @@ export function buildOpenApiDocument(routes: RouteDef[], version: string): Recor
     },
     servers: [{ url: '/' }],
     tags: [
-      { name: 'Engagements', description: 'One engagement per voucher: the engagement workflow `engagement-<voucherId>`' },
-      { name: 'Partners', description: 'The partner entity workflow `partner-<partnerId>`: profile, enrollments, eligibility' },
+      {
+        name: 'Engagements',
+        description: 'One engagement per voucher: the engagement workflow `engagement-<voucherId>`',
+      },
+      {
+        name: 'Partners',
+        description: 'The partner entity workflow `partner-<partnerId>`: profile, enrollments, eligibility',
+      },
       { name: 'Directory and catalog' },
       { name: 'Operations', description: 'Health, readiness, metrics and this document' },
     ],

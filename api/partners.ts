@@ -23,20 +23,25 @@ export const PARTNER_WORKFLOW_TYPE = 'partnerWorkflow';
 
 /** Backoffice and operators see every partner; a partner only itself (403 otherwise). */
 export function assertMayRead(who: Principal, partnerId: string): void {
-  if (who.role === 'partner' && who.partnerId !== partnerId) throw forbidden('a partner may only see its own partner record');
+  if (who.role === 'partner' && who.partnerId !== partnerId)
+    throw forbidden('a partner may only see its own partner record');
 }
 
 /** Backoffice, or the partner itself. */
 export function assertMayManage(who: Principal, partnerId: string): void {
-  if (who.role === 'operator') throw forbidden('operators read partners; the back-office or the partner itself manages them');
-  if (who.role === 'partner' && who.partnerId !== partnerId) throw forbidden('a partner may only manage its own enrollments');
+  if (who.role === 'operator')
+    throw forbidden('operators read partners; the back-office or the partner itself manages them');
+  if (who.role === 'partner' && who.partnerId !== partnerId)
+    throw forbidden('a partner may only manage its own enrollments');
 }
 
 const handle = (app: AppContext, partnerId: string) => app.client.workflow.getHandle(partnerWorkflowId(partnerId));
 
 export async function readPartner(app: AppContext, partnerId: string): Promise<PartnerState> {
   try {
-    const state = await withDeadline(app.client, app.timeouts.readMs, () => handle(app, partnerId).query(partnerStateQuery));
+    const state = await withDeadline(app.client, app.timeouts.readMs, () =>
+      handle(app, partnerId).query(partnerStateQuery),
+    );
     // A partner entity that never received a profile is not a partner yet.
     if (!state?.profile) throw partnerNotFound(partnerId);
     return state;
@@ -45,10 +50,15 @@ export async function readPartner(app: AppContext, partnerId: string): Promise<P
   }
 }
 
-export async function readEligibility(app: AppContext, partnerId: string): Promise<{ partnerId: string; rows: EligibilityMatrixRow[] }> {
+export async function readEligibility(
+  app: AppContext,
+  partnerId: string,
+): Promise<{ partnerId: string; rows: EligibilityMatrixRow[] }> {
   await readPartner(app, partnerId);
   try {
-    const rows = await withDeadline(app.client, app.timeouts.readMs, () => handle(app, partnerId).query(eligibilityMatrixQuery));
+    const rows = await withDeadline(app.client, app.timeouts.readMs, () =>
+      handle(app, partnerId).query(eligibilityMatrixQuery),
+    );
     return { partnerId, rows };
   } catch (err) {
     throw temporalProblem(err, { notFound: () => partnerNotFound(partnerId) });
@@ -89,7 +99,9 @@ export async function putProfile(
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw temporalProblem(err, { notFound });
   }
   try {
-    const state = await withDeadline(app.client, app.timeouts.writeMs, () => handle(app, partnerId).executeUpdate(profileReplacedUpdate, { args: args as never }));
+    const state = await withDeadline(app.client, app.timeouts.writeMs, () =>
+      handle(app, partnerId).executeUpdate(profileReplacedUpdate, { args: args as never }),
+    );
     log.info({ workflowId }, 'partner profile replaced');
     return { created: false, state };
   } catch (err) {
@@ -126,7 +138,11 @@ const DIRECTORY_MAX_PARTNERS = 5_000;
 const DIRECTORY_CONCURRENCY = 16;
 
 /** Partners with an active enrollment in `offering` and a location in `country` (each filter optional). */
-export async function directory(app: AppContext, filters: { offering?: string; country?: string }, log: pino.Logger): Promise<DirectoryEntry[]> {
+export async function directory(
+  app: AppContext,
+  filters: { offering?: string; country?: string },
+  log: pino.Logger,
+): Promise<DirectoryEntry[]> {
   const ids: string[] = [];
   try {
     await withDeadline(app.client, app.timeouts.readMs, async () => {
@@ -147,7 +163,9 @@ export async function directory(app: AppContext, filters: { offering?: string; c
       const index = next++;
       const partnerId = ids[index];
       try {
-        const state = await withDeadline(app.client, app.timeouts.readMs, () => handle(app, partnerId).query(partnerStateQuery));
+        const state = await withDeadline(app.client, app.timeouts.readMs, () =>
+          handle(app, partnerId).query(partnerStateQuery),
+        );
         if (!state?.profile) continue;
         const countries = [...new Set(state.profile.locations.map((l) => l.country))].sort();
         const offerings = Object.values(state.enrollments ?? {})
@@ -170,5 +188,7 @@ export async function directory(app: AppContext, filters: { offering?: string; c
     }
   };
   await Promise.all(Array.from({ length: Math.min(DIRECTORY_CONCURRENCY, ids.length) }, work));
-  return entries.filter((e): e is DirectoryEntry => !!e).sort((a, b) => a.name.localeCompare(b.name) || a.partnerId.localeCompare(b.partnerId));
+  return entries
+    .filter((e): e is DirectoryEntry => !!e)
+    .sort((a, b) => a.name.localeCompare(b.name) || a.partnerId.localeCompare(b.partnerId));
 }

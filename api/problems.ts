@@ -53,7 +53,13 @@ export class ProblemError extends Error {
   }
 }
 
-export function problem(status: number, slug: string, title: string, detail?: string, extra: Partial<Problem> = {}): ProblemError {
+export function problem(
+  status: number,
+  slug: string,
+  title: string,
+  detail?: string,
+  extra: Partial<Problem> = {},
+): ProblemError {
   return new ProblemError({ type: problemType(slug), title, status, ...(detail ? { detail } : {}), ...extra });
 }
 
@@ -63,11 +69,15 @@ export const unauthorized = (detail: string) => problem(401, 'unauthorized', 'Au
 export const forbidden = (detail: string) => problem(403, 'forbidden', 'Not allowed', detail);
 export const engagementNotFound = (voucherId: string) =>
   problem(404, 'engagement-not-found', 'Engagement not found', `there is no engagement for voucher ${voucherId}`);
-export const partnerNotFound = (partnerId: string) => problem(404, 'partner-not-found', 'Partner not found', `there is no partner ${partnerId}`);
+export const partnerNotFound = (partnerId: string) =>
+  problem(404, 'partner-not-found', 'Partner not found', `there is no partner ${partnerId}`);
 export const routeNotFound = (method: string, path: string) =>
   problem(404, 'route-not-found', 'No such resource', `${method} ${path} is not a resource of this API`);
 export const temporalUnavailable = (detail = 'Temporal is not reachable; try again shortly') =>
-  new ProblemError({ type: problemType('temporal-unavailable'), title: 'Service unavailable', status: 503, detail }, { 'Retry-After': '5' });
+  new ProblemError(
+    { type: problemType('temporal-unavailable'), title: 'Service unavailable', status: 503, detail },
+    { 'Retry-After': '5' },
+  );
 
 /** A zod error as a 400 naming every offending field. `where` is "body", "query" or "path". */
 export function validationProblem(error: z.ZodError, where: 'body' | 'query' | 'path'): ProblemError {
@@ -81,13 +91,25 @@ export function validationProblem(error: z.ZodError, where: 'body' | 'query' | '
     }
   }
   const fields = [...new Set(errors.map((e) => e.field))];
-  return problem(400, 'validation-failed', 'The request is not valid', `invalid ${where}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, {
-    fields,
-    errors,
-  });
+  return problem(
+    400,
+    'validation-failed',
+    'The request is not valid',
+    `invalid ${where}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
+    {
+      fields,
+      errors,
+    },
+  );
 }
 
-const KIND_STATUS: Record<RefusalKind, number> = { INVALID: 400, FORBIDDEN: 403, STATE: 409, RULE: 422, UNAVAILABLE: 503 };
+const KIND_STATUS: Record<RefusalKind, number> = {
+  INVALID: 400,
+  FORBIDDEN: 403,
+  STATE: 409,
+  RULE: 422,
+  UNAVAILABLE: 503,
+};
 const KIND_TITLE: Record<RefusalKind, string> = {
   INVALID: 'The message is not valid',
   FORBIDDEN: 'Not allowed',

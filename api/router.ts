@@ -45,7 +45,11 @@ export interface ResponseDoc {
   headers?: Record<string, { description: string; schema: { type: 'string' | 'integer' } }>;
 }
 
-export interface RouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
+export interface RouteDef<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+> {
   method: Method;
   /** OpenAPI style: /v1/engagements/{voucherId} */
   path: string;
@@ -67,8 +71,9 @@ export interface RouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodType =
   handler: (input: HandlerInput<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<Reply | void> | Reply | void;
 }
 
-export const defineRoute = <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(route: RouteDef<P, Q, B>): RouteDef =>
-  route as unknown as RouteDef;
+export const defineRoute = <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
+  route: RouteDef<P, Q, B>,
+): RouteDef => route as unknown as RouteDef;
 
 /** /v1/engagements/{voucherId} → /v1/engagements/:voucherId */
 export const expressPath = (path: string) => path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
@@ -89,7 +94,12 @@ function hasBody(req: Request): boolean {
 function requireJson(req: Request, _res: Response, next: NextFunction) {
   if (hasBody(req) && !req.is(JSON_TYPES)) {
     return next(
-      problem(415, 'unsupported-media-type', 'Unsupported media type', `send the body as application/json (got ${req.get('content-type') ?? 'no content type'})`),
+      problem(
+        415,
+        'unsupported-media-type',
+        'Unsupported media type',
+        `send the body as application/json (got ${req.get('content-type') ?? 'no content type'})`,
+      ),
     );
   }
   next();
@@ -129,7 +139,16 @@ export function mountRoutes(router: express.Router, routes: RouteDef[], app: App
       const params = parse(route.params, req.params ?? {}, 'path');
       const query = parse(route.query, req.query ?? {}, 'query');
       const body = route.body ? parse(route.body, req.body ?? {}, 'body') : undefined;
-      const reply = await route.handler({ req, res, params, query, body, principal: req.principal as Principal, log, app });
+      const reply = await route.handler({
+        req,
+        res,
+        params,
+        query,
+        body,
+        principal: req.principal as Principal,
+        log,
+        app,
+      });
       if (!reply || res.headersSent) return;
       for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
       if (reply.body === undefined) res.status(reply.status).end();

@@ -15,8 +15,12 @@ import {
 
 // ---------- parameters ----------
 
-export const VoucherIdParams = z.strictObject({ voucherId: Identifier.meta({ description: 'The voucher ID', example: 'V-2026-0001' }) });
-export const PartnerIdParams = z.strictObject({ partnerId: Identifier.meta({ description: 'The partner ID', example: 'contoso' }) });
+export const VoucherIdParams = z.strictObject({
+  voucherId: Identifier.meta({ description: 'The voucher ID', example: 'V-2026-0001' }),
+});
+export const PartnerIdParams = z.strictObject({
+  partnerId: Identifier.meta({ description: 'The partner ID', example: 'contoso' }),
+});
 export const EnrollmentParams = z.strictObject({
   partnerId: Identifier.meta({ description: 'The partner ID', example: 'contoso' }),
   offering: z.string().min(1).max(20).meta({ description: 'Offering code from the catalog', example: 'DDPS' }),
@@ -36,25 +40,47 @@ export function expiresBeforeInstant(value: string): string {
   return /^\d{4}-\d{2}-\d{2}T/.test(iso) ? iso : '';
 }
 
-const PageSize = z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Items per page (1-100, default 20)' });
+const PageSize = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(100)
+  .default(20)
+  .meta({ description: 'Items per page (1-100, default 20)' });
 
 export const ListEngagementsQuery = z.strictObject({
   status: EngagementStatusSchema.optional(),
   partnerId: Identifier.optional().meta({ description: 'Engagements forwarded to this partner' }),
-  offering: z.string().regex(/^[A-Z0-9-]{1,20}$/).optional().meta({ description: 'Offering code', example: 'DDPS' }),
+  offering: z
+    .string()
+    .regex(/^[A-Z0-9-]{1,20}$/)
+    .optional()
+    .meta({ description: 'Offering code', example: 'DDPS' }),
   country: CountryCode.optional().meta({ description: "The customer's country" }),
   expiresBefore: z
     .union([Instant, IsoDate])
-    .refine((value) => expiresBeforeInstant(value) !== '', 'out of range: in UTC it must fall within the years 0000 to 9999')
+    .refine(
+      (value) => expiresBeforeInstant(value) !== '',
+      'out of range: in UTC it must fall within the years 0000 to 9999',
+    )
     .optional()
     .meta({ description: 'Vouchers expiring before this instant (or before the start of this date, UTC)' }),
   pageSize: PageSize,
-  pageToken: z.string().max(4096).regex(/^[A-Za-z0-9_-]*$/, 'not a page token of this API').optional().meta({ description: 'nextPageToken of the previous page' }),
+  pageToken: z
+    .string()
+    .max(4096)
+    .regex(/^[A-Za-z0-9_-]*$/, 'not a page token of this API')
+    .optional()
+    .meta({ description: 'nextPageToken of the previous page' }),
 });
 export type ListEngagementsQuery = z.infer<typeof ListEngagementsQuery>;
 
 export const DirectoryQuery = z.strictObject({
-  offering: z.string().regex(/^[A-Z0-9-]{1,20}$/).optional().meta({ description: 'Partners with an active enrollment in this offering' }),
+  offering: z
+    .string()
+    .regex(/^[A-Z0-9-]{1,20}$/)
+    .optional()
+    .meta({ description: 'Partners with an active enrollment in this offering' }),
   country: CountryCode.optional().meta({ description: 'Partners with a location in this country' }),
 });
 
@@ -64,7 +90,12 @@ export const EmptyQuery = z.strictObject({});
 
 export const ProblemSchema = z
   .looseObject({
-    type: z.string().meta({ description: 'A URI naming the kind of problem', example: 'https://planning-services.example/problems/voucher-expired' }),
+    type: z
+      .string()
+      .meta({
+        description: 'A URI naming the kind of problem',
+        example: 'https://planning-services.example/problems/voucher-expired',
+      }),
     title: z.string(),
     status: z.number().int(),
     detail: z.string().optional(),
@@ -104,7 +135,9 @@ export const PartnerStateSchema = z
     enrollments: z.record(z.string(), Enrollment),
     createdAt: Instant.optional(),
     updatedAt: Instant.optional(),
-    notifications: z.array(z.looseObject({ kind: z.string(), offering: z.string(), at: Instant, message: z.string() })).optional(),
+    notifications: z
+      .array(z.looseObject({ kind: z.string(), offering: z.string(), at: Instant, message: z.string() }))
+      .optional(),
   })
   .meta({ id: 'Partner', description: 'A partner: profile and enrollments' });
 
@@ -112,10 +145,19 @@ export const EligibilityMatrixSchema = z
   .object({
     partnerId: z.string(),
     rows: z.array(
-      z.object({ offering: z.string(), engagementType: z.string(), name: z.string(), eligible: z.boolean(), unmet: z.array(RefusalSchema) }),
+      z.object({
+        offering: z.string(),
+        engagementType: z.string(),
+        name: z.string(),
+        eligible: z.boolean(),
+        unmet: z.array(RefusalSchema),
+      }),
     ),
   })
-  .meta({ id: 'EligibilityMatrix', description: 'Per engagement type: eligible or not, with the unmet requirements named' });
+  .meta({
+    id: 'EligibilityMatrix',
+    description: 'Per engagement type: eligible or not, with the unmet requirements named',
+  });
 
 export const EngagementSchema = z
   .looseObject({
@@ -127,13 +169,20 @@ export const EngagementSchema = z
     assignedAt: Instant,
     customer: Customer,
     partnerId: z.string().optional(),
-    eligibility: z.object({ partnerId: z.string(), checkedAt: Instant, eligible: z.boolean(), refusals: z.array(RefusalSchema) }).optional(),
+    eligibility: z
+      .object({ partnerId: z.string(), checkedAt: Instant, eligible: z.boolean(), refusals: z.array(RefusalSchema) })
+      .optional(),
     reservation: Reservation.extend({ reservedAt: Instant }).optional(),
     report: CompletionReport.extend({ submittedAt: Instant }).optional(),
     redeemedAt: Instant.optional(),
     cancellation: z.object({ reason: z.string(), at: Instant, actor: z.string() }).optional(),
     daysDisposition: z
-      .object({ outcome: z.enum(['RETURNED_TO_POOL', 'LOST']), days: z.number().int(), at: Instant, reason: z.enum(['EXPIRED', 'CANCELLED']) })
+      .object({
+        outcome: z.enum(['RETURNED_TO_POOL', 'LOST']),
+        days: z.number().int(),
+        at: Instant,
+        reason: z.enum(['EXPIRED', 'CANCELLED']),
+      })
       .optional(),
     deadlines: z.object({ voucherExpiresAt: Instant, lastValidDate: IsoDate, invoiceDueAt: Instant.optional() }),
     invoice: z
@@ -149,7 +198,9 @@ export const EngagementSchema = z
         lastRefusal: z.object({ code: z.string(), message: z.string(), at: Instant }).optional(),
       })
       .optional(),
-    notifications: z.array(z.looseObject({ kind: z.string(), at: Instant, message: z.string(), delivered: z.boolean() })),
+    notifications: z.array(
+      z.looseObject({ kind: z.string(), at: Instant, message: z.string(), delivered: z.boolean() }),
+    ),
     history: z.array(
       z.looseObject({
         at: Instant,
@@ -217,4 +268,6 @@ export const CatalogSchema = z
   })
   .meta({ id: 'Catalog' });
 
-export const HealthSchema = z.object({ status: z.enum(['ok', 'unavailable']), temporal: z.string().optional() }).meta({ id: 'Health' });
+export const HealthSchema = z
+  .object({ status: z.enum(['ok', 'unavailable']), temporal: z.string().optional() })
+  .meta({ id: 'Health' });

@@ -30,7 +30,16 @@ export function withDeadline<T>(client: Client, ms: number, fn: () => Promise<T>
 }
 
 /** gRPC status codes (numbers from the gRPC spec; @grpc/grpc-js is not a direct dependency). */
-export const GrpcStatus = { CANCELLED: 1, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, UNAVAILABLE: 14 } as const;
+export const GrpcStatus = {
+  CANCELLED: 1,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  UNAVAILABLE: 14,
+} as const;
 
 const KIND_OF_TYPE: Record<string, RefusalKind> = Object.fromEntries(
   Object.entries(REFUSAL_FAILURE_TYPE).map(([kind, type]) => [type, kind as RefusalKind]),
@@ -77,7 +86,8 @@ export function grpcCode(err: unknown): number | undefined {
 export function isUnavailable(err: unknown): boolean {
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
   const code = grpcCode(err);
-  if (code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED || code === GrpcStatus.CANCELLED) return true;
+  if (code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED || code === GrpcStatus.CANCELLED)
+    return true;
   if (err instanceof ServiceError && /unavailable|deadline|connect|ECONNREFUSED/i.test(err.message)) return true;
   return false;
 }
@@ -104,7 +114,8 @@ export function temporalProblem(err: unknown, ctx: MapContext): ProblemError {
     return problem(500, 'update-failed', 'The workflow failed to handle the request', cause?.message ?? err.message);
   }
   if (err instanceof WorkflowNotFoundError) return ctx.notFound();
-  if (err instanceof NamespaceNotFoundError) return temporalUnavailable(`the Temporal namespace ${err.namespace} does not exist`);
+  if (err instanceof NamespaceNotFoundError)
+    return temporalUnavailable(`the Temporal namespace ${err.namespace} does not exist`);
   if (err instanceof QueryNotRegisteredError || err instanceof QueryRejectedError) {
     return problem(500, 'query-failed', 'The workflow could not answer', err.message);
   }

@@ -93,27 +93,57 @@ function parseArgs(argv: string[]): Options {
       return n;
     };
     switch (arg) {
-      case '--count': o.count = int(); break;
-      case '--concurrency': o.concurrency = Math.max(1, int()); break;
+      case '--count':
+        o.count = int();
+        break;
+      case '--concurrency':
+        o.concurrency = Math.max(1, int());
+        break;
       case '--mode': {
         const m = value();
         if (m !== 'lifecycle' && m !== 'open') throw new Error('--mode is lifecycle or open');
         o.mode = m;
         break;
       }
-      case '--open': o.open = int(); break;
-      case '--partners': o.partners = Math.max(1, int()); break;
-      case '--poll-ms': o.pollMs = Math.max(10, int()); break;
-      case '--warmup': o.warmup = int(); break;
-      case '--no-floor': o.floor = false; break;
-      case '--in-memory': o.inMemory = true; break;
-      case '--attach': o.attach = true; break;
-      case '--worker-entry': o.workerEntry = value(); break;
-      case '--samples': o.samples = Math.max(1, int()); break;
-      case '--open-concurrency': o.openConcurrency = Math.max(1, int()); break;
-      case '--rounds': o.rounds = Math.max(1, int()); break;
-      case '--savb-poll': o.savbPoll = value(); break;
-      case '--out': o.out = value(); break;
+      case '--open':
+        o.open = int();
+        break;
+      case '--partners':
+        o.partners = Math.max(1, int());
+        break;
+      case '--poll-ms':
+        o.pollMs = Math.max(10, int());
+        break;
+      case '--warmup':
+        o.warmup = int();
+        break;
+      case '--no-floor':
+        o.floor = false;
+        break;
+      case '--in-memory':
+        o.inMemory = true;
+        break;
+      case '--attach':
+        o.attach = true;
+        break;
+      case '--worker-entry':
+        o.workerEntry = value();
+        break;
+      case '--samples':
+        o.samples = Math.max(1, int());
+        break;
+      case '--open-concurrency':
+        o.openConcurrency = Math.max(1, int());
+        break;
+      case '--rounds':
+        o.rounds = Math.max(1, int());
+        break;
+      case '--savb-poll':
+        o.savbPoll = value();
+        break;
+      case '--out':
+        o.out = value();
+        break;
       case '--help':
       case '-h':
         process.stderr.write(`${readHeader()}\n`);
@@ -164,7 +194,8 @@ async function attachTarget(options: Options): Promise<Target> {
     .map((e) => ({ token: e.slice(0, e.indexOf('=')), role: e.slice(e.indexOf('=') + 1) }));
   const backoffice = tokens.find((t) => t.role === 'backoffice');
   const partners = tokens.filter((t) => t.role.startsWith('partner:'));
-  if (!backoffice || partners.length === 0) throw new Error('API_TOKENS must hold a backoffice token and at least one partner token');
+  if (!backoffice || partners.length === 0)
+    throw new Error('API_TOKENS must hold a backoffice token and at least one partner token');
   const pid = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
   const target: Target = {
     temporalAddress,
@@ -172,7 +203,9 @@ async function attachTarget(options: Options): Promise<Target> {
     apiUrl: need('BENCH_API_URL'),
     savbUrl: need('BENCH_SAVB_URL'),
     backofficeToken: backoffice.token,
-    partnerTokens: Object.fromEntries(partners.slice(0, options.partners).map((p) => [p.role.slice('partner:'.length), p.token])),
+    partnerTokens: Object.fromEntries(
+      partners.slice(0, options.partners).map((p) => [p.role.slice('partner:'.length), p.token]),
+    ),
     workerPid: () => pid('BENCH_WORKER_PID'),
     apiPid: () => pid('BENCH_API_PID'),
   };
@@ -184,7 +217,9 @@ async function attachTarget(options: Options): Promise<Target> {
       TEMPORAL_NAMESPACE: target.namespace,
       BENCH_FLOOR_TASK_QUEUE: FLOOR_TASK_QUEUE,
     });
-    await waitFor('the floor worker polling', floor, 180_000, () => workerPolling(temporalAddress, target.namespace, FLOOR_TASK_QUEUE, floor.pid));
+    await waitFor('the floor worker polling', floor, 180_000, () =>
+      workerPolling(temporalAddress, target.namespace, FLOOR_TASK_QUEUE, floor.pid),
+    );
     target.floorPid = () => floor.pid;
   }
   return target;
@@ -244,7 +279,10 @@ async function call(
   try {
     const response = await fetch(`${target.apiUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     status = response.status;
@@ -264,14 +302,38 @@ function partnerProfile(partnerId: string) {
     name: `Bench partner ${partnerId}`,
     locations: [{ locationId: 'LOC-US', country: 'US' }],
     competencies: [{ area: 'Windows and Devices', level: 'Gold', expiresAt: '2099-12-31' }],
-    consultants: [{ consultantId: 'C-1', name: 'Ada', exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2020-01-01' }] }],
+    consultants: [
+      {
+        consultantId: 'C-1',
+        name: 'Ada',
+        exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2020-01-01' }],
+      },
+    ],
   };
 }
 
 async function setUpPartners(target: Target): Promise<void> {
   for (const partnerId of Object.keys(target.partnerTokens)) {
-    await call(target, undefined, 'partner', 'PUT', `/v1/partners/${partnerId}`, target.backofficeToken, partnerProfile(partnerId), [200, 201]);
-    await call(target, undefined, 'enroll', 'POST', `/v1/partners/${partnerId}/enrollments`, target.backofficeToken, { offering: 'DDPS' }, [201, 409]);
+    await call(
+      target,
+      undefined,
+      'partner',
+      'PUT',
+      `/v1/partners/${partnerId}`,
+      target.backofficeToken,
+      partnerProfile(partnerId),
+      [200, 201],
+    );
+    await call(
+      target,
+      undefined,
+      'enroll',
+      'POST',
+      `/v1/partners/${partnerId}/enrollments`,
+      target.backofficeToken,
+      { offering: 'DDPS' },
+      [201, 409],
+    );
     const response = await fetch(`${target.savbUrl}/_admin/registrations`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
@@ -306,8 +368,18 @@ function reportBody(day: string) {
     onSiteDays: 1,
     offSiteDays: 0,
     deliverables: [
-      { kind: 'COMPLETION_REPORT', title: 'Completion report', uri: 'https://files.example/report.pdf', sha256: 'a'.repeat(64) },
-      { kind: 'CUSTOMER_PLANNING_DELIVERABLE', title: 'Vision and scope', uri: 'https://files.example/vision.pdf', sha256: 'b'.repeat(64) },
+      {
+        kind: 'COMPLETION_REPORT',
+        title: 'Completion report',
+        uri: 'https://files.example/report.pdf',
+        sha256: 'a'.repeat(64),
+      },
+      {
+        kind: 'CUSTOMER_PLANNING_DELIVERABLE',
+        title: 'Vision and scope',
+        uri: 'https://files.example/vision.pdf',
+        sha256: 'b'.repeat(64),
+      },
     ],
   };
 }
@@ -316,24 +388,69 @@ const PARTNER_ROUTES = ['forwarding', 'reservation', 'completion-report', 'redem
 const PAID_TIMEOUT_MS = 120_000;
 
 /** One engagement through the whole lifecycle over HTTP; its time from start to PAID seen. */
-async function lifecycle(target: Target, latencies: Latencies | undefined, voucherId: string, partnerId: string, pollMs: number): Promise<number> {
+async function lifecycle(
+  target: Target,
+  latencies: Latencies | undefined,
+  voucherId: string,
+  partnerId: string,
+  pollMs: number,
+): Promise<number> {
   const token = target.partnerTokens[partnerId];
   const base = `/v1/engagements/${voucherId}`;
   const started = performance.now();
-  await call(target, latencies, 'start', 'POST', '/v1/engagements', target.backofficeToken, startBody(voucherId), [201]);
-  const forwarded = await call(target, latencies, 'forwarding', 'POST', `${base}/forwarding`, token, { partnerId, projectManagerEmail: PM_EMAIL }, [200]);
-  if (!forwarded.eligibility?.eligible) throw new HttpFailure('forwarding', 200, `not eligible: ${JSON.stringify(forwarded.eligibility)}`);
+  await call(
+    target,
+    latencies,
+    'start',
+    'POST',
+    '/v1/engagements',
+    target.backofficeToken,
+    startBody(voucherId),
+    [201],
+  );
+  const forwarded = await call(
+    target,
+    latencies,
+    'forwarding',
+    'POST',
+    `${base}/forwarding`,
+    token,
+    { partnerId, projectManagerEmail: PM_EMAIL },
+    [200],
+  );
+  if (!forwarded.eligibility?.eligible)
+    throw new HttpFailure('forwarding', 200, `not eligible: ${JSON.stringify(forwarded.eligibility)}`);
   const day = dateOf(Date.now());
-  await call(target, latencies, 'reservation', 'POST', `${base}/reservation`, token, { locationId: 'LOC-US', consultantId: 'C-1', startDate: day, endDate: day, deliveryCountry: 'US' }, [200]);
-  await call(target, latencies, 'completion-report', 'POST', `${base}/completion-report`, token, reportBody(day), [200]);
+  await call(
+    target,
+    latencies,
+    'reservation',
+    'POST',
+    `${base}/reservation`,
+    token,
+    { locationId: 'LOC-US', consultantId: 'C-1', startDate: day, endDate: day, deliveryCountry: 'US' },
+    [200],
+  );
+  await call(
+    target,
+    latencies,
+    'completion-report',
+    'POST',
+    `${base}/completion-report`,
+    token,
+    reportBody(day),
+    [200],
+  );
   await call(target, latencies, 'redemption', 'POST', `${base}/redemption`, token, {}, [200]);
   const deadline = Date.now() + PAID_TIMEOUT_MS;
   for (;;) {
     await sleep(pollMs);
     const state = await call(target, latencies, 'get', 'GET', base, token, undefined, [200]);
     if (state.status === 'PAID') break;
-    if (!['REDEEMED', 'INVOICE_SUBMITTED'].includes(state.status)) throw new HttpFailure('get', 200, `unexpected status ${state.status}`);
-    if (Date.now() > deadline) throw new HttpFailure('get', 200, `not PAID after ${PAID_TIMEOUT_MS / 1000}s (status ${state.status})`);
+    if (!['REDEEMED', 'INVOICE_SUBMITTED'].includes(state.status))
+      throw new HttpFailure('get', 200, `unexpected status ${state.status}`);
+    if (Date.now() > deadline)
+      throw new HttpFailure('get', 200, `not PAID after ${PAID_TIMEOUT_MS / 1000}s (status ${state.status})`);
   }
   const total = performance.now() - started;
   latencies?.add('engagement', total);
@@ -343,10 +460,19 @@ async function lifecycle(target: Target, latencies: Latencies | undefined, vouch
 // ---------------------------------------------------------------------------------------------
 // the floor
 
-async function floorRun(client: Client, latencies: Latencies | undefined, workflowId: string, shape: FloorShape): Promise<void> {
+async function floorRun(
+  client: Client,
+  latencies: Latencies | undefined,
+  workflowId: string,
+  shape: FloorShape,
+): Promise<void> {
   const started = performance.now();
   let t = performance.now();
-  const handle = await client.workflow.start('floorWorkflow', { taskQueue: FLOOR_TASK_QUEUE, workflowId, args: [shape] });
+  const handle = await client.workflow.start('floorWorkflow', {
+    taskQueue: FLOOR_TASK_QUEUE,
+    workflowId,
+    args: [shape],
+  });
   latencies?.add('start', performance.now() - t);
   for (let u = 0; u < shape.updates; u++) {
     t = performance.now();
@@ -391,11 +517,17 @@ async function historyCounts(client: Client, workflowIds: string[], dumpSuffix =
       bump('payloadBytes', bytesIn(event));
     }
   }
-  return Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, Math.round((v / workflowIds.length) * 10) / 10]));
+  return Object.fromEntries(
+    Object.entries(totals).map(([k, v]) => [k, Math.round((v / workflowIds.length) * 10) / 10]),
+  );
 }
 
 /** The shape of a real engagement, from the histories of finished ones (rounded means). */
-async function shapeOf(client: Client, voucherIds: string[], pollMs: number): Promise<{ shape: FloorShape; counts: Record<string, number> }> {
+async function shapeOf(
+  client: Client,
+  voucherIds: string[],
+  pollMs: number,
+): Promise<{ shape: FloorShape; counts: Record<string, number> }> {
   const counts = await historyCounts(client, voucherIds.map(engagementWorkflowId));
   const c = (k: string) => Math.round(counts[k] ?? 0);
   const shape: FloorShape = {
@@ -420,11 +552,21 @@ interface Failure {
   body: string;
 }
 
-async function runLifecycle(options: Options, target: Target, client: Client, sampler: RssSampler, cpu: CpuMeter, runId: string) {
+async function runLifecycle(
+  options: Options,
+  target: Target,
+  client: Client,
+  sampler: RssSampler,
+  cpu: CpuMeter,
+  runId: string,
+) {
   const partnerIds = Object.keys(target.partnerTokens);
   const errors: Failure[] = [];
   const onError = (err: unknown) => {
-    const failure = err instanceof HttpFailure ? { route: err.route, status: err.status, body: err.body.slice(0, 300) } : { route: '?', status: 0, body: String((err as Error)?.message ?? err) };
+    const failure =
+      err instanceof HttpFailure
+        ? { route: err.route, status: err.status, body: err.body.slice(0, 300) }
+        : { route: '?', status: 0, body: String((err as Error)?.message ?? err) };
     errors.push(failure);
     if (errors.length <= 5) log(`error: ${JSON.stringify(failure)}`);
   };
@@ -438,16 +580,22 @@ async function runLifecycle(options: Options, target: Target, client: Client, sa
   log(`warm-up: ${options.warmup} engagements through the product`);
   await pool(options.warmup, options.concurrency, async (i) => {
     const voucherId = `${runId}-w${i}`;
-    await lifecycle(target, undefined, voucherId, partnerIds[i % partnerIds.length], options.pollMs).then(() => warmIds.push(voucherId), onError);
+    await lifecycle(target, undefined, voucherId, partnerIds[i % partnerIds.length], options.pollMs).then(
+      () => warmIds.push(voucherId),
+      onError,
+    );
   });
-  if (warmIds.length === 0) throw new Error(`no warm-up engagement reached PAID; errors: ${JSON.stringify(errors.slice(0, 3))}`);
+  if (warmIds.length === 0)
+    throw new Error(`no warm-up engagement reached PAID; errors: ${JSON.stringify(errors.slice(0, 3))}`);
   const { shape, counts } = await shapeOf(client, warmIds.slice(0, 10), pollMs);
   log(`a real engagement's history (mean of ${Math.min(10, warmIds.length)}): ${JSON.stringify(counts)}`);
   log(`floor shape: ${JSON.stringify(shape)}`);
 
   if (options.floor) {
     log(`floor warm-up: ${options.warmup} workflows`);
-    await pool(options.warmup, options.concurrency, (i) => floorRun(client, undefined, `floor-${runId}-w${i}`, shape).catch(onError));
+    await pool(options.warmup, options.concurrency, (i) =>
+      floorRun(client, undefined, `floor-${runId}-w${i}`, shape).catch(onError),
+    );
   }
 
   // Measured: floor and product in alternating batches (the order flips every round), so the noise
@@ -461,33 +609,40 @@ async function runLifecycle(options: Options, target: Target, client: Client, sa
   let productErrors = 0;
   let floorErrors = 0;
   const rounds = Math.max(1, Math.min(options.rounds, options.count));
-  log(`measuring: ${options.count} engagements at concurrency ${options.concurrency}, in ${rounds} round(s)${options.floor ? ' alternating with the floor' : ''}`);
+  log(
+    `measuring: ${options.count} engagements at concurrency ${options.concurrency}, in ${rounds} round(s)${options.floor ? ' alternating with the floor' : ''}`,
+  );
   sampler.reset();
   let nextIndex = 0;
   for (let round = 0; round < rounds; round++) {
     const batch = Math.floor(options.count / rounds) + (round < options.count % rounds ? 1 : 0);
     const first = nextIndex;
     nextIndex += batch;
-    const product = () => cpu.measure('product', async () => {
-      const before = errors.length;
-      const t0 = performance.now();
-      await pool(batch, options.concurrency, async (k) => {
-        const i = first + k;
-        await lifecycle(target, latencies, `${runId}-${i}`, partnerIds[i % partnerIds.length], options.pollMs).then(() => done++, onError);
+    const product = () =>
+      cpu.measure('product', async () => {
+        const before = errors.length;
+        const t0 = performance.now();
+        await pool(batch, options.concurrency, async (k) => {
+          const i = first + k;
+          await lifecycle(target, latencies, `${runId}-${i}`, partnerIds[i % partnerIds.length], options.pollMs).then(
+            () => done++,
+            onError,
+          );
+        });
+        seconds += (performance.now() - t0) / 1000;
+        productErrors += errors.length - before;
       });
-      seconds += (performance.now() - t0) / 1000;
-      productErrors += errors.length - before;
-    });
-    const floorBatch = () => cpu.measure('floor', async () => {
-      if (!options.floor) return;
-      const before = errors.length;
-      const t0 = performance.now();
-      await pool(batch, options.concurrency, (k) =>
-        floorRun(client, floorLatencies, `floor-${runId}-${first + k}`, shape).then(() => void floorDone++, onError),
-      );
-      floorSeconds += (performance.now() - t0) / 1000;
-      floorErrors += errors.length - before;
-    });
+    const floorBatch = () =>
+      cpu.measure('floor', async () => {
+        if (!options.floor) return;
+        const before = errors.length;
+        const t0 = performance.now();
+        await pool(batch, options.concurrency, (k) =>
+          floorRun(client, floorLatencies, `floor-${runId}-${first + k}`, shape).then(() => void floorDone++, onError),
+        );
+        floorSeconds += (performance.now() - t0) / 1000;
+        floorErrors += errors.length - before;
+      });
     if (round % 2 === 0) {
       await floorBatch();
       await product();
@@ -496,7 +651,9 @@ async function runLifecycle(options: Options, target: Target, client: Client, sa
       await floorBatch();
     }
     sampler.sample();
-    log(`round ${round + 1}/${rounds}: product ${done} PAID in ${round2(seconds)} s${options.floor ? `, floor ${floorDone} in ${round2(floorSeconds)} s` : ''}`);
+    log(
+      `round ${round + 1}/${rounds}: product ${done} PAID in ${round2(seconds)} s${options.floor ? `, floor ${floorDone} in ${round2(floorSeconds)} s` : ''}`,
+    );
   }
   const floorThroughput = floorDone / floorSeconds;
   const floorUpdateP99 = floorLatencies.summary('update').p99;
@@ -508,7 +665,11 @@ async function runLifecycle(options: Options, target: Target, client: Client, sa
         latencyMs: floorLatencies.all(),
         workerRssMiB: sampler.get('floorWorker'),
         cpuMsPerEngagement: cpu.perUnit('floor', floorDone),
-        historyPerWorkflow: await historyCounts(client, Array.from({ length: Math.min(10, options.count) }, (_, i) => `floor-${runId}-${i}`), '.floor').catch(() => undefined),
+        historyPerWorkflow: await historyCounts(
+          client,
+          Array.from({ length: Math.min(10, options.count) }, (_, i) => `floor-${runId}-${i}`),
+          '.floor',
+        ).catch(() => undefined),
         shape,
       }
     : undefined;
@@ -581,7 +742,10 @@ async function runOpen(options: Options, target: Target, client: Client, sampler
   await pool(options.open, options.openConcurrency, async (i) => {
     const voucherId = `${runId}-o${i}`;
     // Exactly as the API starts one (input, search attributes).
-    const { input, initial } = engagementStart(startBody(voucherId), { savbPollInterval: options.savbPoll, registrationRetryInterval: '1s' });
+    const { input, initial } = engagementStart(startBody(voucherId), {
+      savbPollInterval: options.savbPoll,
+      registrationRetryInterval: '1s',
+    });
     try {
       await client.workflow.start('engagementWorkflow', {
         workflowId: engagementWorkflowId(voucherId),
@@ -596,7 +760,9 @@ async function runOpen(options: Options, target: Target, client: Client, sampler
     if ((i + 1) % 2000 === 0) log(`open: ${i + 1} started`);
   });
   const startSeconds = (performance.now() - t0) / 1000;
-  log(`open: ${ids.length} started in ${round2(startSeconds)} s; waiting for every first workflow task and notification`);
+  log(
+    `open: ${ids.length} started in ${round2(startSeconds)} s; waiting for every first workflow task and notification`,
+  );
 
   // Every engagement runs its first task and one notification, then waits on its timers. The
   // worker's metrics count the notifications; visibility is the fallback.
@@ -604,12 +770,19 @@ async function runOpen(options: Options, target: Target, client: Client, sampler
   const deadline = Date.now() + 30 * 60_000;
   let settledAt = performance.now();
   for (;;) {
-    const activities = metricsUrl ? await metricTotal(metricsUrl, 'temporal_activity_execution_latency_count') : undefined;
-    const pending = await client.workflowService.countWorkflowExecutions({
-      namespace: target.namespace,
-      query: `WorkflowType = 'engagementWorkflow' AND ExecutionStatus = 'Running' AND VoucherId STARTS_WITH '${runId}-o'`,
-    }).then((r) => Number(r.count ?? 0)).catch(() => NaN);
-    log(`open: notifications done ${activities ?? '?'} of ${ids.length}; running ${pending}; worker RSS ${sampler.get('worker')?.lastMiB ?? '?'} MiB`);
+    const activities = metricsUrl
+      ? await metricTotal(metricsUrl, 'temporal_activity_execution_latency_count')
+      : undefined;
+    const pending = await client.workflowService
+      .countWorkflowExecutions({
+        namespace: target.namespace,
+        query: `WorkflowType = 'engagementWorkflow' AND ExecutionStatus = 'Running' AND VoucherId STARTS_WITH '${runId}-o'`,
+      })
+      .then((r) => Number(r.count ?? 0))
+      .catch(() => NaN);
+    log(
+      `open: notifications done ${activities ?? '?'} of ${ids.length}; running ${pending}; worker RSS ${sampler.get('worker')?.lastMiB ?? '?'} MiB`,
+    );
     if (target.stack?.worker?.exit !== undefined) {
       errors.push(`the worker exited (code ${target.stack.worker.exit}); see ${target.stack.worker.logFile}`);
       break;
@@ -639,7 +812,16 @@ async function runOpen(options: Options, target: Target, client: Client, sampler
   for (let i = 0; i < Math.min(options.samples, ids.length); i++) {
     const id = ids[ids.length - 1 - i];
     const t = performance.now();
-    await call(target, undefined, 'get', 'GET', `/v1/engagements/${id}`, target.backofficeToken, undefined, [200]).catch((e) => errors.push(String(e)));
+    await call(
+      target,
+      undefined,
+      'get',
+      'GET',
+      `/v1/engagements/${id}`,
+      target.backofficeToken,
+      undefined,
+      [200],
+    ).catch((e) => errors.push(String(e)));
     hot.add('get', performance.now() - t);
   }
 
@@ -658,7 +840,16 @@ async function runOpen(options: Options, target: Target, client: Client, sampler
     const queryIds = order.slice(Math.ceil(order.length / 2)).map((i) => ids[i]);
     for (const id of httpIds) {
       const t = performance.now();
-      const state = await call(target, undefined, 'get', 'GET', `/v1/engagements/${id}`, target.backofficeToken, undefined, [200]).catch((e) => {
+      const state = await call(
+        target,
+        undefined,
+        'get',
+        'GET',
+        `/v1/engagements/${id}`,
+        target.backofficeToken,
+        undefined,
+        [200],
+      ).catch((e) => {
         errors.push(String(e));
         return undefined;
       });
@@ -667,7 +858,10 @@ async function runOpen(options: Options, target: Target, client: Client, sampler
     }
     for (const id of queryIds) {
       const t = performance.now();
-      await client.workflow.getHandle(engagementWorkflowId(id)).query(engagementStateQuery).catch((e) => errors.push(String(e)));
+      await client.workflow
+        .getHandle(engagementWorkflowId(id))
+        .query(engagementStateQuery)
+        .catch((e) => errors.push(String(e)));
       cold.add('query', performance.now() - t);
     }
     sampler.sample();
@@ -714,7 +908,11 @@ async function main(): Promise<void> {
   const target = options.attach ? await attachTarget(options) : await startTarget(options);
   const connection = await Connection.connect({ address: target.temporalAddress });
   const client = new Client({ connection, namespace: target.namespace });
-  const sampler = new RssSampler(() => ({ worker: target.workerPid?.(), api: target.apiPid?.(), floorWorker: target.floorPid?.() }));
+  const sampler = new RssSampler(() => ({
+    worker: target.workerPid?.(),
+    api: target.apiPid?.(),
+    floorWorker: target.floorPid?.(),
+  }));
   sampler.start();
   const cpu = new CpuMeter(() => ({
     temporal: target.stack?.temporal?.pid,
@@ -724,12 +922,21 @@ async function main(): Promise<void> {
     floorWorker: target.floorPid?.(),
   }));
   try {
-    const result = options.mode === 'lifecycle' ? await runLifecycle(options, target, client, sampler, cpu, runId) : await runOpen(options, target, client, sampler, runId);
+    const result =
+      options.mode === 'lifecycle'
+        ? await runLifecycle(options, target, client, sampler, cpu, runId)
+        : await runOpen(options, target, client, sampler, runId);
     const line = JSON.stringify({
       bench: 'planning-services',
       at: new Date().toISOString(),
       ...result,
-      machine: { nproc: cpus().length, loadAvg: loadavg().map(round2), memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, temporal: options.inMemory ? 'dev server (in memory)' : 'dev server (SQLite file)' },
+      machine: {
+        nproc: cpus().length,
+        loadAvg: loadavg().map(round2),
+        memGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        temporal: options.inMemory ? 'dev server (in memory)' : 'dev server (SQLite file)',
+      },
     });
     process.stdout.write(`${line}\n`);
     if (options.out) appendFileSync(options.out, `${line}\n`);

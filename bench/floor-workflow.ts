@@ -7,7 +7,15 @@
 //     one fiber, like the product's notification pump, until `notifies` were sent;
 //   - after the last update: `tailActivities` activities in a row (submit invoice, then payment
 //     status polls) with a timer of `pollMs` before each poll (`polls` of them).
-import { allHandlersFinished, condition, defineQuery, defineUpdate, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  sleep,
+} from '@temporalio/workflow';
 
 export interface FloorShape {
   updates: number;

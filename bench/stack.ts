@@ -114,14 +114,22 @@ export function tail(child: Child, lines = 30): string {
 }
 
 /** Polls `check` until true; fails when the child exits or time is up. */
-export async function waitFor(what: string, child: Child | undefined, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+export async function waitFor(
+  what: string,
+  child: Child | undefined,
+  timeoutMs: number,
+  check: () => Promise<boolean>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exit !== undefined) throw new Error(`${child.name} exited (code ${child.exit}) before ${what}; its log:\n${tail(child)}`);
+    if (child && child.exit !== undefined)
+      throw new Error(`${child.name} exited (code ${child.exit}) before ${what}; its log:\n${tail(child)}`);
     if (await check().catch(() => false)) return;
     await sleep(200);
   }
-  throw new Error(`${what}: not ready within ${timeoutMs / 1000}s${child ? `; ${child.name} log:\n${tail(child)}` : ''}`);
+  throw new Error(
+    `${what}: not ready within ${timeoutMs / 1000}s${child ? `; ${child.name} log:\n${tail(child)}` : ''}`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -187,7 +195,11 @@ export class RssSampler {
     const peak = this.peaks.get(name);
     if (pid === undefined || peak === undefined) return undefined;
     const mib = (kib: number) => Math.round((kib / 1024) * 10) / 10;
-    return { peakMiB: mib(peak), lastMiB: mib(this.last.get(name) ?? 0), hwmMiB: mib(readStatusKiB(pid, 'VmHWM') ?? 0) };
+    return {
+      peakMiB: mib(peak),
+      lastMiB: mib(this.last.get(name) ?? 0),
+      hwmMiB: mib(readStatusKiB(pid, 'VmHWM') ?? 0),
+    };
   }
 }
 
@@ -240,10 +252,19 @@ async function temporalAnswers(address: string): Promise<boolean> {
 }
 
 /** True once a process with this pid polls the task queue (SDK identity `<pid>@<host>`). */
-export async function workerPolling(address: string, namespace: string, taskQueue: string, pid: number): Promise<boolean> {
+export async function workerPolling(
+  address: string,
+  namespace: string,
+  taskQueue: string,
+  pid: number,
+): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: 2_000 });
   try {
-    const { pollers } = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 });
+    const { pollers } = await connection.workflowService.describeTaskQueue({
+      namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: 1,
+    });
     return (pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`));
   } finally {
     await connection.close();
@@ -261,7 +282,9 @@ export function makeTokens(partnerIds: string[]): Stack['tokens'] {
   return {
     backoffice: `bench-backoffice-${stamp}-0001`,
     operator: `bench-operator-${stamp}-00001`,
-    partners: Object.fromEntries(partnerIds.map((id, i) => [id, `bench-partner-${stamp}-${String(i).padStart(5, '0')}`])),
+    partners: Object.fromEntries(
+      partnerIds.map((id, i) => [id, `bench-partner-${stamp}-${String(i).padStart(5, '0')}`]),
+    ),
   };
 }
 
@@ -275,27 +298,39 @@ export function apiTokensOf(tokens: Stack['tokens']): string {
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'pso-bench-'));
-  const [temporalPort, apiPort, savbPort, metricsPort, floorMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [temporalPort, apiPort, savbPort, metricsPort, floorMetricsPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const temporalAddress = `127.0.0.1:${temporalPort}`;
   const namespace = 'default';
   const tokens = makeTokens(options.partnerIds);
 
-  const temporal = startChild(dir, 'temporal', temporalCliPath(), [
-    'server',
-    'start-dev',
-    '--headless',
-    ...(options.inMemory ? [] : ['--db-filename', join(dir, 'temporal.sqlite')]),
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(temporalPort),
-    '--log-level',
-    'error',
-    '--dynamic-config-value',
-    'frontend.enableExecuteMultiOperation=true',
-    ...Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
-    ...argsFromEnv('BENCH_TEMPORAL_ARGS'),
-  ], { ...process.env });
+  const temporal = startChild(
+    dir,
+    'temporal',
+    temporalCliPath(),
+    [
+      'server',
+      'start-dev',
+      '--headless',
+      ...(options.inMemory ? [] : ['--db-filename', join(dir, 'temporal.sqlite')]),
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(temporalPort),
+      '--log-level',
+      'error',
+      '--dynamic-config-value',
+      'frontend.enableExecuteMultiOperation=true',
+      ...Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+      ...argsFromEnv('BENCH_TEMPORAL_ARGS'),
+    ],
+    { ...process.env },
+  );
   await waitFor(`Temporal on ${temporalAddress}`, temporal, 90_000, () => temporalAnswers(temporalAddress));
 
   const savbUrl = `http://127.0.0.1:${savbPort}`;
@@ -318,7 +353,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     NOTIFY_WEBHOOK_SECRET: '',
     ...options.env,
   };
-  const savb = startChild(dir, 'savb', process.execPath, tsxArgs('savb-simulator/main.ts'), { ...baseEnv, LOG_LEVEL: 'warn' });
+  const savb = startChild(dir, 'savb', process.execPath, tsxArgs('savb-simulator/main.ts'), {
+    ...baseEnv,
+    LOG_LEVEL: 'warn',
+  });
   await waitFor(`the SAVB simulator on ${savbUrl}`, savb, 60_000, () => httpOk(`${savbUrl}/healthz`));
 
   const workerEntry = options.workerEntry ?? 'worker/main.ts';
@@ -342,7 +380,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       if (stack.worker) await stopChild(stack.worker, 40_000);
       stack.worker = startChild(dir, 'worker', process.execPath, workerArgs, workerEnv);
       const worker = stack.worker;
-      await waitFor('the worker polling', worker, 180_000, () => workerPolling(temporalAddress, namespace, 'planning-services', worker.pid));
+      await waitFor('the worker polling', worker, 180_000, () =>
+        workerPolling(temporalAddress, namespace, 'planning-services', worker.pid),
+      );
     },
     async stop() {
       await stopAll();
@@ -363,10 +403,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const worker = stack.worker;
     const floorWorker = stack.floorWorker;
     await Promise.all([
-      waitFor('the worker polling', worker, 180_000, () => workerPolling(temporalAddress, namespace, 'planning-services', worker.pid)),
+      waitFor('the worker polling', worker, 180_000, () =>
+        workerPolling(temporalAddress, namespace, 'planning-services', worker.pid),
+      ),
       waitFor('the API ready', stack.api, 90_000, () => httpOk(`${stack.apiUrl}/readyz`)),
       floorWorker
-        ? waitFor('the floor worker polling', floorWorker, 180_000, () => workerPolling(temporalAddress, namespace, FLOOR_TASK_QUEUE, floorWorker.pid))
+        ? waitFor('the floor worker polling', floorWorker, 180_000, () =>
+            workerPolling(temporalAddress, namespace, FLOOR_TASK_QUEUE, floorWorker.pid),
+          )
         : Promise.resolve(),
     ]);
   } catch (err) {

@@ -7,7 +7,9 @@ import { RateCard } from '../domain/schemas';
 import { catalogData } from '../domain/catalog';
 import { parseCatalog } from '../domain/catalog-file';
 
-const Duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'a duration such as "30s", "5m", "1 day"');
+const Duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'a duration such as "30s", "5m", "1 day"');
 const Port = z.coerce.number().int().min(1).max(65535);
 
 export const ConfigSchema = z.object({
@@ -47,7 +49,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const config = parsed.data;
   if (config.NOTIFY_WEBHOOK_URL && !config.NOTIFY_WEBHOOK_SECRET) {
-    throw new ConfigError('Invalid configuration:\n  NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set (webhooks are signed)');
+    throw new ConfigError(
+      'Invalid configuration:\n  NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set (webhooks are signed)',
+    );
   }
   return config;
 }
@@ -70,7 +74,9 @@ export function loadRateCard(path: string): RateCard {
   }
   const parsed = RateCard.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(`Invalid rate card ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new ConfigError(
+      `Invalid rate card ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

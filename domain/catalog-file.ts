@@ -8,7 +8,9 @@ import { CatalogFile } from './schemas';
 export function parseCatalog(raw: unknown): Catalog {
   const parsed = CatalogFile.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`Invalid catalog: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `Invalid catalog: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return catalogOf(parsed.data);
 }

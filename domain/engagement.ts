@@ -50,7 +50,10 @@ export const ALLOWED_IN: Record<EngagementMessage, readonly EngagementStatus[]> 
 
 export function statusRefusal(message: EngagementMessage, status: EngagementStatus): Refusal | undefined {
   if (ALLOWED_IN[message].includes(status)) return undefined;
-  return stateRefusal('NOT_ALLOWED_IN_STATUS', `${message} is not allowed while the engagement is ${status} (allowed in ${ALLOWED_IN[message].join(', ')})`);
+  return stateRefusal(
+    'NOT_ALLOWED_IN_STATUS',
+    `${message} is not allowed while the engagement is ${status} (allowed in ${ALLOWED_IN[message].join(', ')})`,
+  );
 }
 
 export interface EligibilityResult {

@@ -52,7 +52,10 @@ export function renewalRefusal(enrollment: Enrollment | undefined, nowMs: number
   }
   const opensAt = Date.parse(enrollment.validUntil) - RENEWAL_WINDOW_DAYS * DAY_MS;
   if (nowMs < opensAt) {
-    return ruleRefusal(Rule.RENEWAL_WINDOW_NOT_OPEN, `renewal opens ${RENEWAL_WINDOW_DAYS} days before lapse, on ${dateOf(opensAt)}`);
+    return ruleRefusal(
+      Rule.RENEWAL_WINDOW_NOT_OPEN,
+      `renewal opens ${RENEWAL_WINDOW_DAYS} days before lapse, on ${dateOf(opensAt)}`,
+    );
   }
   return undefined;
 }
@@ -89,7 +92,10 @@ export function enrollmentRefusal(
   const offering = findOffering(offeringCode, from);
   if (!offering) return ruleRefusal(Rule.OFFERING_UNKNOWN, `no offering ${offeringCode} in the catalog`, ['offering']);
   if (isEnrollmentActive(partner.enrollments[offeringCode], nowMs)) {
-    return ruleRefusal(Rule.OFFERING_ALREADY_ENROLLED, `already enrolled in ${offeringCode} until ${partner.enrollments[offeringCode].validUntil}; renew instead`);
+    return ruleRefusal(
+      Rule.OFFERING_ALREADY_ENROLLED,
+      `already enrolled in ${offeringCode} until ${partner.enrollments[offeringCode].validUntil}; renew instead`,
+    );
   }
   const today = dateOf(nowMs);
   if (!offering.engagementTypes.some((t) => hasQualifyingCompetency(partner.profile, t, today))) {
@@ -120,10 +126,14 @@ export function eligibilityRefusals(
   }
   if (!hasQualifyingCompetency(partner.profile, type, competencyDate)) {
     const wanted = type.qualifyingCompetencies.map((q) => `${q.area} (${q.minLevel}+)`).join(' or ');
-    refusals.push(ruleRefusal(Rule.COMPETENCY_NOT_QUALIFYING, `needs a competency valid on ${competencyDate}: ${wanted}`));
+    refusals.push(
+      ruleRefusal(Rule.COMPETENCY_NOT_QUALIFYING, `needs a competency valid on ${competencyDate}: ${wanted}`),
+    );
   }
   if (!partner.profile.consultants.some((c) => isConsultantQualified(partner.profile, c.consultantId, type))) {
-    refusals.push(ruleRefusal(Rule.NO_QUALIFIED_CONSULTANT, 'no consultant has passed an exam in a qualifying competency area'));
+    refusals.push(
+      ruleRefusal(Rule.NO_QUALIFIED_CONSULTANT, 'no consultant has passed an exam in a qualifying competency area'),
+    );
   }
   if (partner.profile.locations.length === 0) {
     refusals.push(ruleRefusal(Rule.NO_LOCATION, 'the partner has no location to deliver from'));
@@ -140,7 +150,11 @@ export interface EligibilityMatrixRow {
 }
 
 /** Every engagement type of the catalog; a partner without a profile (undefined) is unknown for every row. */
-export function eligibilityMatrix(partner: PartnerSnapshot | undefined, nowMs: number, from: Catalog = defaultCatalog): EligibilityMatrixRow[] {
+export function eligibilityMatrix(
+  partner: PartnerSnapshot | undefined,
+  nowMs: number,
+  from: Catalog = defaultCatalog,
+): EligibilityMatrixRow[] {
   return from.offerings.flatMap((o) =>
     o.engagementTypes.map((t) => {
       const unmet = eligibilityRefusals(partner, t, nowMs);
@@ -155,4 +169,3 @@ export function lapsedOfferings(enrollments: Record<string, Enrollment>, nowMs: 
     .filter((e) => e.status === 'ACTIVE' && nowMs >= Date.parse(e.validUntil))
     .map((e) => e.offering);
 }
-

@@ -64,7 +64,10 @@ export type CatalogFile = z.infer<typeof CatalogFile>;
 
 export const RateCard = z.object({
   sample: z.boolean().optional(),
-  rates: z.record(CountryCode, z.strictObject({ currency: z.string().regex(/^[A-Z]{3}$/), dailyRate: z.number().positive() })),
+  rates: z.record(
+    CountryCode,
+    z.strictObject({ currency: z.string().regex(/^[A-Z]{3}$/), dailyRate: z.number().positive() }),
+  ),
 });
 export type RateCard = z.infer<typeof RateCard>;
 
@@ -137,7 +140,9 @@ export const ReservationChange = z
   .meta({ id: 'ReservationChange', description: 'New dates for a reservation whose engagement has not started' });
 export type ReservationChange = z.infer<typeof ReservationChange>;
 
-export const ReservationCancellation = z.strictObject({ reason: LongText.optional() }).meta({ id: 'ReservationCancellation' });
+export const ReservationCancellation = z
+  .strictObject({ reason: LongText.optional() })
+  .meta({ id: 'ReservationCancellation' });
 export type ReservationCancellation = z.infer<typeof ReservationCancellation>;
 
 export const DeliverableKind = z.enum(['COMPLETION_REPORT', 'CUSTOMER_PLANNING_DELIVERABLE']);
@@ -167,7 +172,10 @@ export const InvoiceRetry = z.strictObject({ note: LongText.optional() }).meta({
 /** Who did something: set by the HTTP layer from the token; operators may put it in a signal. */
 export const Actor = z
   .string()
-  .regex(/^(backoffice|operator|system|partner:[A-Za-z0-9][A-Za-z0-9._-]{0,63})$/, 'backoffice, operator, system or partner:<partnerId>');
+  .regex(
+    /^(backoffice|operator|system|partner:[A-Za-z0-9][A-Za-z0-9._-]{0,63})$/,
+    'backoffice, operator, system or partner:<partnerId>',
+  );
 export type Actor = z.infer<typeof Actor>;
 
 // ---------- workflow messages (the payloads the workflows check; see workflows/payload-validation.ts) ----------

@@ -19,9 +19,13 @@ async function main(): Promise<number> {
   try {
     config = loadConfig();
     // Empty strings count as unset, as in loadConfig.
-    const parsed = SimulatorEnv.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined && v !== '')));
+    const parsed = SimulatorEnv.safeParse(
+      Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined && v !== '')),
+    );
     if (!parsed.success) {
-      throw new ConfigError(`Invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+      throw new ConfigError(
+        `Invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+      );
     }
     simulatorEnv = parsed.data;
   } catch (err) {

@@ -32,7 +32,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { PaymentRequestBody, RegistrationBody, SavbStore, sameRequestBody, viewOf, type PaymentRequestRecord, type Registration } from './store';
+import {
+  PaymentRequestBody,
+  RegistrationBody,
+  SavbStore,
+  sameRequestBody,
+  viewOf,
+  type PaymentRequestRecord,
+  type Registration,
+} from './store';
 
 export type { PaymentRequestRecord, Registration } from './store';
 
@@ -59,7 +67,10 @@ const FaultsPatch = z.strictObject({
   down: z.boolean().optional(),
 });
 const DenyBody = z.strictObject({ voucherId: z.string().min(1).max(128), reason: z.string().min(1).max(500) });
-const Timing = z.strictObject({ approveAfterMs: z.number().int().min(0).optional(), payAfterMs: z.number().int().min(0).optional() });
+const Timing = z.strictObject({
+  approveAfterMs: z.number().int().min(0).optional(),
+  payAfterMs: z.number().int().min(0).optional(),
+});
 
 export interface SimulatorLogger {
   info(fields: object, message: string): void;
@@ -124,7 +135,12 @@ export async function startSavbSimulator(options: SavbSimulatorOptions = {}): Pr
     const logger = options.logger;
     app.use((req, res, next) => {
       const started = Date.now();
-      res.on('finish', () => logger.debug({ method: req.method, path: req.path, status: res.statusCode, ms: Date.now() - started }, 'request'));
+      res.on('finish', () =>
+        logger.debug(
+          { method: req.method, path: req.path, status: res.statusCode, ms: Date.now() - started },
+          'request',
+        ),
+      );
       next();
     });
   }
@@ -134,7 +150,8 @@ export async function startSavbSimulator(options: SavbSimulatorOptions = {}): Pr
     if (req.path.startsWith('/_admin')) return next();
     if (faults.latencyMs > 0) await delay(faults.latencyMs, pendingTimers);
     if (faults.down) return problem(res, 503, 'unavailable', 'SAVB is down (simulated)');
-    if (faults.errorRate > 0 && random() < faults.errorRate) return problem(res, 503, 'unavailable', 'SAVB failed this request (simulated error rate)');
+    if (faults.errorRate > 0 && random() < faults.errorRate)
+      return problem(res, 503, 'unavailable', 'SAVB failed this request (simulated error rate)');
     next();
   });
 
@@ -147,7 +164,13 @@ export async function startSavbSimulator(options: SavbSimulatorOptions = {}): Pr
   // ---------- payment requests ----------
   app.post('/payment-requests', (req, res) => {
     const key = req.get('Idempotency-Key');
-    if (!key || key.length > 255) return problem(res, 400, 'idempotency-key-required', 'the Idempotency-Key header (1 to 255 characters) is required');
+    if (!key || key.length > 255)
+      return problem(
+        res,
+        400,
+        'idempotency-key-required',
+        'the Idempotency-Key header (1 to 255 characters) is required',
+      );
     const parsed = PaymentRequestBody.safeParse(req.body);
     if (!parsed.success) return invalid(res, parsed.error);
     const body = parsed.data;
@@ -156,26 +179,50 @@ export async function startSavbSimulator(options: SavbSimulatorOptions = {}): Pr
     const earlier = store.byIdempotencyKey(key);
     if (earlier) {
       if (!sameRequestBody(earlier, body)) {
-        return problem(res, 409, 'idempotency-key-reused', `Idempotency-Key ${key} belongs to payment request ${earlier.referenceNumber}, which has a different body`);
+        return problem(
+          res,
+          409,
+          'idempotency-key-reused',
+          `Idempotency-Key ${key} belongs to payment request ${earlier.referenceNumber}, which has a different body`,
+        );
       }
       return answerAccepted(req, res, 200, viewOf(earlier, nowMs));
     }
 
     // Safety net: a voucher is never paid twice, whatever keys the caller uses.
-    const live = store.forVoucher(body.voucherId).map((r) => viewOf(r, nowMs)).find((r) => r.status !== 'DENIED');
+    const live = store
+      .forVoucher(body.voucherId)
+      .map((r) => viewOf(r, nowMs))
+      .find((r) => r.status !== 'DENIED');
     if (live) {
-      return refuse(res, 'DUPLICATE_VOUCHER', `voucher ${body.voucherId} already has payment request ${live.referenceNumber} (${live.status})`);
+      return refuse(
+        res,
+        'DUPLICATE_VOUCHER',
+        `voucher ${body.voucherId} already has payment request ${live.referenceNumber} (${live.status})`,
+      );
     }
 
     if (!store.isRegistered(body.partnerId, body.offering)) {
       // The refused invoice is SAVB's evidence that the partner redeemed a voucher of this offering,
       // which is what registration requires.
       store.recordRedeemedVoucher(body.partnerId, body.offering, nowMs);
-      return refuse(res, 'PARTNER_NOT_REGISTERED', `partner ${body.partnerId} is not registered in SAVB for offering ${body.offering}`);
+      return refuse(
+        res,
+        'PARTNER_NOT_REGISTERED',
+        `partner ${body.partnerId} is not registered in SAVB for offering ${body.offering}`,
+      );
     }
 
     const created = store.create(key, body, nowMs, timing.approveAfterMs, timing.payAfterMs);
-    options.logger?.info({ referenceNumber: created.referenceNumber, voucherId: body.voucherId, amount: body.amount, currency: body.currency }, 'payment request submitted');
+    options.logger?.info(
+      {
+        referenceNumber: created.referenceNumber,
+        voucherId: body.voucherId,
+        amount: body.amount,
+        currency: body.currency,
+      },
+      'payment request submitted',
+    );
     return answerAccepted(req, res, 201, viewOf(created, nowMs));
   });
 
@@ -187,7 +234,8 @@ export async function startSavbSimulator(options: SavbSimulatorOptions = {}): Pr
 
   app.get('/payment-requests', (req, res) => {
     const voucherId = req.query.voucherId;
-    if (typeof voucherId !== 'string' || voucherId === '') return problem(res, 400, 'voucher-id-required', 'the voucherId query parameter is required');
+    if (typeof voucherId !== 'string' || voucherId === '')
+      return problem(res, 400, 'voucher-id-required', 'the voucherId query parameter is required');
     const nowMs = now();
     res.json({ items: store.forVoucher(voucherId).map((r) => viewOf(r, nowMs)) });
   });
@@ -200,7 +248,11 @@ export async function startSavbSimulator(options: SavbSimulatorOptions = {}): Pr
     const existing = store.registration(partnerId, offering);
     if (existing) return res.status(200).json(existing);
     if (!store.hasRedeemedVoucher(partnerId, offering)) {
-      return refuse(res, 'NO_REDEEMED_VOUCHER', `partner ${partnerId} has no redeemed voucher of offering ${offering} known to SAVB yet`);
+      return refuse(
+        res,
+        'NO_REDEEMED_VOUCHER',
+        `partner ${partnerId} has no redeemed voucher of offering ${offering} known to SAVB yet`,
+      );
     }
     options.logger?.info({ partnerId, offering }, 'partner registered');
     res.status(201).json(store.register(partnerId, offering, now()));
@@ -252,7 +304,12 @@ export async function startSavbSimulator(options: SavbSimulatorOptions = {}): Pr
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : 500;
     if (res.headersSent) return;
-    problem(res, status, status === 400 ? 'malformed-body' : status === 413 ? 'body-too-large' : 'internal-error', (err as Error).message ?? String(err));
+    problem(
+      res,
+      status,
+      status === 400 ? 'malformed-body' : status === 413 ? 'body-too-large' : 'internal-error',
+      (err as Error).message ?? String(err),
+    );
   });
 
   function answerAccepted(req: Request, res: Response, status: 200 | 201, record: PaymentRequestRecord): void {
@@ -331,7 +388,15 @@ function problem(res: Response, status: number, slug: string, detail: string, ex
   res
     .status(status)
     .type('application/problem+json')
-    .send(JSON.stringify({ type: `urn:savb-simulator:problem:${slug}`, title: slug.replace(/-/g, ' '), status, detail, ...extra }));
+    .send(
+      JSON.stringify({
+        type: `urn:savb-simulator:problem:${slug}`,
+        title: slug.replace(/-/g, ' '),
+        status,
+        detail,
+        ...extra,
+      }),
+    );
 }
 
 function invalid(res: Response, error: z.ZodError): void {

@@ -71,7 +71,13 @@ export interface Registration {
   registeredAt: string;
 }
 
-const emptyState = (): PersistedState => ({ version: 1, requests: [], registrations: [], redeemedVoucherSeen: [], denyVouchers: {} });
+const emptyState = (): PersistedState => ({
+  version: 1,
+  requests: [],
+  registrations: [],
+  redeemedVoucherSeen: [],
+  denyVouchers: {},
+});
 
 /** SUBMITTED until approveAt; then DENIED if a denial is stamped, else APPROVED until payAt, then PAID. */
 export function viewOf(stored: StoredPaymentRequest, nowMs: number): PaymentRequestRecord {
@@ -83,7 +89,9 @@ export function viewOf(stored: StoredPaymentRequest, nowMs: number): PaymentRequ
 }
 
 export function sameRequestBody(stored: PaymentRequestBody, body: PaymentRequestBody): boolean {
-  return (Object.keys(PaymentRequestBody.shape) as (keyof PaymentRequestBody)[]).every((field) => stored[field] === body[field]);
+  return (Object.keys(PaymentRequestBody.shape) as (keyof PaymentRequestBody)[]).every(
+    (field) => stored[field] === body[field],
+  );
 }
 
 export class SavbStore {
@@ -119,7 +127,13 @@ export class SavbStore {
     return this.state.requests.filter((r) => r.voucherId === voucherId);
   }
 
-  create(key: string, body: PaymentRequestBody, nowMs: number, approveAfterMs: number, payAfterMs: number): StoredPaymentRequest {
+  create(
+    key: string,
+    body: PaymentRequestBody,
+    nowMs: number,
+    approveAfterMs: number,
+    payAfterMs: number,
+  ): StoredPaymentRequest {
     let referenceNumber: string;
     do referenceNumber = `SAVB-${randomBytes(5).toString('hex').toUpperCase()}`;
     while (this.byReference(referenceNumber));
@@ -213,7 +227,9 @@ function loadState(dataFile: string): PersistedState {
   const parsed = PersistedState.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`SAVB simulator: the data file ${dataFile} is not valid (${problems}); move it away to start empty`);
+    throw new Error(
+      `SAVB simulator: the data file ${dataFile} is not valid (${problems}); move it away to start empty`,
+    );
   }
   return parsed.data;
 }

@@ -7,10 +7,14 @@ import { join } from 'node:path';
 import { temporalCliPath } from './temporal-binaries';
 
 export function writeHistoryFile(address: string, workflowId: string, name: string): void {
-  const json = execFileSync(temporalCliPath(), ['workflow', 'show', '--workflow-id', workflowId, '--address', address, '--output', 'json'], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const json = execFileSync(
+    temporalCliPath(),
+    ['workflow', 'show', '--workflow-id', workflowId, '--address', address, '--output', 'json'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   const file = join(__dirname, '..', 'test', 'histories', `${name}.json`);
   writeFileSync(file, json);
   console.log(`wrote ${file} (${JSON.parse(json).events.length} events)`);

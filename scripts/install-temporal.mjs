@@ -41,11 +41,22 @@ if (!python) {
   process.exit(1);
 }
 
-console.log(`install-temporal: installing ${Object.entries(PINNED).map(([n, v]) => `${n}==${v}`).join(', ')} into ${venv}`);
+console.log(
+  `install-temporal: installing ${Object.entries(PINNED)
+    .map(([n, v]) => `${n}==${v}`)
+    .join(', ')} into ${venv}`,
+);
 execFileSync(python, ['-m', 'venv', venv], { stdio: 'inherit' });
 execFileSync(
   join(venv, 'bin', 'python'),
-  ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...Object.entries(PINNED).map(([n, v]) => `${n}==${v}`)],
+  [
+    '-m',
+    'pip',
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    ...Object.entries(PINNED).map(([n, v]) => `${n}==${v}`),
+  ],
   { stdio: 'inherit' },
 );
 writeFileSync(stamp, wanted);

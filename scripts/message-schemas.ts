@@ -54,7 +54,9 @@ function carryChecks(zodSchema: z.core.$ZodType, json: JsonSchema): void {
         json.format = 'date';
         if (message) messages.format = message;
       } else if (check.fn !== isWellFormed) {
-        throw new Error('a message schema has a refinement JSON Schema cannot carry; teach scripts/message-schemas.ts and the validator about it');
+        throw new Error(
+          'a message schema has a refinement JSON Schema cannot carry; teach scripts/message-schemas.ts and the validator about it',
+        );
       }
     }
   }

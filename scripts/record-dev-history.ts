@@ -17,12 +17,21 @@ async function main(): Promise<void> {
   };
   try {
     expectStatus(await req('PUT', '/v1/partners/contoso', { as: 'backoffice', body: profile() }), 201);
-    expectStatus(await req('POST', '/v1/partners/contoso/enrollments', { as: 'contoso', body: { offering: 'DDPS' } }), 201);
+    expectStatus(
+      await req('POST', '/v1/partners/contoso/enrollments', { as: 'contoso', body: { offering: 'DDPS' } }),
+      201,
+    );
     const body = startBody({ days: 1, voucherId: `HIST-PAID-SA-${suffix}` });
     const voucherId = body.voucherId;
     const day = today();
     expectStatus(await req('POST', '/v1/engagements', { as: 'backoffice', body }), 201);
-    expectStatus(await req('POST', `/v1/engagements/${voucherId}/forwarding`, { as: 'contoso', body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL } }), 200);
+    expectStatus(
+      await req('POST', `/v1/engagements/${voucherId}/forwarding`, {
+        as: 'contoso',
+        body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL },
+      }),
+      200,
+    );
     expectStatus(
       await req('POST', `/v1/engagements/${voucherId}/reservation`, {
         as: 'contoso',
@@ -30,16 +39,27 @@ async function main(): Promise<void> {
       }),
       200,
     );
-    expectStatus(await req('POST', `/v1/engagements/${voucherId}/completion-report`, { as: 'contoso', body: reportBody(day) }), 200);
+    expectStatus(
+      await req('POST', `/v1/engagements/${voucherId}/completion-report`, { as: 'contoso', body: reportBody(day) }),
+      200,
+    );
     expectStatus(await req('POST', `/v1/engagements/${voucherId}/redemption`, { as: 'contoso' }), 200);
     // The simulator refuses the first request (partner not registered in SAVB), then registration and a retry.
-    await eventually(() => req('GET', `/v1/engagements/${voucherId}`, { as: 'backoffice' }), (r) => r.body.status === 'AWAITING_SAVB_REGISTRATION' || r.body.status === 'PAID', {
-      what: 'the invoice attempt',
-    });
+    await eventually(
+      () => req('GET', `/v1/engagements/${voucherId}`, { as: 'backoffice' }),
+      (r) => r.body.status === 'AWAITING_SAVB_REGISTRATION' || r.body.status === 'PAID',
+      {
+        what: 'the invoice attempt',
+      },
+    );
     if (!stack.savb?.register) throw new Error('the SAVB simulator is needed (savb-simulator/server.ts)');
     await stack.savb.register('contoso', 'DDPS');
     await req('POST', `/v1/engagements/${voucherId}/invoice/retry`, { as: 'contoso' });
-    await eventually(() => req('GET', `/v1/engagements/${voucherId}`, { as: 'backoffice' }), (r) => r.body.status === 'PAID', { what: 'PAID', timeoutMs: 60_000 });
+    await eventually(
+      () => req('GET', `/v1/engagements/${voucherId}`, { as: 'backoffice' }),
+      (r) => r.body.status === 'PAID',
+      { what: 'PAID', timeoutMs: 60_000 },
+    );
     await stack.client.workflow.getHandle(engagementWorkflowId(voucherId)).result();
 
     writeHistoryFile(stack.env.address, engagementWorkflowId(voucherId), `engagement-paid-sa-${suffix}`);

@@ -31,11 +31,15 @@ async function main(): Promise<void> {
       const t0 = await env.currentTimeMs();
       const input = engagementInput(t0, { voucherId: `HIST-PAID-${suffix}` });
       const h = await startEngagement(stack, input);
-      await h.executeUpdate(u.voucherForwarded, { args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...actor }] });
+      await h.executeUpdate(u.voucherForwarded, {
+        args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...actor }],
+      });
       await h.signal(engagementSignals.voucherRedeemed, {});
       const res = reservation(t0);
       await h.executeUpdate(u.voucherReserved, { args: [{ ...res, ...actor }] });
-      await h.executeUpdate(u.reservationChanged, { args: [{ startDate: res.startDate, endDate: res.endDate, ...actor }] });
+      await h.executeUpdate(u.reservationChanged, {
+        args: [{ startDate: res.startDate, endDate: res.endDate, ...actor }],
+      });
       await env.sleep('14 days');
       await h.executeUpdate(u.completionReportSubmitted, { args: [{ ...report(res), ...actor }] });
       await h.executeUpdate(u.voucherRedeemed, { args: [actor] });
@@ -60,7 +64,9 @@ async function main(): Promise<void> {
       await keepEnrolled(stack, partner);
       const input = engagementInput(t0, { voucherId: `HIST-CANCELLED-${suffix}` });
       const h = await startEngagement(stack, input);
-      await h.executeUpdate(u.voucherForwarded, { args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...actor }] });
+      await h.executeUpdate(u.voucherForwarded, {
+        args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...actor }],
+      });
       await h.executeUpdate(u.voucherReserved, { args: [{ ...reservation(t0), ...actor }] });
       await h.executeUpdate(u.reservationCancelled, { args: [{ reason: 'rescheduling', ...actor }] });
       await h.executeUpdate(u.engagementCancelled, { args: [{ reason: 'customer withdrew', actor: 'backoffice' }] });
@@ -73,14 +79,19 @@ async function main(): Promise<void> {
       await keepEnrolled(stack, partner);
       const input = engagementInput(t0, { voucherId: `HIST-15D-CANCELLED-${suffix}`, days: 15 });
       const h = await startEngagement(stack, input);
-      await h.executeUpdate(u.voucherForwarded, { args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...actor }] });
+      await h.executeUpdate(u.voucherForwarded, {
+        args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...actor }],
+      });
       const res = reservation(t0);
-      await h.executeUpdate(u.voucherReserved, { args: [{ ...res, endDate: addDays(res.startDate, 20), division: 'Retail', ...actor }] });
+      await h.executeUpdate(u.voucherReserved, {
+        args: [{ ...res, endDate: addDays(res.startDate, 20), division: 'Retail', ...actor }],
+      });
       await h.executeUpdate(u.engagementCancelled, { args: [{ reason: 'customer withdrew', actor: 'backoffice' }] });
       await h.result();
       out['15d-cancelled'] = h.workflowId;
     }
-    for (const [name, workflowId] of Object.entries(out)) writeHistoryFile(env.address, workflowId, `engagement-${name}-${suffix}`);
+    for (const [name, workflowId] of Object.entries(out))
+      writeHistoryFile(env.address, workflowId, `engagement-${name}-${suffix}`);
   } finally {
     await stack.stop();
   }

@@ -7,12 +7,21 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 async function main(): Promise<void> {
-  const [base = 'http://localhost:8233', workflowId = 'engagement-V-1001', out = join(__dirname, '..', 'docs')] = process.argv.slice(2);
+  const [base = 'http://localhost:8233', workflowId = 'engagement-V-1001', out = join(__dirname, '..', 'docs')] =
+    process.argv.slice(2);
   mkdirSync(out, { recursive: true });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     // Closed network: no background connections, no first-run or sync traffic.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
@@ -24,7 +33,11 @@ async function main(): Promise<void> {
       ['User Metadata', 'temporal-ui-engagement-metadata.png'],
       ['Search Attributes', 'temporal-ui-engagement-search-attributes.png'],
     ] as const) {
-      await page.getByRole('tab', { name: tab }).or(page.getByText(tab, { exact: true })).first().click();
+      await page
+        .getByRole('tab', { name: tab })
+        .or(page.getByText(tab, { exact: true }))
+        .first()
+        .click();
       await page.waitForTimeout(1500); // let the tab render; this is a picture, not a test
       await page.screenshot({ path: join(out, file) });
     }

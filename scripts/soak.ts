@@ -22,18 +22,27 @@ function main(): number {
   const args = process.argv.slice(2);
   const selection = args.length ? args : ['test/reliability'];
   const began = Date.now();
-  const jest = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--testTimeout', '3600000', ...selection], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, SOAK: '1' },
-  });
+  const jest = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--testTimeout', '3600000', ...selection],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, SOAK: '1' },
+    },
+  );
   const minutes = ((Date.now() - began) / 60_000).toFixed(1);
 
   const rows = readAllResults();
   const table = rows.length ? renderTable(rows) : '(no results: did the suites start?)';
   const lost = rows.reduce((n, r) => n + r.lost + r.duplicatePayments + r.stuck + r.wrongState, 0);
-  process.stdout.write(`\nSoak run: ${minutes} min, jest exit ${jest.status ?? jest.signal}\n\n${table}\n\nlost, duplicate payments, stuck or misplaced engagements: ${lost}\n`);
-  writeFileSync(join(RESULTS, 'soak-summary.md'), `Soak run ${new Date().toISOString()}, ${minutes} min, jest exit ${jest.status ?? jest.signal}\n\n${table}\n`);
+  process.stdout.write(
+    `\nSoak run: ${minutes} min, jest exit ${jest.status ?? jest.signal}\n\n${table}\n\nlost, duplicate payments, stuck or misplaced engagements: ${lost}\n`,
+  );
+  writeFileSync(
+    join(RESULTS, 'soak-summary.md'),
+    `Soak run ${new Date().toISOString()}, ${minutes} min, jest exit ${jest.status ?? jest.signal}\n\n${table}\n`,
+  );
   return jest.status === 0 && lost === 0 ? 0 : 1;
 }
 

@@ -71,7 +71,14 @@ function complain(message: string): void {
   for (const line of message.split('\n')) process.stderr.write(`${prefix('stack')} ${line}\n`);
 }
 
-const PINO_LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const PINO_LEVELS: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
 
 /** A pino/JSON log line as `12:00:01.123 INFO  message {fields}`; anything else unchanged. */
 export function formatLogLine(line: string): string {
@@ -80,8 +87,14 @@ export function formatLogLine(line: string): string {
     const entry = JSON.parse(line) as Record<string, unknown>;
     if (typeof entry.msg !== 'string') return line;
     const { time, level, msg, pid: _pid, hostname: _hostname, service: _service, ...rest } = entry;
-    const when = typeof time === 'string' ? time.slice(11, 23) : typeof time === 'number' ? new Date(time).toISOString().slice(11, 23) : '';
-    const levelName = typeof level === 'number' ? (PINO_LEVELS[level] ?? String(level)) : String(level ?? '').toUpperCase();
+    const when =
+      typeof time === 'string'
+        ? time.slice(11, 23)
+        : typeof time === 'number'
+          ? new Date(time).toISOString().slice(11, 23)
+          : '';
+    const levelName =
+      typeof level === 'number' ? (PINO_LEVELS[level] ?? String(level)) : String(level ?? '').toUpperCase();
     const fields = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
     return `${when} ${levelName.padEnd(5)} ${msg}${fields}`;
   } catch {
@@ -312,7 +325,10 @@ function portUser(port: number): string | undefined {
     // not Linux, or /proc not readable
   }
   try {
-    const out = execFileSync('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN', '-Fpc'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN', '-Fpc'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const pid = /^p(\d+)$/m.exec(out)?.[1];
     const cmd = /^c(.+)$/m.exec(out)?.[1];
     if (pid) return `pid ${pid}: ${cmd ?? '?'}`;
@@ -440,13 +456,24 @@ async function ensureSearchAttributes(cli: string, address: string, namespace: s
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) {
     const have = existing[name];
     if (have === undefined) missing.set(type, [...(missing.get(type) ?? []), name]);
-    else if ((INDEXED_TYPE[have] ?? have) !== type) wrong.push(`${name} is ${INDEXED_TYPE[have] ?? have}, expected ${type}`);
+    else if ((INDEXED_TYPE[have] ?? have) !== type)
+      wrong.push(`${name} is ${INDEXED_TYPE[have] ?? have}, expected ${type}`);
   }
   if (wrong.length > 0) {
-    throw new StackError(`search attributes with the wrong type in namespace ${namespace}: ${wrong.join('; ')}. Delete the data directory or fix them with \`temporal operator search-attribute\`.`);
+    throw new StackError(
+      `search attributes with the wrong type in namespace ${namespace}: ${wrong.join('; ')}. Delete the data directory or fix them with \`temporal operator search-attribute\`.`,
+    );
   }
   for (const [type, names] of missing) {
-    await execFileAsync(cli, ['operator', 'search-attribute', 'create', ...common, '--type', type, ...names.flatMap((n) => ['--name', n])]);
+    await execFileAsync(cli, [
+      'operator',
+      'search-attribute',
+      'create',
+      ...common,
+      '--type',
+      type,
+      ...names.flatMap((n) => ['--name', n]),
+    ]);
     say(`registered search attributes ${names.join(', ')} (${type}).`);
   }
 }
@@ -474,7 +501,12 @@ async function temporalAnswers(address: string): Promise<boolean> {
 }
 
 /** True once this worker process (SDK identity `<pid>@<host>`) polls the workflow task queue. */
-async function workerPolling(address: string, namespace: string, taskQueue: string, pid: number | undefined): Promise<boolean> {
+async function workerPolling(
+  address: string,
+  namespace: string,
+  taskQueue: string,
+  pid: number | undefined,
+): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: 2_000 });
   try {
     const { pollers } = await connection.workflowService.describeTaskQueue({
@@ -495,7 +527,8 @@ function portFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new StackError(`${name} must be a port number, not "${raw}".`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new StackError(`${name} must be a port number, not "${raw}".`);
   return port;
 }
 
@@ -505,12 +538,22 @@ async function main(): Promise<void> {
   const uiPort = portFromEnv('STACK_TEMPORAL_UI_PORT', 8233);
   const temporalAddress = `127.0.0.1:${temporalPort}`;
 
-  if (process.env.TEMPORAL_ADDRESS && process.env.TEMPORAL_ADDRESS !== temporalAddress && process.env.TEMPORAL_ADDRESS !== `localhost:${temporalPort}`) {
-    say(`note: TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS} is ignored; the stack runs its own Temporal on ${temporalAddress}.`);
+  if (
+    process.env.TEMPORAL_ADDRESS &&
+    process.env.TEMPORAL_ADDRESS !== temporalAddress &&
+    process.env.TEMPORAL_ADDRESS !== `localhost:${temporalPort}`
+  ) {
+    say(
+      `note: TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS} is ignored; the stack runs its own Temporal on ${temporalAddress}.`,
+    );
   }
 
   // Validate the configuration every child will get before starting anything.
-  const baseEnv: NodeJS.ProcessEnv = { ...STACK_DEFAULTS, ...dropEmpty(process.env), TEMPORAL_ADDRESS: temporalAddress };
+  const baseEnv: NodeJS.ProcessEnv = {
+    ...STACK_DEFAULTS,
+    ...dropEmpty(process.env),
+    TEMPORAL_ADDRESS: temporalAddress,
+  };
   let config: Config;
   try {
     config = loadConfig(baseEnv);
@@ -531,7 +574,8 @@ async function main(): Promise<void> {
   const cli = ensureTemporalCli();
   mkdirSync(dataDir, { recursive: true });
   const tokens = devTokens(dataDir);
-  const shownDir = isAbsolute(relative(ROOT, dataDir)) || relative(ROOT, dataDir).startsWith('..') ? dataDir : relative(ROOT, dataDir);
+  const shownDir =
+    isAbsolute(relative(ROOT, dataDir)) || relative(ROOT, dataDir).startsWith('..') ? dataDir : relative(ROOT, dataDir);
 
   // 1. Temporal
   say(`starting Temporal (state in ${join(shownDir, 'temporal.sqlite')}) ...`);
@@ -559,7 +603,9 @@ async function main(): Promise<void> {
     ...Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   const temporal = start('temporal', cli, temporalArgs, { ...process.env });
-  await waitFor(`Temporal on ${temporalAddress}`, temporal, TIMEOUTS.temporalReady, () => temporalAnswers(temporalAddress));
+  await waitFor(`Temporal on ${temporalAddress}`, temporal, TIMEOUTS.temporalReady, () =>
+    temporalAnswers(temporalAddress),
+  );
   await ensureSearchAttributes(cli, temporalAddress, config.TEMPORAL_NAMESPACE);
   await ensureRetention(cli, temporalAddress, config.TEMPORAL_NAMESPACE);
 
@@ -582,7 +628,9 @@ async function main(): Promise<void> {
     waitFor(`the worker polling task queue ${config.TEMPORAL_TASK_QUEUE}`, worker, TIMEOUTS.workerReady, () =>
       workerPolling(temporalAddress, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE, worker.proc.pid),
     ),
-    waitFor(`the API on ${apiUrl}/readyz`, api, TIMEOUTS.apiReady, () => httpOk(`http://127.0.0.1:${config.PORT}/readyz`)),
+    waitFor(`the API on ${apiUrl}/readyz`, api, TIMEOUTS.apiReady, () =>
+      httpOk(`http://127.0.0.1:${config.PORT}/readyz`),
+    ),
   ]);
 
   const width = Math.max(...tokens.entries.map((e) => e.role.length));

@@ -23,7 +23,9 @@ function mustExist(path: string, what: string): string {
     accessSync(path, constants.X_OK);
     return path;
   } catch {
-    throw new Error(`${what} not found at ${path}. Run \`node scripts/install-temporal.mjs\` (needs Python 3) or set its path.`);
+    throw new Error(
+      `${what} not found at ${path}. Run \`node scripts/install-temporal.mjs\` (needs Python 3) or set its path.`,
+    );
   }
 }
 

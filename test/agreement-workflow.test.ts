@@ -7,14 +7,22 @@ import type { Refusal } from '../domain/refusals';
 import type { FifteenDayClaim } from '../domain/rules/delivery';
 import { temporalTestServerPath } from '../scripts/temporal-binaries';
 import type { customerAgreementWorkflow } from '../workflows/agreement';
-import { TASK_QUEUE, agreementWorkflowId, fifteenDayClaimUpdate, fifteenDayClaimsQuery, fifteenDayReleaseSignal } from '../workflows/messages';
+import {
+  TASK_QUEUE,
+  agreementWorkflowId,
+  fifteenDayClaimUpdate,
+  fifteenDayClaimsQuery,
+  fifteenDayReleaseSignal,
+} from '../workflows/messages';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
 let running: Promise<void>;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServerPath() } } });
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
+  });
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
@@ -30,7 +38,9 @@ afterAll(async () => {
 });
 
 let seq = 0;
-async function startAgreement(claims?: FifteenDayClaim[]): Promise<{ agreementNumber: string; handle: WorkflowHandle<typeof customerAgreementWorkflow> }> {
+async function startAgreement(
+  claims?: FifteenDayClaim[],
+): Promise<{ agreementNumber: string; handle: WorkflowHandle<typeof customerAgreementWorkflow> }> {
   const agreementNumber = claims?.[0]?.agreementNumber ?? `AG-${++seq}-${Date.now()}`;
   const handle = await env.client.workflow.start<typeof customerAgreementWorkflow>('customerAgreementWorkflow', {
     workflowId: agreementWorkflowId(agreementNumber),
@@ -53,7 +63,13 @@ async function refusalOf(p: Promise<unknown>): Promise<{ type?: string; refusal:
 
 test('a second 15-day engagement of the same type, division and product scope is refused; another division is accepted', async () => {
   const { agreementNumber, handle } = await startAgreement();
-  const first: FifteenDayClaim = { voucherId: 'V-1', agreementNumber, engagementType: 'SDPS-SHAREPOINT', division: 'Retail', productScope: 'SharePoint Online' };
+  const first: FifteenDayClaim = {
+    voucherId: 'V-1',
+    agreementNumber,
+    engagementType: 'SDPS-SHAREPOINT',
+    division: 'Retail',
+    productScope: 'SharePoint Online',
+  };
   expect((await handle.executeUpdate(fifteenDayClaimUpdate, { args: [first] })).claims).toEqual([first]);
 
   // Division and scope are compared without regard to case and surrounding spaces.
@@ -66,7 +82,8 @@ test('a second 15-day engagement of the same type, division and product scope is
   const otherDivision = { ...first, voucherId: 'V-3', division: 'Wholesale' };
   const otherScope = { ...first, voucherId: 'V-4', productScope: 'SharePoint Server' };
   const otherType = { ...first, voucherId: 'V-5', engagementType: 'SDPS-PPM' };
-  for (const claim of [otherDivision, otherScope, otherType]) await handle.executeUpdate(fifteenDayClaimUpdate, { args: [claim] });
+  for (const claim of [otherDivision, otherScope, otherType])
+    await handle.executeUpdate(fifteenDayClaimUpdate, { args: [claim] });
   expect((await handle.query(fifteenDayClaimsQuery)).map((c) => c.voucherId)).toEqual(['V-1', 'V-3', 'V-4', 'V-5']);
 });
 
@@ -84,7 +101,9 @@ test('a released claim frees the slot for another engagement', async () => {
   const claim: FifteenDayClaim = { voucherId: 'V-1', agreementNumber, engagementType: 'DDPS-WINDOWS-OFFICE' };
   const next = { ...claim, voucherId: 'V-2' };
   await handle.executeUpdate(fifteenDayClaimUpdate, { args: [claim] });
-  expect((await refusalOf(handle.executeUpdate(fifteenDayClaimUpdate, { args: [next] }))).refusal.code).toBe('REPEAT_FIFTEEN_DAY_ENGAGEMENT');
+  expect((await refusalOf(handle.executeUpdate(fifteenDayClaimUpdate, { args: [next] }))).refusal.code).toBe(
+    'REPEAT_FIFTEEN_DAY_ENGAGEMENT',
+  );
 
   await handle.signal(fifteenDayReleaseSignal, { voucherId: 'V-1' });
   // The signal precedes the update in the workflow's history, so the update sees the slot free.
@@ -103,7 +122,9 @@ test('a malformed claim, or one for another agreement, is refused as invalid', a
   expect(invalid.refusal).toMatchObject({ kind: 'INVALID', code: 'INVALID_MESSAGE', fields: ['voucherId'] });
 
   const elsewhere = await refusalOf(
-    handle.executeUpdate(fifteenDayClaimUpdate, { args: [{ voucherId: 'V-1', agreementNumber: 'OTHER', engagementType: 'SDPS-PPM' }] }),
+    handle.executeUpdate(fifteenDayClaimUpdate, {
+      args: [{ voucherId: 'V-1', agreementNumber: 'OTHER', engagementType: 'SDPS-PPM' }],
+    }),
   );
   expect(elsewhere.refusal.fields).toEqual(['agreementNumber']);
   expect(await handle.query(fifteenDayClaimsQuery)).toEqual([]);
@@ -111,11 +132,15 @@ test('a malformed claim, or one for another agreement, is refused as invalid', a
 
 test('claims carried into a new run (continue-as-new) still refuse a repeat', async () => {
   const agreementNumber = `AG-carried-${Date.now()}`;
-  const carried: FifteenDayClaim[] = [{ voucherId: 'V-1', agreementNumber, engagementType: 'PVDPS-WINDOWS-SERVER', productScope: 'Hyper-V' }];
+  const carried: FifteenDayClaim[] = [
+    { voucherId: 'V-1', agreementNumber, engagementType: 'PVDPS-WINDOWS-SERVER', productScope: 'Hyper-V' },
+  ];
   const { handle } = await startAgreement(carried);
   expect(await handle.query(fifteenDayClaimsQuery)).toEqual(carried);
   const repeat = { ...carried[0], voucherId: 'V-2' };
-  expect((await refusalOf(handle.executeUpdate(fifteenDayClaimUpdate, { args: [repeat] }))).refusal.code).toBe('REPEAT_FIFTEEN_DAY_ENGAGEMENT');
+  expect((await refusalOf(handle.executeUpdate(fifteenDayClaimUpdate, { args: [repeat] }))).refusal.code).toBe(
+    'REPEAT_FIFTEEN_DAY_ENGAGEMENT',
+  );
 });
 
 test('the registry continues as new when its history grows long, keeping its claims', async () => {
@@ -125,11 +150,18 @@ test('the registry continues as new when its history grows long, keeping its cla
   await handle.executeUpdate(fifteenDayClaimUpdate, { args: [kept] });
   // Claim and release the same voucher until the history passes the limit (about five events per update).
   for (let i = 0; i < 420; i++) {
-    await handle.executeUpdate(fifteenDayClaimUpdate, { args: [{ voucherId: 'CHURN', agreementNumber, engagementType: 'SDPS-PPM', division: `D-${i}` }] });
+    await handle.executeUpdate(fifteenDayClaimUpdate, {
+      args: [{ voucherId: 'CHURN', agreementNumber, engagementType: 'SDPS-PPM', division: `D-${i}` }],
+    });
   }
   expect((await handle.describe()).runId).not.toBe(firstRunId);
   const claims = await handle.query(fifteenDayClaimsQuery);
-  expect(claims).toEqual([kept, { voucherId: 'CHURN', agreementNumber, engagementType: 'SDPS-PPM', division: 'D-419' }]);
+  expect(claims).toEqual([
+    kept,
+    { voucherId: 'CHURN', agreementNumber, engagementType: 'SDPS-PPM', division: 'D-419' },
+  ]);
   const repeat = { ...kept, voucherId: 'V-NEW' };
-  expect((await refusalOf(handle.executeUpdate(fifteenDayClaimUpdate, { args: [repeat] }))).refusal.code).toBe('REPEAT_FIFTEEN_DAY_ENGAGEMENT');
+  expect((await refusalOf(handle.executeUpdate(fifteenDayClaimUpdate, { args: [repeat] }))).refusal.code).toBe(
+    'REPEAT_FIFTEEN_DAY_ENGAGEMENT',
+  );
 });

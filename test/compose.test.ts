@@ -23,7 +23,9 @@ interface Service {
   deploy?: { replicas?: number };
 }
 
-const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
 const services = compose.services;
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
@@ -33,24 +35,29 @@ const APP_SERVICES = ['worker', 'api', 'savb-simulator'] as const;
 
 /** Compose variable interpolation: $$, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, ${VAR?err}, $VAR. */
 function interpolate(value: string, env: Record<string, string | undefined>): string {
-  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (match, name, colon, op, arg, bare) => {
-    if (match === '$$') return '$';
-    if (bare) return env[bare] ?? '';
-    const current = env[name];
-    const unset = current === undefined || (colon === ':' && current === '');
-    if (op === '-') return unset ? arg : (current as string);
-    if (op === '?') {
-      if (unset) throw new Error(`required variable ${name} is missing: ${arg}`);
-      return current as string;
-    }
-    return current ?? '';
-  });
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (match, name, colon, op, arg, bare) => {
+      if (match === '$$') return '$';
+      if (bare) return env[bare] ?? '';
+      const current = env[name];
+      const unset = current === undefined || (colon === ':' && current === '');
+      if (op === '-') return unset ? arg : (current as string);
+      if (op === '?') {
+        if (unset) throw new Error(`required variable ${name} is missing: ${arg}`);
+        return current as string;
+      }
+      return current ?? '';
+    },
+  );
 }
 
 function environment(name: string): Record<string, string> {
   const env = services[name].environment ?? {};
   if (Array.isArray(env)) {
-    return Object.fromEntries(env.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+    return Object.fromEntries(
+      env.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+    );
   }
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
 }
@@ -145,7 +152,9 @@ describe('docker-compose.yml', () => {
 
   test('API tokens are never in the file: the API refuses to start without API_TOKENS', () => {
     expect(() => resolvedEnvironment('api', {})).toThrow(/API_TOKENS/);
-    expect(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')).not.toMatch(/[A-Za-z0-9_-]{8,}=(backoffice|operator|partner:)/);
+    expect(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')).not.toMatch(
+      /[A-Za-z0-9_-]{8,}=(backoffice|operator|partner:)/,
+    );
   });
 
   test('registers every search attribute with its type', () => {
@@ -199,7 +208,11 @@ describe('docker-compose.yml', () => {
   });
 
   test('app services are built from the Dockerfile and run the same entry points as npm scripts', () => {
-    const scriptFor: Record<(typeof APP_SERVICES)[number], string> = { worker: 'worker', api: 'api', 'savb-simulator': 'savb-sim' };
+    const scriptFor: Record<(typeof APP_SERVICES)[number], string> = {
+      worker: 'worker',
+      api: 'api',
+      'savb-simulator': 'savb-sim',
+    };
     for (const name of APP_SERVICES) {
       expect(services[name].build).toBeDefined();
       const entry = /(\S+\.ts)\b/.exec(commandText(name))?.[1];
@@ -243,7 +256,9 @@ describe('Dockerfile', () => {
   });
 
   test('.dockerignore keeps local state and dependencies out of the build context', () => {
-    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     for (const entry of ['node_modules', '.temporal', '.data', '.git']) expect(ignored).toContain(entry);
   });
 });

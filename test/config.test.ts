@@ -59,7 +59,10 @@ describe('loadConfig', () => {
   });
 
   it('treats empty variables as unset', () => {
-    expect(loadConfig({ PORT: '', SAVB_URL: '', NOTIFY_WEBHOOK_URL: '' })).toMatchObject({ PORT: 3000, SAVB_URL: 'http://localhost:4010' });
+    expect(loadConfig({ PORT: '', SAVB_URL: '', NOTIFY_WEBHOOK_URL: '' })).toMatchObject({
+      PORT: 3000,
+      SAVB_URL: 'http://localhost:4010',
+    });
   });
 
   it('ignores unrelated environment variables', () => {
@@ -80,7 +83,14 @@ describe('loadConfig', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toMatch(/^Invalid configuration:/);
     const lines = err.message.split('\n').slice(1);
-    for (const name of ['PORT', 'SAVB_URL', 'SAVB_POLL_INTERVAL', 'LOG_LEVEL', 'WORKER_METRICS_PORT', 'SAVB_TIMEOUT_MS']) {
+    for (const name of [
+      'PORT',
+      'SAVB_URL',
+      'SAVB_POLL_INTERVAL',
+      'LOG_LEVEL',
+      'WORKER_METRICS_PORT',
+      'SAVB_TIMEOUT_MS',
+    ]) {
       expect(lines.some((l) => l.trim().startsWith(`${name}:`))).toBe(true);
     }
     expect(err.message).toContain('a duration such as');
@@ -104,19 +114,24 @@ describe('loadConfig', () => {
   });
 
   it('refuses a webhook secret that is too short', () => {
-    expect(() => loadConfig({ NOTIFY_WEBHOOK_URL: 'https://hooks.example/notify', NOTIFY_WEBHOOK_SECRET: 'short' })).toThrow(
-      /NOTIFY_WEBHOOK_SECRET:/,
-    );
+    expect(() =>
+      loadConfig({ NOTIFY_WEBHOOK_URL: 'https://hooks.example/notify', NOTIFY_WEBHOOK_SECRET: 'short' }),
+    ).toThrow(/NOTIFY_WEBHOOK_SECRET:/);
   });
 
   it('accepts a webhook URL with a secret', () => {
-    const config = loadConfig({ NOTIFY_WEBHOOK_URL: 'https://hooks.example/notify', NOTIFY_WEBHOOK_SECRET: 's'.repeat(32) });
+    const config = loadConfig({
+      NOTIFY_WEBHOOK_URL: 'https://hooks.example/notify',
+      NOTIFY_WEBHOOK_SECRET: 's'.repeat(32),
+    });
     expect(config.NOTIFY_WEBHOOK_URL).toBe('https://hooks.example/notify');
     expect(config.NOTIFY_WEBHOOK_SECRET).toBe('s'.repeat(32));
   });
 
   it('refuses a webhook URL that is not a URL', () => {
-    expect(() => loadConfig({ NOTIFY_WEBHOOK_URL: 'hooks', NOTIFY_WEBHOOK_SECRET: 's'.repeat(32) })).toThrow(/NOTIFY_WEBHOOK_URL:/);
+    expect(() => loadConfig({ NOTIFY_WEBHOOK_URL: 'hooks', NOTIFY_WEBHOOK_SECRET: 's'.repeat(32) })).toThrow(
+      /NOTIFY_WEBHOOK_URL:/,
+    );
   });
 });
 
@@ -164,7 +179,13 @@ describe('loadRateCard', () => {
   it('refuses bad rates, naming each offending entry', () => {
     const path = write(
       'bad.json',
-      JSON.stringify({ rates: { US: { currency: 'USD', dailyRate: -1 }, DE: { currency: 'euro', dailyRate: 950 }, usa: { currency: 'USD', dailyRate: 1 } } }),
+      JSON.stringify({
+        rates: {
+          US: { currency: 'USD', dailyRate: -1 },
+          DE: { currency: 'euro', dailyRate: 950 },
+          usa: { currency: 'USD', dailyRate: 1 },
+        },
+      }),
     );
     const err = errorOf(() => loadRateCard(path));
     expect(err).toBeInstanceOf(ConfigError);

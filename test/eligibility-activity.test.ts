@@ -25,7 +25,9 @@ let running: Promise<void>;
 let activities: ReturnType<typeof createEligibilityActivities>;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServerPath() } } });
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
+  });
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
@@ -47,7 +49,13 @@ const profile: PartnerProfile = {
   name: 'Fabrikam',
   locations: [{ locationId: 'FR-1', country: 'FR' }],
   competencies: [{ area: 'Collaboration and Content', level: 'Silver', expiresAt: '2099-06-30' }],
-  consultants: [{ consultantId: 'C-1', name: 'Marie', exams: [{ code: 'MS-300', area: 'Collaboration and Content', passedAt: '2022-02-02' }] }],
+  consultants: [
+    {
+      consultantId: 'C-1',
+      name: 'Marie',
+      exams: [{ code: 'MS-300', area: 'Collaboration and Content', passedAt: '2022-02-02' }],
+    },
+  ],
 };
 
 async function startPartner(partnerId: string) {
@@ -60,14 +68,22 @@ async function startPartner(partnerId: string) {
 
 describe('checkEligibility', () => {
   test('an unknown partner is a refusal, not an error', async () => {
-    const result = await activities.checkEligibility({ partnerId: 'NOBODY', engagementType: 'SDPS-SHAREPOINT', atMs: await env.currentTimeMs() });
+    const result = await activities.checkEligibility({
+      partnerId: 'NOBODY',
+      engagementType: 'SDPS-SHAREPOINT',
+      atMs: await env.currentTimeMs(),
+    });
     expect(result.snapshot).toBeUndefined();
     expect(result.refusals.map((r) => r.code)).toEqual(['PARTNER_UNKNOWN']);
   });
 
   test('a partner entity without a profile yet is unknown too', async () => {
     await startPartner('NO-PROFILE');
-    const result = await activities.checkEligibility({ partnerId: 'NO-PROFILE', engagementType: 'SDPS-SHAREPOINT', atMs: await env.currentTimeMs() });
+    const result = await activities.checkEligibility({
+      partnerId: 'NO-PROFILE',
+      engagementType: 'SDPS-SHAREPOINT',
+      atMs: await env.currentTimeMs(),
+    });
     expect(result.refusals.map((r) => r.code)).toEqual(['PARTNER_UNKNOWN']);
   });
 
@@ -77,7 +93,11 @@ describe('checkEligibility', () => {
     const state = await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'SDPS' }] });
     const atMs = await env.currentTimeMs();
 
-    const eligible = await activities.checkEligibility({ partnerId: 'FABRIKAM', engagementType: 'SDPS-SHAREPOINT', atMs });
+    const eligible = await activities.checkEligibility({
+      partnerId: 'FABRIKAM',
+      engagementType: 'SDPS-SHAREPOINT',
+      atMs,
+    });
     expect(eligible.refusals).toEqual([]);
     expect(eligible.snapshot).toEqual({ partnerId: 'FABRIKAM', profile, enrollments: state.enrollments });
 
@@ -86,12 +106,22 @@ describe('checkEligibility', () => {
     expect(ppm.refusals.map((r) => r.code)).toEqual(['COMPETENCY_NOT_QUALIFYING', 'NO_QUALIFIED_CONSULTANT']);
 
     // The competency must still be valid on the engagement start.
-    const late = await activities.checkEligibility({ partnerId: 'FABRIKAM', engagementType: 'SDPS-SHAREPOINT', atMs, competencyDate: '2099-07-01' });
+    const late = await activities.checkEligibility({
+      partnerId: 'FABRIKAM',
+      engagementType: 'SDPS-SHAREPOINT',
+      atMs,
+      competencyDate: '2099-07-01',
+    });
     expect(late.refusals.map((r) => r.code)).toEqual(['COMPETENCY_NOT_QUALIFYING']);
 
     // As of a time after the enrollment's lapse.
     const afterLapse = Date.parse(state.enrollments.SDPS.validUntil) + DAY_MS;
-    const lapsed = await activities.checkEligibility({ partnerId: 'FABRIKAM', engagementType: 'SDPS-SHAREPOINT', atMs: afterLapse, competencyDate: dateOf(afterLapse) });
+    const lapsed = await activities.checkEligibility({
+      partnerId: 'FABRIKAM',
+      engagementType: 'SDPS-SHAREPOINT',
+      atMs: afterLapse,
+      competencyDate: dateOf(afterLapse),
+    });
     expect(lapsed.refusals.map((r) => r.code)).toEqual(['ENROLLMENT_NOT_ACTIVE']);
 
     const unknownType = await activities.checkEligibility({ partnerId: 'FABRIKAM', engagementType: 'NOPE', atMs });
@@ -111,7 +141,12 @@ describe('partner reads', () => {
     const handle = await startPartner('NORTHWIND');
     await handle.executeUpdate(profileReplacedUpdate, { args: [profile] });
     await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'SDPS' }] });
-    const check = async () => checker.checkEligibility({ partnerId: 'NORTHWIND', engagementType: 'SDPS-SHAREPOINT', atMs: await env.currentTimeMs() });
+    const check = async () =>
+      checker.checkEligibility({
+        partnerId: 'NORTHWIND',
+        engagementType: 'SDPS-SHAREPOINT',
+        atMs: await env.currentTimeMs(),
+      });
 
     for (let i = 0; i < 3; i += 1) expect((await check()).refusals).toEqual([]);
     expect(queries).toBe(1);
@@ -133,7 +168,8 @@ describe('15-day slots', () => {
     division: 'Retail',
     ...extra,
   });
-  const claimsOf = (agreementNumber: string) => env.client.workflow.getHandle(agreementWorkflowId(agreementNumber)).query(fifteenDayClaimsQuery);
+  const claimsOf = (agreementNumber: string) =>
+    env.client.workflow.getHandle(agreementWorkflowId(agreementNumber)).query(fifteenDayClaimsQuery);
 
   test('the first claim starts the registry; a repeat is refused, another division accepted, a re-claim is idempotent', async () => {
     expect(await activities.claimFifteenDaySlot(claim('V-1'))).toEqual({});
@@ -154,11 +190,15 @@ describe('15-day slots', () => {
     expect(await activities.claimFifteenDaySlot(c('V-2'))).toEqual({});
     expect((await claimsOf('EA-2002')).map((x) => x.voucherId)).toEqual(['V-2']);
 
-    await expect(activities.releaseFifteenDaySlot({ agreementNumber: 'EA-NEVER', voucherId: 'V-9' })).resolves.toBeUndefined();
+    await expect(
+      activities.releaseFifteenDaySlot({ agreementNumber: 'EA-NEVER', voucherId: 'V-9' }),
+    ).resolves.toBeUndefined();
   });
 
   test('a malformed claim fails without retry', async () => {
-    const err = await activities.claimFifteenDaySlot(claim('not a voucher id', { agreementNumber: 'EA-3003' })).catch((e: unknown) => e);
+    const err = await activities
+      .claimFifteenDaySlot(claim('not a voucher id', { agreementNumber: 'EA-3003' }))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).nonRetryable).toBe(true);
     expect((err as ApplicationFailure).type).toBe('InvalidMessage');

@@ -57,7 +57,9 @@ async function walkTo(
   const t0 = await now();
   const input = engagementInput(t0, overrides);
   const handle = await startEngagement(stack, input);
-  await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...as(partner) }] });
+  await handle.executeUpdate(u.voucherForwarded, {
+    args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...as(partner) }],
+  });
   if (target === 'FORWARDED') return { handle, input };
   const res = reservation(t0);
   await handle.executeUpdate(u.voucherReserved, { args: [{ ...res, ...as(partner) }] });
@@ -80,13 +82,33 @@ describe('a voucher from assignment to payment', () => {
     expect(result.status).toBe('PAID');
     const s = await stateOf(handle);
     expect(s.status).toBe('PAID');
-    expect(s.invoice).toMatchObject({ amount: 5 * 1000, currency: 'USD', savbStatus: 'PAID', idempotencyKey: input.voucherId });
+    expect(s.invoice).toMatchObject({
+      amount: 5 * 1000,
+      currency: 'USD',
+      savbStatus: 'PAID',
+      idempotencyKey: input.voucherId,
+    });
     expect(stack.savb.requests().filter((r) => r.voucherId === input.voucherId)).toHaveLength(1);
     expect(s.history.map((e) => e.event)).toEqual(
-      expect.arrayContaining(['engagementStarted', 'voucherForwarded', 'voucherReserved', 'completionReportSubmitted', 'voucherRedeemed', 'invoiceSubmitted']),
+      expect.arrayContaining([
+        'engagementStarted',
+        'voucherForwarded',
+        'voucherReserved',
+        'completionReportSubmitted',
+        'voucherRedeemed',
+        'invoiceSubmitted',
+      ]),
     );
     expect(s.notifications.map((n) => n.kind)).toEqual(
-      expect.arrayContaining(['STATUS_ASSIGNED', 'STATUS_FORWARDED', 'STATUS_RESERVED', 'STATUS_REPORT_SUBMITTED', 'STATUS_REDEEMED', 'STATUS_INVOICE_SUBMITTED', 'STATUS_PAID']),
+      expect.arrayContaining([
+        'STATUS_ASSIGNED',
+        'STATUS_FORWARDED',
+        'STATUS_RESERVED',
+        'STATUS_REPORT_SUBMITTED',
+        'STATUS_REDEEMED',
+        'STATUS_INVOICE_SUBMITTED',
+        'STATUS_PAID',
+      ]),
     );
     // No webhook is configured in this suite: every notification is recorded as not delivered, and says why.
     expect(s.notifications.every((n) => !n.delivered && n.detail === 'no webhook configured')).toBe(true);
@@ -132,7 +154,9 @@ describe('a voucher from assignment to payment', () => {
     expect(denied.invoice?.lastRefusal).toMatchObject({ code: 'DENIED', message: 'deliverable unreadable' });
     // The partner fixes the problem with SAVB and retries.
     await fetch(`${stack.savb.url}/_admin/deny/${input.voucherId}`, { method: 'DELETE' });
-    const afterRetry = await handle.executeUpdate(u.invoiceRetryRequested, { args: [{ note: 'fixed the deliverable', ...as(P1) }] });
+    const afterRetry = await handle.executeUpdate(u.invoiceRetryRequested, {
+      args: [{ note: 'fixed the deliverable', ...as(P1) }],
+    });
     expect(events(afterRetry, 'invoiceRetryRequested')).toHaveLength(1);
     await settle(stack, handle, 'PAID');
     expect((await handle.result()).status).toBe('PAID');
@@ -148,7 +172,10 @@ describe('a voucher from assignment to payment', () => {
     expect((await handle.result()).status).toBe('INVOICE_WINDOW_MISSED');
     const s = await stateOf(handle);
     const due = Date.parse(redeemed!.deadlines.invoiceDueAt!);
-    for (const [kind, days] of [['INVOICE_REMINDER_14D', 14], ['INVOICE_REMINDER_3D', 3]] as const) {
+    for (const [kind, days] of [
+      ['INVOICE_REMINDER_14D', 14],
+      ['INVOICE_REMINDER_3D', 3],
+    ] as const) {
       const sent = s.notifications.filter((n) => n.kind === kind);
       expect(sent).toHaveLength(1);
       expect(Math.abs(Date.parse(sent[0].at) - (due - days * DAY_MS))).toBeLessThan(60_000);
@@ -169,7 +196,10 @@ describe('expiry and reminders', () => {
     expect(Date.parse(s.daysDisposition!.at)).toBeGreaterThanOrEqual(t0 + 180 * DAY_MS);
     expect(Date.parse(s.daysDisposition!.at)).toBeLessThan(t0 + 180 * DAY_MS + 60_000);
     // Each reminder once, at its moment.
-    for (const [kind, days] of [['VOUCHER_EXPIRY_REMINDER_30D', 30], ['VOUCHER_EXPIRY_REMINDER_7D', 7]] as const) {
+    for (const [kind, days] of [
+      ['VOUCHER_EXPIRY_REMINDER_30D', 30],
+      ['VOUCHER_EXPIRY_REMINDER_7D', 7],
+    ] as const) {
       const sent = s.notifications.filter((n) => n.kind === kind);
       expect(sent).toHaveLength(1);
       expect(Math.abs(Date.parse(sent[0].at) - (t0 + (180 - days) * DAY_MS))).toBeLessThan(60_000);
@@ -215,20 +245,30 @@ describe('expiry and reminders', () => {
 describe('refusals: the update is rejected with the rule, the state is unchanged', () => {
   test('forwarding with the wrong project manager e-mail', async () => {
     const handle = await startEngagement(stack, engagementInput(await now()));
-    const r = await refusalOf(handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: 'someone@else.example', ...as(P1) }] }));
+    const r = await refusalOf(
+      handle.executeUpdate(u.voucherForwarded, {
+        args: [{ partnerId: P1, projectManagerEmail: 'someone@else.example', ...as(P1) }],
+      }),
+    );
     expect(r).toMatchObject({ type: 'RuleViolation', codes: ['PROJECT_MANAGER_EMAIL_MISMATCH'] });
     expect((await stateOf(handle)).status).toBe('ASSIGNED');
   });
 
   test('a partner forwarding a voucher for another partner is forbidden', async () => {
     const handle = await startEngagement(stack, engagementInput(await now()));
-    const r = await refusalOf(handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P2) }] }));
+    const r = await refusalOf(
+      handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P2) }] }),
+    );
     expect(r).toMatchObject({ type: 'Forbidden', codes: ['FORWARDING_FOR_ANOTHER_PARTNER'] });
   });
 
   test('a malformed message is refused as invalid, naming the fields', async () => {
     const handle = await startEngagement(stack, engagementInput(await now()));
-    const r = await refusalOf(handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: 'not-an-email', extra: 1 } as never] }));
+    const r = await refusalOf(
+      handle.executeUpdate(u.voucherForwarded, {
+        args: [{ partnerId: P1, projectManagerEmail: 'not-an-email', extra: 1 } as never],
+      }),
+    );
     expect(r.type).toBe('InvalidMessage');
     expect(r.refusals[0].fields).toEqual(expect.arrayContaining(['projectManagerEmail']));
   });
@@ -240,17 +280,23 @@ describe('refusals: the update is rejected with the rule, the state is unchanged
     const r = await refusalOf(handle.executeUpdate(u.voucherForwarded, { args: [hostile] }));
     expect(r.type).toBe('InvalidMessage');
     expect(r.refusals[0].message).toContain('\uFFFD');
-    const cancel = await refusalOf(handle.executeUpdate(u.engagementCancelled, { args: [{ reason: '\uDC00', actor: 'backoffice' }] }));
+    const cancel = await refusalOf(
+      handle.executeUpdate(u.engagementCancelled, { args: [{ reason: '\uDC00', actor: 'backoffice' }] }),
+    );
     expect(cancel.type).toBe('InvalidMessage');
     // The worker is still there: the next message is handled.
-    const s = await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }] });
+    const s = await handle.executeUpdate(u.voucherForwarded, {
+      args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }],
+    });
     expect(s.status).toBe('FORWARDED');
   });
 
   test('an ineligible partner is forwarded with the unmet requirements, and cannot reserve', async () => {
     const t0 = await now();
     const handle = await startEngagement(stack, engagementInput(t0));
-    const s = await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P3, projectManagerEmail: PM_EMAIL, ...as(P3) }] });
+    const s = await handle.executeUpdate(u.voucherForwarded, {
+      args: [{ partnerId: P3, projectManagerEmail: PM_EMAIL, ...as(P3) }],
+    });
     expect(s.status).toBe('FORWARDED');
     expect(s.eligibility?.eligible).toBe(false);
     expect(s.eligibility?.refusals.map((r) => r.code)).toEqual(['ENROLLMENT_NOT_ACTIVE', 'COMPETENCY_NOT_QUALIFYING']);
@@ -266,7 +312,11 @@ describe('refusals: the update is rejected with the rule, the state is unchanged
     ['CONSULTANT_UNKNOWN', { consultantId: 'C-404' }],
   ])('a reservation is refused with %s', async (code, overrides) => {
     const { handle, input } = await walkTo('FORWARDED');
-    const r = await refusalOf(handle.executeUpdate(u.voucherReserved, { args: [{ ...reservation(Date.parse(input.assignedAt), overrides), ...as(P1) }] }));
+    const r = await refusalOf(
+      handle.executeUpdate(u.voucherReserved, {
+        args: [{ ...reservation(Date.parse(input.assignedAt), overrides), ...as(P1) }],
+      }),
+    );
     expect(r.type).toBe('RuleViolation');
     expect(r.codes).toContain(code);
     expect((await stateOf(handle)).status).toBe('FORWARDED');
@@ -275,31 +325,49 @@ describe('refusals: the update is rejected with the rule, the state is unchanged
   test('a reservation starting in the past or ending after expiry is refused', async () => {
     const { handle, input } = await walkTo('FORWARDED');
     const t0 = Date.parse(input.assignedAt);
-    const past = await refusalOf(handle.executeUpdate(u.voucherReserved, { args: [{ ...reservation(t0, { startDate: addDays(dateOf(t0), -1) }), ...as(P1) }] }));
+    const past = await refusalOf(
+      handle.executeUpdate(u.voucherReserved, {
+        args: [{ ...reservation(t0, { startDate: addDays(dateOf(t0), -1) }), ...as(P1) }],
+      }),
+    );
     expect(past.codes).toContain('START_DATE_IN_PAST');
     const late = addDays(dateOf(t0), 178);
-    const after = await refusalOf(handle.executeUpdate(u.voucherReserved, { args: [{ ...reservation(t0, { startDate: late, endDate: addDays(late, 6) }), ...as(P1) }] }));
+    const after = await refusalOf(
+      handle.executeUpdate(u.voucherReserved, {
+        args: [{ ...reservation(t0, { startDate: late, endDate: addDays(late, 6) }), ...as(P1) }],
+      }),
+    );
     expect(after.codes).toContain('DATES_AFTER_EXPIRY');
   });
 
   test('only the forwarded partner may reserve', async () => {
     const { handle, input } = await walkTo('FORWARDED');
-    const r = await refusalOf(handle.executeUpdate(u.voucherReserved, { args: [{ ...reservation(Date.parse(input.assignedAt)), ...as(P2) }] }));
+    const r = await refusalOf(
+      handle.executeUpdate(u.voucherReserved, { args: [{ ...reservation(Date.parse(input.assignedAt)), ...as(P2) }] }),
+    );
     expect(r).toMatchObject({ type: 'Forbidden', codes: ['NOT_THE_FORWARDED_PARTNER'] });
   });
 
   test('completion reports are refused for off-site days over 3, a missing deliverable, and a future delivery', async () => {
     const { handle, input, res } = await walkTo('RESERVED');
     await stack.env.sleep('14 days');
-    const offsite = await refusalOf(handle.executeUpdate(u.completionReportSubmitted, { args: [{ ...report(res!, 5, { onSiteDays: 1, offSiteDays: 4 }), ...as(P1) }] }));
+    const offsite = await refusalOf(
+      handle.executeUpdate(u.completionReportSubmitted, {
+        args: [{ ...report(res!, 5, { onSiteDays: 1, offSiteDays: 4 }), ...as(P1) }],
+      }),
+    );
     expect(offsite.codes).toEqual(['OFF_SITE_DAYS_EXCEEDED']);
     const full = report(res!, 5);
     const missing = await refusalOf(
-      handle.executeUpdate(u.completionReportSubmitted, { args: [{ ...full, deliverables: full.deliverables.slice(0, 1), ...as(P1) }] }),
+      handle.executeUpdate(u.completionReportSubmitted, {
+        args: [{ ...full, deliverables: full.deliverables.slice(0, 1), ...as(P1) }],
+      }),
     );
     expect(missing.codes).toEqual(['DELIVERABLE_MISSING']);
     const future = await refusalOf(
-      handle.executeUpdate(u.completionReportSubmitted, { args: [{ ...report(res!, 5, { deliveredTo: addDays(dateOf(await now()), 3) }), ...as(P1) }] }),
+      handle.executeUpdate(u.completionReportSubmitted, {
+        args: [{ ...report(res!, 5, { deliveredTo: addDays(dateOf(await now()), 3) }), ...as(P1) }],
+      }),
     );
     expect(future.codes).toContain('DELIVERY_IN_FUTURE');
     expect((await stateOf(handle)).status).toBe('RESERVED');
@@ -314,7 +382,10 @@ describe('refusals: the update is rejected with the rule, the state is unchanged
 
   test('a refused signal changes nothing and is recorded as rejected in the history', async () => {
     const { handle, input } = await walkTo('FORWARDED');
-    await handle.signal(engagementSignals.voucherReserved, { ...reservation(Date.parse(input.assignedAt), { locationId: 'LOC-DE', deliveryCountry: 'US' }), ...as(P1) });
+    await handle.signal(engagementSignals.voucherReserved, {
+      ...reservation(Date.parse(input.assignedAt), { locationId: 'LOC-DE', deliveryCountry: 'US' }),
+      ...as(P1),
+    });
     await handle.signal(engagementSignals.voucherRedeemed, {});
     const s = await stateOf(handle);
     expect(s.status).toBe('FORWARDED');
@@ -328,7 +399,10 @@ describe('refusals: the update is rejected with the rule, the state is unchanged
 
   test('an accepted signal from an operator works like the update', async () => {
     const { handle, input } = await walkTo('FORWARDED');
-    await handle.signal(engagementSignals.voucherReserved, { ...reservation(Date.parse(input.assignedAt)), actor: 'operator' });
+    await handle.signal(engagementSignals.voucherReserved, {
+      ...reservation(Date.parse(input.assignedAt)),
+      actor: 'operator',
+    });
     // A signal returns before it is handled (the reservation reads the partner first): wait for it.
     await settle(stack, handle, 'RESERVED', '1 minute');
     const s = await stateOf(handle);
@@ -339,37 +413,57 @@ describe('refusals: the update is rejected with the rule, the state is unchanged
 describe('changes of plan', () => {
   test('a reservation can be moved before the start, cancelled back to FORWARDED, and reserved again', async () => {
     const { handle, input, res } = await walkTo('RESERVED');
-    const moved = await handle.executeUpdate(u.reservationChanged, { args: [{ startDate: addDays(res!.startDate, 3), endDate: addDays(res!.endDate, 3), ...as(P1) }] });
+    const moved = await handle.executeUpdate(u.reservationChanged, {
+      args: [{ startDate: addDays(res!.startDate, 3), endDate: addDays(res!.endDate, 3), ...as(P1) }],
+    });
     expect(moved.reservation?.startDate).toBe(addDays(res!.startDate, 3));
-    const cancelled = await handle.executeUpdate(u.reservationCancelled, { args: [{ reason: 'customer rescheduled', ...as(P1) }] });
+    const cancelled = await handle.executeUpdate(u.reservationCancelled, {
+      args: [{ reason: 'customer rescheduled', ...as(P1) }],
+    });
     expect(cancelled.status).toBe('FORWARDED');
     expect(cancelled.reservation).toBeUndefined();
-    const again = await handle.executeUpdate(u.voucherReserved, { args: [{ ...reservation(Date.parse(input.assignedAt)), ...as(P1) }] });
+    const again = await handle.executeUpdate(u.voucherReserved, {
+      args: [{ ...reservation(Date.parse(input.assignedAt)), ...as(P1) }],
+    });
     expect(again.status).toBe('RESERVED');
   });
 
   test('a reservation cannot change once the engagement has started', async () => {
     const { handle, res } = await walkTo('RESERVED');
     await stack.env.sleep('8 days');
-    const r = await refusalOf(handle.executeUpdate(u.reservationChanged, { args: [{ startDate: addDays(res!.startDate, 20), endDate: addDays(res!.endDate, 20), ...as(P1) }] }));
+    const r = await refusalOf(
+      handle.executeUpdate(u.reservationChanged, {
+        args: [{ startDate: addDays(res!.startDate, 20), endDate: addDays(res!.endDate, 20), ...as(P1) }],
+      }),
+    );
     expect(r).toMatchObject({ type: 'StateConflict', codes: ['ENGAGEMENT_STARTED'] });
   });
 
   test('another partner may take over before the reservation, not after', async () => {
     const { handle, input } = await walkTo('FORWARDED');
-    const taken = await handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P2, projectManagerEmail: PM_EMAIL, ...as(P2) }] });
+    const taken = await handle.executeUpdate(u.voucherForwarded, {
+      args: [{ partnerId: P2, projectManagerEmail: PM_EMAIL, ...as(P2) }],
+    });
     expect(taken.partnerId).toBe(P2);
-    await handle.executeUpdate(u.voucherReserved, { args: [{ ...reservation(Date.parse(input.assignedAt)), ...as(P2) }] });
-    const r = await refusalOf(handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }] }));
+    await handle.executeUpdate(u.voucherReserved, {
+      args: [{ ...reservation(Date.parse(input.assignedAt)), ...as(P2) }],
+    });
+    const r = await refusalOf(
+      handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }] }),
+    );
     expect(r).toMatchObject({ type: 'StateConflict', codes: ['NOT_ALLOWED_IN_STATUS'] });
     expect((await stateOf(handle)).partnerId).toBe(P2);
   });
 
   test('cancellation by the back-office ends the engagement and returns the days', async () => {
     const { handle } = await walkTo('RESERVED');
-    const forbidden = await refusalOf(handle.executeUpdate(u.engagementCancelled, { args: [{ reason: 'no', ...as(P1) }] }));
+    const forbidden = await refusalOf(
+      handle.executeUpdate(u.engagementCancelled, { args: [{ reason: 'no', ...as(P1) }] }),
+    );
     expect(forbidden.type).toBe('Forbidden');
-    const s = await handle.executeUpdate(u.engagementCancelled, { args: [{ reason: 'customer withdrew', actor: 'backoffice' }] });
+    const s = await handle.executeUpdate(u.engagementCancelled, {
+      args: [{ reason: 'customer withdrew', actor: 'backoffice' }],
+    });
     expect(s.status).toBe('CANCELLED');
     expect(s.daysDisposition).toMatchObject({ outcome: 'RETURNED_TO_POOL', days: 5, reason: 'CANCELLED' });
     expect((await handle.result()).status).toBe('CANCELLED');
@@ -380,7 +474,11 @@ describe('changes of plan', () => {
     const first = engagementInput(t0, { days: 15 });
     const h1 = await startEngagement(stack, first);
     await h1.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }] });
-    const res15 = reservation(t0, { endDate: addDays(reservation(t0).startDate, 20), division: 'Retail', productScope: 'Windows 11' });
+    const res15 = reservation(t0, {
+      endDate: addDays(reservation(t0).startDate, 20),
+      division: 'Retail',
+      productScope: 'Windows 11',
+    });
     await h1.executeUpdate(u.voucherReserved, { args: [{ ...res15, ...as(P1) }] });
 
     const second = engagementInput(t0, { days: 15, customer: first.customer });

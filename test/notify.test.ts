@@ -88,7 +88,12 @@ describe('notification activities', () => {
 
   it('delivers partner notifications the same way, keyed by partner', async () => {
     const { notifyPartner } = createNotificationActivities({ webhookUrl: receiver.url, webhookSecret: SECRET });
-    const input = { partnerId: 'contoso', kind: 'ENROLLMENT_LAPSING', message: 'DDPS enrollment lapses in 30 days', at: '2026-05-01T00:00:00.000Z' };
+    const input = {
+      partnerId: 'contoso',
+      kind: 'ENROLLMENT_LAPSING',
+      message: 'DDPS enrollment lapses in 30 days',
+      at: '2026-05-01T00:00:00.000Z',
+    };
     expect(await notifyPartner(input)).toEqual({ delivered: true });
 
     const [delivery] = receiver.received;
@@ -99,7 +104,10 @@ describe('notification activities', () => {
   });
 
   it('reports a refusal (4xx) without failing: a receiver with another secret rejects the signature', async () => {
-    const { notify } = createNotificationActivities({ webhookUrl: receiver.url, webhookSecret: 'not-the-receivers-secret-0000' });
+    const { notify } = createNotificationActivities({
+      webhookUrl: receiver.url,
+      webhookSecret: 'not-the-receivers-secret-0000',
+    });
     expect(await notify(notification)).toEqual({ delivered: false, detail: 'webhook refused: 401' });
     expect(receiver.received[0].signatureValid).toBe(false);
   });
@@ -114,7 +122,9 @@ describe('notification activities', () => {
       expect(failure.message).toContain(String(status));
     }
     // Every attempt carried the same idempotency key, so the receiver can drop duplicates.
-    expect(new Set(receiver.received.map((r) => r.headers['idempotency-key']))).toEqual(new Set(['V-1001:STATUS_CHANGED:2026-03-01T09:00:00.000Z']));
+    expect(new Set(receiver.received.map((r) => r.headers['idempotency-key']))).toEqual(
+      new Set(['V-1001:STATUS_CHANGED:2026-03-01T09:00:00.000Z']),
+    );
   });
 
   it('throws a retryable failure when the webhook is unreachable', async () => {
@@ -129,7 +139,10 @@ describe('notification activities', () => {
   it('sends nothing and does not fail without a webhook', async () => {
     const { notify, notifyPartner } = createNotificationActivities({});
     expect(await notify(notification)).toEqual({ delivered: false, detail: 'no webhook configured' });
-    expect(await notifyPartner({ partnerId: 'contoso', kind: 'X', message: 'm', at: notification.at })).toEqual({ delivered: false, detail: 'no webhook configured' });
+    expect(await notifyPartner({ partnerId: 'contoso', kind: 'X', message: 'm', at: notification.at })).toEqual({
+      delivered: false,
+      detail: 'no webhook configured',
+    });
   });
 
   it('never sends an unsigned notification', async () => {

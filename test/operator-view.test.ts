@@ -30,10 +30,15 @@ test('search attributes follow the engagement; summary, details, timers and acti
   expect(started.typedSearchAttributes.get(SA.VoucherId)).toBe(body.voucherId);
   expect(started.typedSearchAttributes.get(SA.EngagementDays)).toBe(5);
   expect(started.typedSearchAttributes.get(SA.CustomerAgreement)).toBe(body.customer.agreementNumber);
-  expect(started.typedSearchAttributes.get(SA.VoucherExpiresAt)?.getTime()).toBe(Date.parse(body.assignedAt) + 180 * 86_400_000);
+  expect(started.typedSearchAttributes.get(SA.VoucherExpiresAt)?.getTime()).toBe(
+    Date.parse(body.assignedAt) + 180 * 86_400_000,
+  );
   expect(await started.staticSummary()).toBe(`DDPS-WINDOWS-OFFICE · 5 days · voucher ${body.voucherId}`);
 
-  await req('POST', `/v1/engagements/${body.voucherId}/forwarding`, { as: 'contoso', body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL } });
+  await req('POST', `/v1/engagements/${body.voucherId}/forwarding`, {
+    as: 'contoso',
+    body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL },
+  });
   const forwarded = await handle.describe();
   expect(forwarded.typedSearchAttributes.get(SA.EngagementStatus)).toBe('FORWARDED');
   expect(forwarded.typedSearchAttributes.get(SA.PartnerId)).toBe('contoso');
@@ -55,7 +60,9 @@ test('search attributes follow the engagement; summary, details, timers and acti
   expect(activitySummaries.join(' ')).toContain('eligibility of contoso for DDPS-WINDOWS-OFFICE');
 
   // The API set them all at start, so the workflow's first upsert is the forwarding's.
-  const upserts = (history.events ?? []).filter((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES);
+  const upserts = (history.events ?? []).filter(
+    (e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+  );
   expect(upserts).toHaveLength(1);
 
   // The operator's query finds it (visibility is eventually consistent).
@@ -86,9 +93,14 @@ test('an engagement an operator starts without search attributes gets them from 
   expect(started.typedSearchAttributes.get(SA.VoucherId)).toBe(body.voucherId);
   expect(started.typedSearchAttributes.get(SA.Offering)).toBe(body.offering);
   expect(started.typedSearchAttributes.get(SA.EngagementDays)).toBe(3);
-  expect(started.typedSearchAttributes.get(SA.VoucherExpiresAt)?.getTime()).toBe(Date.parse(body.assignedAt) + 180 * 86_400_000);
+  expect(started.typedSearchAttributes.get(SA.VoucherExpiresAt)?.getTime()).toBe(
+    Date.parse(body.assignedAt) + 180 * 86_400_000,
+  );
 
-  const forwarded = await req('POST', `/v1/engagements/${body.voucherId}/forwarding`, { as: 'contoso', body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL } });
+  const forwarded = await req('POST', `/v1/engagements/${body.voucherId}/forwarding`, {
+    as: 'contoso',
+    body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL },
+  });
   expect(forwarded.status).toBe(200);
   const after = await handle.describe();
   expect(after.typedSearchAttributes.get(SA.EngagementStatus)).toBe('FORWARDED');

@@ -44,7 +44,13 @@ const profile = (overrides: Partial<PartnerProfile> = {}): PartnerProfile => ({
   website: 'https://contoso.example',
   locations: [{ locationId: 'LOC-1', country: 'US' }],
   competencies: [{ area: 'Windows and Devices', level: 'Gold', expiresAt: '2099-12-31' }],
-  consultants: [{ consultantId: 'C-1', name: 'Ada', exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2020-01-01' }] }],
+  consultants: [
+    {
+      consultantId: 'C-1',
+      name: 'Ada',
+      exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2020-01-01' }],
+    },
+  ],
   ...overrides,
 });
 
@@ -67,7 +73,9 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
   const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServerPath() } } });
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
+  });
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
@@ -88,7 +96,9 @@ afterAll(async () => {
 });
 
 let seq = 0;
-async function startPartner(state?: PartnerState): Promise<{ partnerId: string; handle: WorkflowHandle<typeof partnerWorkflow> }> {
+async function startPartner(
+  state?: PartnerState,
+): Promise<{ partnerId: string; handle: WorkflowHandle<typeof partnerWorkflow> }> {
   const partnerId = state?.partnerId ?? `P-${++seq}-${Date.now()}`;
   const handle = await env.client.workflow.start<typeof partnerWorkflow>('partnerWorkflow', {
     workflowId: partnerWorkflowId(partnerId),
@@ -149,7 +159,9 @@ test('a profile is created and replaced through the update, and a malformed one 
 
 test('enrolling before a profile exists is refused as a state conflict, and the queries answer an unknown partner', async () => {
   const { handle } = await startPartner();
-  const { type, refusal } = await refusalOf(handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] }));
+  const { type, refusal } = await refusalOf(
+    handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] }),
+  );
   expect(type).toBe('StateConflict');
   expect(refusal.code).toBe('PARTNER_UNKNOWN');
   expect(await handle.query(partnerStateQuery)).toBeUndefined();
@@ -162,7 +174,9 @@ test('enrollment needs a qualifying competency; accepted, it lasts a year from a
   await handle.executeUpdate(profileReplacedUpdate, {
     args: [profile({ competencies: [{ area: 'Enterprise Resource Planning', level: 'Silver' }] })],
   });
-  const refused = await refusalOf(handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS', actor: 'backoffice' }] }));
+  const refused = await refusalOf(
+    handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS', actor: 'backoffice' }] }),
+  );
   expect(refused.type).toBe('RuleViolation');
   expect(refused.refusal).toMatchObject({ kind: 'RULE', code: 'ENROLLMENT_NO_QUALIFYING_COMPETENCY' });
 
@@ -173,7 +187,9 @@ test('enrollment needs a qualifying competency; accepted, it lasts a year from a
   const state = await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] });
   const ddps = state.enrollments.DDPS;
   expect(ddps).toMatchObject({ offering: 'DDPS', status: 'ACTIVE', renewals: [] });
-  expect(Date.parse(ddps.validUntil) - Date.parse(ddps.acceptedAt)).toBe(enrollmentValidUntil(Date.parse(ddps.acceptedAt)) - Date.parse(ddps.acceptedAt));
+  expect(Date.parse(ddps.validUntil) - Date.parse(ddps.acceptedAt)).toBe(
+    enrollmentValidUntil(Date.parse(ddps.acceptedAt)) - Date.parse(ddps.acceptedAt),
+  );
 
   const again = await refusalOf(handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] }));
   expect(again.refusal.code).toBe('OFFERING_ALREADY_ENROLLED');
@@ -201,21 +217,33 @@ test('reminders 30 and 7 days before lapse are recorded and sent once each, at t
   expectAt(state.notifications[0].at, validUntilMs - 30 * DAY_MS);
   expectAt(state.notifications[1].at, validUntilMs - 7 * DAY_MS);
   expect(state.enrollments.DDPS.status).toBe('ACTIVE');
-  expect((await handle.query(eligibilityMatrixQuery)).find((r) => r.engagementType === 'DDPS-WINDOWS-OFFICE')?.eligible).toBe(true);
+  expect(
+    (await handle.query(eligibilityMatrixQuery)).find((r) => r.engagementType === 'DDPS-WINDOWS-OFFICE')?.eligible,
+  ).toBe(true);
 
   await sleepUntil(validUntilMs + HOUR_MS); // lapsed
   state = await handle.query(partnerStateQuery);
   expect(state.enrollments.DDPS.status).toBe('LAPSED');
-  expect(state.notifications.map((n) => n.kind)).toEqual(['ENROLLMENT_REMINDER_30D', 'ENROLLMENT_REMINDER_7D', 'ENROLLMENT_LAPSED']);
+  expect(state.notifications.map((n) => n.kind)).toEqual([
+    'ENROLLMENT_REMINDER_30D',
+    'ENROLLMENT_REMINDER_7D',
+    'ENROLLMENT_LAPSED',
+  ]);
   expectAt(state.notifications[2].at, validUntilMs);
-  expect(sentTo(partnerId).map((s) => s.kind)).toEqual(['ENROLLMENT_REMINDER_30D', 'ENROLLMENT_REMINDER_7D', 'ENROLLMENT_LAPSED']);
+  expect(sentTo(partnerId).map((s) => s.kind)).toEqual([
+    'ENROLLMENT_REMINDER_30D',
+    'ENROLLMENT_REMINDER_7D',
+    'ENROLLMENT_LAPSED',
+  ]);
   expect(state.notifications.every((n) => (n as { delivered?: boolean }).delivered === true)).toBe(true);
   const row = (await handle.query(eligibilityMatrixQuery)).find((r) => r.engagementType === 'DDPS-WINDOWS-OFFICE');
   expect(row?.eligible).toBe(false);
   expect(row?.unmet.map((u) => u.code)).toEqual(['ENROLLMENT_NOT_ACTIVE']);
 
   // A lapsed enrollment is not renewed but enrolled again, for a new year.
-  expect((await refusalOf(handle.executeUpdate(enrollmentRenewedUpdate, { args: [{ offering: 'DDPS' }] }))).refusal.code).toBe('ENROLLMENT_NOT_ACTIVE');
+  expect(
+    (await refusalOf(handle.executeUpdate(enrollmentRenewedUpdate, { args: [{ offering: 'DDPS' }] }))).refusal.code,
+  ).toBe('ENROLLMENT_NOT_ACTIVE');
   const again = await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] });
   expect(again.enrollments.DDPS.status).toBe('ACTIVE');
 });
@@ -233,7 +261,9 @@ test('renewal opens 90 days before lapse, extends the term by a year and resched
   expect(notEnrolled.refusal.code).toBe('ENROLLMENT_NOT_ACTIVE');
 
   await sleepUntil(firstValidUntil - 85 * DAY_MS); // inside the window, which opened 90 days before lapse
-  const renewed = await handle.executeUpdate(enrollmentRenewedUpdate, { args: [{ offering: 'DDPS', actor: `partner:${partnerId}` }] });
+  const renewed = await handle.executeUpdate(enrollmentRenewedUpdate, {
+    args: [{ offering: 'DDPS', actor: `partner:${partnerId}` }],
+  });
   expect(Date.parse(renewed.enrollments.DDPS.validUntil)).toBe(renewedValidUntil(enrolled.enrollments.DDPS));
   const newValidUntil = Date.parse(renewed.enrollments.DDPS.validUntil);
   expect(renewed.enrollments.DDPS.renewals).toHaveLength(1);
@@ -263,7 +293,13 @@ test('the eligibility matrix names the unmet requirements per engagement type', 
           { area: 'Datacenter', level: 'Gold', expiresAt: '2000-01-01' }, // expired
           { area: 'Messaging', level: 'Silver', expiresAt: '2099-12-31' },
         ],
-        consultants: [{ consultantId: 'C-9', name: 'Grace', exams: [{ code: 'MS-203', area: 'Messaging', passedAt: '2021-05-01' }] }],
+        consultants: [
+          {
+            consultantId: 'C-9',
+            name: 'Grace',
+            exams: [{ code: 'MS-203', area: 'Messaging', passedAt: '2021-05-01' }],
+          },
+        ],
       }),
     ],
   });
@@ -279,7 +315,11 @@ test('the eligibility matrix names the unmet requirements per engagement type', 
   expect(row('S-EDPS-EXCHANGE')).toMatchObject({ offering: 'S-EDPS', eligible: true, unmet: [] });
 
   // Silver where Gold is needed; no consultant with an ERP exam; not enrolled.
-  expect(codes('DYDPS-FO-UPGRADE')).toEqual(['ENROLLMENT_NOT_ACTIVE', 'COMPETENCY_NOT_QUALIFYING', 'NO_QUALIFIED_CONSULTANT']);
+  expect(codes('DYDPS-FO-UPGRADE')).toEqual([
+    'ENROLLMENT_NOT_ACTIVE',
+    'COMPETENCY_NOT_QUALIFYING',
+    'NO_QUALIFIED_CONSULTANT',
+  ]);
   expect(row('DYDPS-FO-UPGRADE').unmet[1].message).toContain('Enterprise Resource Planning (Gold+)');
 
   // An expired competency does not qualify.
@@ -299,7 +339,11 @@ test('a notification that cannot be delivered is recorded as such and does not s
     await sleepUntil(Date.parse(enrolled.enrollments.DDPS.validUntil) + HOUR_MS);
     const state = await handle.query(partnerStateQuery);
     expect(state.enrollments.DDPS.status).toBe('LAPSED');
-    expect(state.notifications.map((n) => n.kind)).toEqual(['ENROLLMENT_REMINDER_30D', 'ENROLLMENT_REMINDER_7D', 'ENROLLMENT_LAPSED']);
+    expect(state.notifications.map((n) => n.kind)).toEqual([
+      'ENROLLMENT_REMINDER_30D',
+      'ENROLLMENT_REMINDER_7D',
+      'ENROLLMENT_LAPSED',
+    ]);
     expect(state.notifications.every((n) => (n as { delivered?: boolean }).delivered === false)).toBe(true);
     expect((state.notifications[0] as { detail?: string }).detail).toContain('webhook answered 503');
   } finally {
@@ -315,8 +359,23 @@ test('a partner started with a carried state keeps it, and does not repeat a rem
   const carried: PartnerState = {
     partnerId,
     profile: profile(),
-    enrollments: { DDPS: { offering: 'DDPS', acceptedAt: toIso(acceptedAtMs), validUntil: toIso(validUntilMs), status: 'ACTIVE', renewals: [] } },
-    notifications: [{ kind: 'ENROLLMENT_REMINDER_30D', offering: 'DDPS', at: toIso(validUntilMs - 30 * DAY_MS), message: 'sent by the previous run' }],
+    enrollments: {
+      DDPS: {
+        offering: 'DDPS',
+        acceptedAt: toIso(acceptedAtMs),
+        validUntil: toIso(validUntilMs),
+        status: 'ACTIVE',
+        renewals: [],
+      },
+    },
+    notifications: [
+      {
+        kind: 'ENROLLMENT_REMINDER_30D',
+        offering: 'DDPS',
+        at: toIso(validUntilMs - 30 * DAY_MS),
+        message: 'sent by the previous run',
+      },
+    ],
     createdAt: toIso(acceptedAtMs),
     updatedAt: toIso(acceptedAtMs),
   };

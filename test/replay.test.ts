@@ -15,7 +15,11 @@ const workflowIdOf = (file: string) => `replay-${file}`;
 
 test('there are committed histories of paid, expired and cancelled engagements', () => {
   expect(histories.map((h) => h.file)).toEqual(
-    expect.arrayContaining([expect.stringMatching(/paid/), expect.stringMatching(/expired/), expect.stringMatching(/cancelled/)]),
+    expect.arrayContaining([
+      expect.stringMatching(/paid/),
+      expect.stringMatching(/expired/),
+      expect.stringMatching(/cancelled/),
+    ]),
   );
 });
 
@@ -34,6 +38,10 @@ test('every committed history replays with the current workflow code', async () 
 test('an incompatible change to the workflow is caught by the replay', async () => {
   const { file, history } = histories.find((h) => h.file.includes('paid'))!;
   await expect(
-    Worker.runReplayHistory({ workflowsPath: require.resolve('./support/incompatible-engagement'), replayName: 'incompatible' }, history, workflowIdOf(file)),
+    Worker.runReplayHistory(
+      { workflowsPath: require.resolve('./support/incompatible-engagement'), replayName: 'incompatible' },
+      history,
+      workflowIdOf(file),
+    ),
   ).rejects.toBeInstanceOf(DeterminismViolationError);
 });

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { loadRateCard } from '../config/env';
-import { createSavbActivities, NO_RATE_FOR_COUNTRY, PAYMENT_REQUEST_NOT_FOUND, SAVB_UNAVAILABLE } from '../activities/savb';
+import {
+  createSavbActivities,
+  NO_RATE_FOR_COUNTRY,
+  PAYMENT_REQUEST_NOT_FOUND,
+  SAVB_UNAVAILABLE,
+} from '../activities/savb';
 import { SAVB_PARTNER_NOT_REGISTERED, SAVB_REFUSAL, type InvoiceSubmission } from '../activities/types';
 import { startSavbSimulator, type SavbSimulator } from '../savb-simulator/server';
 
@@ -55,9 +60,16 @@ describe('SAVB activities', () => {
 
     it('invoices days × the daily rate of the delivery country (sample card)', async () => {
       const us = await savb.submitInvoice(submission());
-      expect(us).toEqual({ referenceNumber: expect.stringMatching(/^SAVB-/), status: 'SUBMITTED', amount: 5 * 1000, currency: 'USD' });
+      expect(us).toEqual({
+        referenceNumber: expect.stringMatching(/^SAVB-/),
+        status: 'SUBMITTED',
+        amount: 5 * 1000,
+        currency: 'USD',
+      });
 
-      const de = await savb.submitInvoice(submission({ voucherId: 'V-1002', idempotencyKey: 'V-1002', country: 'DE', locationId: 'contoso-de', days: 3 }));
+      const de = await savb.submitInvoice(
+        submission({ voucherId: 'V-1002', idempotencyKey: 'V-1002', country: 'DE', locationId: 'contoso-de', days: 3 }),
+      );
       expect(de).toMatchObject({ amount: 3 * 950, currency: 'EUR' });
 
       expect(sim.requests().map((r) => [r.voucherId, r.amount, r.currency, r.idempotencyKey])).toEqual([
@@ -143,7 +155,10 @@ describe('SAVB activities', () => {
       const failure = await applicationFailureOf(savb.submitInvoice(submission()));
       expect(failure.nonRetryable).toBe(true);
       expect(failure.type).toBe(SAVB_REFUSAL);
-      expect(failure.details?.[0]).toEqual({ code: SAVB_PARTNER_NOT_REGISTERED, message: expect.stringContaining('contoso') });
+      expect(failure.details?.[0]).toEqual({
+        code: SAVB_PARTNER_NOT_REGISTERED,
+        message: expect.stringContaining('contoso'),
+      });
 
       const registration = await fetch(`${sim.url}/registrations`, {
         method: 'POST',
@@ -176,7 +191,10 @@ describe('SAVB activities', () => {
       sim.deny('V-1001', 'completion report not signed');
       const { referenceNumber } = await savb.submitInvoice(submission());
       clock += 1_000;
-      expect(await savb.getPaymentStatus({ referenceNumber })).toEqual({ status: 'DENIED', reason: 'completion report not signed' });
+      expect(await savb.getPaymentStatus({ referenceNumber })).toEqual({
+        status: 'DENIED',
+        reason: 'completion report not signed',
+      });
     });
 
     it('turns an unknown reference into a non-retryable failure and a 503 into a retryable one', async () => {
@@ -205,7 +223,8 @@ describe('SAVB activities', () => {
       const hanging = env.run(savb.submitInvoice, submission({ voucherId: 'V-1002', idempotencyKey: 'V-1002' }));
       // Cancel once SAVB has stored the request, i.e. while the call is in flight (bounded wait).
       const deadline = Date.now() + 5_000;
-      while (sim.requests().length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      while (sim.requests().length < 2 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10));
       expect(sim.requests()).toHaveLength(2);
       env.cancel();
       await expect(hanging).rejects.toBeInstanceOf(CancelledFailure);

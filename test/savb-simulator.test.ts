@@ -18,26 +18,44 @@ const invoice = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-async function call(sim: SavbSimulator, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+async function call(
+  sim: SavbSimulator,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(`${sim.url}${path}`, {
     method,
     headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, type: response.headers.get('content-type') ?? '', body: text ? JSON.parse(text) : undefined };
+  return {
+    status: response.status,
+    type: response.headers.get('content-type') ?? '',
+    body: text ? JSON.parse(text) : undefined,
+  };
 }
 
-const submit = (sim: SavbSimulator, key: string, body: unknown = invoice()) => call(sim, 'POST', '/payment-requests', body, { 'Idempotency-Key': key });
+const submit = (sim: SavbSimulator, key: string, body: unknown = invoice()) =>
+  call(sim, 'POST', '/payment-requests', body, { 'Idempotency-Key': key });
 
 /** Polls the request until it has the wanted status; bounded, fails with what it last saw. */
-async function waitForStatus(sim: SavbSimulator, referenceNumber: string, wanted: string, seen: string[], withinMs = 10_000): Promise<void> {
+async function waitForStatus(
+  sim: SavbSimulator,
+  referenceNumber: string,
+  wanted: string,
+  seen: string[],
+  withinMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + withinMs;
   for (;;) {
     const { body } = await call(sim, 'GET', `/payment-requests/${referenceNumber}`);
     if (seen[seen.length - 1] !== body.status) seen.push(body.status);
     if (body.status === wanted) return;
-    if (Date.now() > deadline) throw new Error(`status ${wanted} not reached within ${withinMs} ms; saw ${seen.join(' → ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`status ${wanted} not reached within ${withinMs} ms; saw ${seen.join(' → ')}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -71,7 +89,9 @@ describe('SAVB simulator', () => {
       expect(sim.requests()).toHaveLength(1);
       const listed = await call(sim, 'GET', '/payment-requests?voucherId=V-1001');
       expect(listed.status).toBe(200);
-      expect(listed.body.items.map((r: { referenceNumber: string }) => r.referenceNumber)).toEqual([first.body.referenceNumber]);
+      expect(listed.body.items.map((r: { referenceNumber: string }) => r.referenceNumber)).toEqual([
+        first.body.referenceNumber,
+      ]);
     });
 
     it('refuses to reuse a key for a different body (409) and keeps the original request', async () => {
@@ -79,14 +99,19 @@ describe('SAVB simulator', () => {
       const conflicting = await submit(sim, 'V-1001', invoice({ days: 3, amount: 3000 }));
       expect(conflicting.status).toBe(409);
       expect(conflicting.type).toContain('application/problem+json');
-      expect(sim.requests()).toEqual([expect.objectContaining({ referenceNumber: first.body.referenceNumber, days: 5 })]);
+      expect(sim.requests()).toEqual([
+        expect.objectContaining({ referenceNumber: first.body.referenceNumber, days: 5 }),
+      ]);
     });
 
     it('refuses a second live request for the same voucher under another key (DUPLICATE_VOUCHER)', async () => {
       const first = await submit(sim, 'V-1001');
       const duplicate = await submit(sim, 'another-key');
       expect(duplicate.status).toBe(422);
-      expect(duplicate.body).toEqual({ code: 'DUPLICATE_VOUCHER', message: expect.stringContaining(first.body.referenceNumber) });
+      expect(duplicate.body).toEqual({
+        code: 'DUPLICATE_VOUCHER',
+        message: expect.stringContaining(first.body.referenceNumber),
+      });
       expect(sim.requests()).toHaveLength(1);
     });
 
@@ -106,7 +131,10 @@ describe('SAVB simulator', () => {
       expect(unknown.status).toBe(404);
       expect(unknown.type).toContain('application/problem+json');
       expect((await call(sim, 'GET', '/payment-requests')).status).toBe(400);
-      expect(await call(sim, 'GET', '/payment-requests?voucherId=unknown')).toMatchObject({ status: 200, body: { items: [] } });
+      expect(await call(sim, 'GET', '/payment-requests?voucherId=unknown')).toMatchObject({
+        status: 200,
+        body: { items: [] },
+      });
     });
   });
 
@@ -183,19 +211,31 @@ describe('SAVB simulator', () => {
     });
 
     it('denies, with the reason, a request for a voucher on the deny list (set before or after submission)', async () => {
-      const deniedBefore = await call(sim, 'PUT', '/_admin/deny', { voucherId: 'V-1001', reason: 'no customer planning deliverable' });
+      const deniedBefore = await call(sim, 'PUT', '/_admin/deny', {
+        voucherId: 'V-1001',
+        reason: 'no customer planning deliverable',
+      });
       expect(deniedBefore.status).toBe(200);
       const first = await submit(sim, 'V-1001', invoice());
 
       const second = await submit(sim, 'V-1002', invoice({ voucherId: 'V-1002' }));
-      const deniedAfter = await call(sim, 'PUT', '/_admin/deny', { voucherId: 'V-1002', reason: 'duplicate engagement' });
+      const deniedAfter = await call(sim, 'PUT', '/_admin/deny', {
+        voucherId: 'V-1002',
+        reason: 'duplicate engagement',
+      });
       expect(deniedAfter.body.deniedRequests).toEqual([second.body.referenceNumber]);
 
       const untouched = await submit(sim, 'V-1003', invoice({ voucherId: 'V-1003' }));
       clock += 5_000;
       const read = async (ref: string) => (await call(sim, 'GET', `/payment-requests/${ref}`)).body;
-      expect(await read(first.body.referenceNumber)).toMatchObject({ status: 'DENIED', reason: 'no customer planning deliverable' });
-      expect(await read(second.body.referenceNumber)).toMatchObject({ status: 'DENIED', reason: 'duplicate engagement' });
+      expect(await read(first.body.referenceNumber)).toMatchObject({
+        status: 'DENIED',
+        reason: 'no customer planning deliverable',
+      });
+      expect(await read(second.body.referenceNumber)).toMatchObject({
+        status: 'DENIED',
+        reason: 'duplicate engagement',
+      });
       expect(await read(untouched.body.referenceNumber)).toMatchObject({ status: 'PAID' });
       expect((await read(untouched.body.referenceNumber)).reason).toBeUndefined();
     });
@@ -304,7 +344,9 @@ describe('SAVB simulator persistence', () => {
     let referenceNumber: string;
     try {
       expect((await submit(first, 'V-1001')).body.code).toBe('PARTNER_NOT_REGISTERED');
-      expect((await call(first, 'POST', '/registrations', { partnerId: 'contoso', offering: 'DDPS' })).status).toBe(201);
+      expect((await call(first, 'POST', '/registrations', { partnerId: 'contoso', offering: 'DDPS' })).status).toBe(
+        201,
+      );
       referenceNumber = (await submit(first, 'V-1001')).body.referenceNumber;
       // Seen refusal for SDPS, registration not done yet.
       expect((await submit(first, 'V-2002', invoice({ voucherId: 'V-2002', offering: 'SDPS' }))).status).toBe(422);
@@ -317,15 +359,25 @@ describe('SAVB simulator persistence', () => {
 
     const second = await startSavbSimulator({ dataFile, now: () => clock });
     try {
-      expect((await call(second, 'GET', `/payment-requests/${referenceNumber}`)).body).toMatchObject({ referenceNumber, voucherId: 'V-1001' });
+      expect((await call(second, 'GET', `/payment-requests/${referenceNumber}`)).body).toMatchObject({
+        referenceNumber,
+        voucherId: 'V-1001',
+      });
       const replay = await submit(second, 'V-1001');
       expect(replay).toMatchObject({ status: 200, body: { referenceNumber } });
-      expect((await call(second, 'POST', '/registrations', { partnerId: 'contoso', offering: 'DDPS' })).status).toBe(200);
-      expect((await call(second, 'POST', '/registrations', { partnerId: 'contoso', offering: 'SDPS' })).status).toBe(201);
+      expect((await call(second, 'POST', '/registrations', { partnerId: 'contoso', offering: 'DDPS' })).status).toBe(
+        200,
+      );
+      expect((await call(second, 'POST', '/registrations', { partnerId: 'contoso', offering: 'SDPS' })).status).toBe(
+        201,
+      );
       const denied = await submit(second, 'V-3003', invoice({ voucherId: 'V-3003' }));
       expect(denied.status).toBe(201);
       clock += 5_000;
-      expect((await call(second, 'GET', `/payment-requests/${denied.body.referenceNumber}`)).body).toMatchObject({ status: 'DENIED', reason: 'audit' });
+      expect((await call(second, 'GET', `/payment-requests/${denied.body.referenceNumber}`)).body).toMatchObject({
+        status: 'DENIED',
+        reason: 'audit',
+      });
       expect(second.requests()).toHaveLength(2);
     } finally {
       await second.close();

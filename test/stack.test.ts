@@ -48,7 +48,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const deadline = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
 
 /** Polls until `check` returns a value (not undefined), or fails with the last observation. */
-async function eventually<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, intervalMs = 500): Promise<T> {
+async function eventually<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+  intervalMs = 500,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -61,7 +66,9 @@ async function eventually<T>(what: string, timeoutMs: number, check: () => Promi
     }
     await sleep(intervalMs);
   }
-  throw new Error(`${what}: not within ${timeoutMs / 1000}s${last ? ` (last: ${(last as Error).message ?? String(last)})` : ''}`);
+  throw new Error(
+    `${what}: not within ${timeoutMs / 1000}s${last ? ` (last: ${(last as Error).message ?? String(last)})` : ''}`,
+  );
 }
 
 /** Processes that carry this stack's data directory in their environment (the stack and its children). */
@@ -98,24 +105,28 @@ describe('npm start (the whole stack)', () => {
   function startStack(): Stack {
     const output: string[] = [];
     // What `npm start` runs (tsx scripts/start-stack.ts), without npm in between.
-    const proc = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'start-stack.ts')], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        STACK_DATA_DIR: dataDir,
-        STACK_TEMPORAL_PORT: String(ports.temporal),
-        STACK_TEMPORAL_UI_PORT: String(ports.ui),
-        PORT: String(ports.api),
-        SAVB_SIM_PORT: String(ports.savb),
-        WORKER_METRICS_PORT: String(ports.metrics),
-        API_TOKENS,
-        NO_COLOR: '1',
-        TEMPORAL_ADDRESS: '',
-        SAVB_URL: '',
-        SAVB_SIM_DATA_FILE: '',
+    const proc = spawn(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'start-stack.ts')],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          STACK_DATA_DIR: dataDir,
+          STACK_TEMPORAL_PORT: String(ports.temporal),
+          STACK_TEMPORAL_UI_PORT: String(ports.ui),
+          PORT: String(ports.api),
+          SAVB_SIM_PORT: String(ports.savb),
+          WORKER_METRICS_PORT: String(ports.metrics),
+          API_TOKENS,
+          NO_COLOR: '1',
+          TEMPORAL_ADDRESS: '',
+          SAVB_URL: '',
+          SAVB_SIM_DATA_FILE: '',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     const keep = (chunk: Buffer) => {
       output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
       if (output.length > 2000) output.splice(0, output.length - 2000);
@@ -144,7 +155,9 @@ describe('npm start (the whole stack)', () => {
       throw new Error(`${err.message}\n--- stack output ---\n${tail(stack)}`);
     });
     // The banner comes once the worker polls too.
-    await eventually('the stack banner', STARTUP_MS, async () => (stack.output.some((l) => l.includes('Ctrl-C stops everything')) ? true : undefined));
+    await eventually('the stack banner', STARTUP_MS, async () =>
+      stack.output.some((l) => l.includes('Ctrl-C stops everything')) ? true : undefined,
+    );
   }
 
   async function stopStack(stack: Stack): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -155,10 +168,18 @@ describe('npm start (the whole stack)', () => {
     return result;
   }
 
-  async function call(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
+  async function call(
+    method: string,
+    path: string,
+    token: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: any }> {
     const res = await fetch(`${apiUrl()}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(60_000),
     });
@@ -193,7 +214,13 @@ describe('npm start (the whole stack)', () => {
   }
 
   beforeAll(async () => {
-    ports = { temporal: await freePort(), ui: await freePort(), api: await freePort(), savb: await freePort(), metrics: await freePort() };
+    ports = {
+      temporal: await freePort(),
+      ui: await freePort(),
+      api: await freePort(),
+      savb: await freePort(),
+      metrics: await freePort(),
+    };
   });
 
   afterAll(async () => {
@@ -224,7 +251,13 @@ describe('npm start (the whole stack)', () => {
       name: 'Stack Test Partner',
       locations: [{ locationId: 'LOC-US-1', country: 'US' }],
       competencies: [{ area: 'Windows and Devices', level: 'Gold', expiresAt: nextYear }],
-      consultants: [{ consultantId: 'consultant-1', name: 'Ada Consultant', exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2024-01-15' }] }],
+      consultants: [
+        {
+          consultantId: 'consultant-1',
+          name: 'Ada Consultant',
+          exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2024-01-15' }],
+        },
+      ],
     });
     await ok('POST', `/v1/partners/${PARTNER_ID}/enrollments`, TOKENS.backoffice, { offering: 'DDPS' });
 
@@ -236,9 +269,18 @@ describe('npm start (the whole stack)', () => {
       engagementType: 'DDPS-WINDOWS-OFFICE',
       days: 1,
       assignedAt: new Date().toISOString(),
-      customer: { agreementNumber: 'AGR-STACK-1', name: 'Fabrikam', country: 'US', projectManagerEmail: pmEmail, enrollmentEndsAt: nextYear },
+      customer: {
+        agreementNumber: 'AGR-STACK-1',
+        name: 'Fabrikam',
+        country: 'US',
+        projectManagerEmail: pmEmail,
+        enrollmentEndsAt: nextYear,
+      },
     });
-    await ok('POST', `/v1/engagements/${voucherId}/forwarding`, TOKENS.partner, { partnerId: PARTNER_ID, projectManagerEmail: pmEmail });
+    await ok('POST', `/v1/engagements/${voucherId}/forwarding`, TOKENS.partner, {
+      partnerId: PARTNER_ID,
+      projectManagerEmail: pmEmail,
+    });
     await waitForStatus(['FORWARDED']);
     await ok('POST', `/v1/engagements/${voucherId}/reservation`, TOKENS.partner, {
       locationId: 'LOC-US-1',
@@ -255,8 +297,18 @@ describe('npm start (the whole stack)', () => {
       onSiteDays: 1,
       offSiteDays: 0,
       deliverables: [
-        { kind: 'COMPLETION_REPORT', title: 'Completion report', uri: 'https://files.example/report.pdf', sha256: 'a'.repeat(64) },
-        { kind: 'CUSTOMER_PLANNING_DELIVERABLE', title: 'Findings and recommendations', uri: 'https://files.example/plan.pdf', sha256: 'b'.repeat(64) },
+        {
+          kind: 'COMPLETION_REPORT',
+          title: 'Completion report',
+          uri: 'https://files.example/report.pdf',
+          sha256: 'a'.repeat(64),
+        },
+        {
+          kind: 'CUSTOMER_PLANNING_DELIVERABLE',
+          title: 'Findings and recommendations',
+          uri: 'https://files.example/plan.pdf',
+          sha256: 'b'.repeat(64),
+        },
       ],
     });
     await waitForStatus(['REPORT_SUBMITTED']);

@@ -7,7 +7,13 @@ import type { Config } from '../config/env';
 
 type PinoLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
-const TO_PINO: Record<LogLevel, PinoLevel> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+const TO_PINO: Record<LogLevel, PinoLevel> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
 
 export function createPinoLogger(level: Config['LOG_LEVEL'], service: string): PinoLogger {
   return pino({

@@ -38,7 +38,10 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
     Runtime.install({
       logger: new PinoTemporalLogger(log),
       telemetryOptions: {
-        logging: { filter: { core: level === 'ERROR' ? 'ERROR' : level === 'INFO' ? 'WARN' : level, other: 'ERROR' }, forward: {} },
+        logging: {
+          filter: { core: level === 'ERROR' ? 'ERROR' : level === 'INFO' ? 'WARN' : level, other: 'ERROR' },
+          forward: {},
+        },
         metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}` } },
       },
     });
@@ -104,14 +107,21 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
 }
 
 /** Connects with a bounded number of attempts (Temporal may still be starting); undefined if stopped. */
-async function withRetries<T>(log: ReturnType<typeof createPinoLogger>, address: string, connect: () => Promise<T>): Promise<T | undefined> {
+async function withRetries<T>(
+  log: ReturnType<typeof createPinoLogger>,
+  address: string,
+  connect: () => Promise<T>,
+): Promise<T | undefined> {
   for (let attempt = 1; ; attempt++) {
     if (stopRequested) return undefined;
     try {
       return await connect();
     } catch (err) {
       if (attempt >= CONNECT_ATTEMPTS) throw err;
-      log.warn({ address, attempt, error: (err as Error).message }, `Temporal not reachable, retrying in ${CONNECT_RETRY_MS / 1000}s`);
+      log.warn(
+        { address, attempt, error: (err as Error).message },
+        `Temporal not reachable, retrying in ${CONNECT_RETRY_MS / 1000}s`,
+      );
       await new Promise((resolve) => setTimeout(resolve, CONNECT_RETRY_MS));
     }
   }

@@ -51,7 +51,8 @@ export async function customerAgreementWorkflow(input: CustomerAgreementWorkflow
     return claim;
   };
 
-  const details = () => `agreement ${agreementNumber}: ${claims.length} 15-day claim(s)${claims.length ? ` (${claims.map((c) => `${c.engagementType} ${c.voucherId}`).join(', ')})` : ''}`;
+  const details = () =>
+    `agreement ${agreementNumber}: ${claims.length} 15-day claim(s)${claims.length ? ` (${claims.map((c) => `${c.engagementType} ${c.voucherId}`).join(', ')})` : ''}`;
 
   setHandler(fifteenDayClaimsQuery, () => claims);
 

@@ -44,13 +44,14 @@ import {
   reservationRefusals,
 } from '../domain/rules/delivery';
 import { INVOICE_REMINDER_DAYS, invoiceDueAtMs, invoiceIdempotencyKey } from '../domain/rules/invoice';
+import { EXPIRY_REMINDER_DAYS, daysDisposition, reminderSchedule, voucherExpiresAtMs } from '../domain/rules/voucher';
 import {
-  EXPIRY_REMINDER_DAYS,
-  daysDisposition,
-  reminderSchedule,
-  voucherExpiresAtMs,
-} from '../domain/rules/voucher';
-import { EngagementPayloads, ENGAGEMENT_MESSAGES, engagementSignals, engagementStateQuery, engagementUpdates } from './messages';
+  EngagementPayloads,
+  ENGAGEMENT_MESSAGES,
+  engagementSignals,
+  engagementStateQuery,
+  engagementUpdates,
+} from './messages';
 import { refusalFailure } from './failures';
 import { MESSAGE_SCHEMAS, invalidMessageRefusal, payloadIssues } from './payload-validation';
 import { engagementSearchAttributes } from './search-attributes';
@@ -116,15 +117,24 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
         `**${state.status}** · ${state.engagementType} · ${state.days} days · voucher ${state.voucherId}`,
         state.partnerId ? `partner ${state.partnerId}` : 'no partner yet',
         `expires ${state.deadlines.voucherExpiresAt}`,
-        state.reservation ? `reserved ${state.reservation.startDate}..${state.reservation.endDate} in ${state.reservation.deliveryCountry}` : '',
-        state.invoice ? `invoice ${state.invoice.referenceNumber ?? 'not submitted'} due by ${state.invoice.dueAt}` : '',
+        state.reservation
+          ? `reserved ${state.reservation.startDate}..${state.reservation.endDate} in ${state.reservation.deliveryCountry}`
+          : '',
+        state.invoice
+          ? `invoice ${state.invoice.referenceNumber ?? 'not submitted'} due by ${state.invoice.dueAt}`
+          : '',
       ]
         .filter(Boolean)
         .join('\n'),
     );
   }
 
-  function record(event: string, actor: string, accepted: boolean, extra: { via?: 'update' | 'signal' | 'timer' | 'activity'; detail?: string; refusals?: Refusal[] } = {}): void {
+  function record(
+    event: string,
+    actor: string,
+    accepted: boolean,
+    extra: { via?: 'update' | 'signal' | 'timer' | 'activity'; detail?: string; refusals?: Refusal[] } = {},
+  ): void {
     state.history.push({ at: toIso(now()), actor, event, accepted, ...extra });
   }
 
@@ -150,14 +160,24 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
     const partnerId = partnerIdOfActor(actor);
     if (partnerId !== undefined) {
       if (!allowPartner) return { kind: 'FORBIDDEN', code: 'ROLE_NOT_ALLOWED', message: 'partners may not do this' };
-      if (partnerId !== state.partnerId) return { kind: 'FORBIDDEN', code: 'NOT_THE_FORWARDED_PARTNER', message: 'only the partner the voucher was forwarded to may do this' };
+      if (partnerId !== state.partnerId)
+        return {
+          kind: 'FORBIDDEN',
+          code: 'NOT_THE_FORWARDED_PARTNER',
+          message: 'only the partner the voucher was forwarded to may do this',
+        };
       return undefined;
     }
-    return allowStaff ? undefined : { kind: 'FORBIDDEN', code: 'ROLE_NOT_ALLOWED', message: `${actor} may not do this` };
+    return allowStaff
+      ? undefined
+      : { kind: 'FORBIDDEN', code: 'ROLE_NOT_ALLOWED', message: `${actor} may not do this` };
   }
 
   /** The synchronous checks: shape, actor, status, program rules on what the workflow knows now. */
-  function precheck<K extends EngagementMessage>(name: K, payload: unknown): { value?: Parsed<K>; refusals: Refusal[] } {
+  function precheck<K extends EngagementMessage>(
+    name: K,
+    payload: unknown,
+  ): { value?: Parsed<K>; refusals: Refusal[] } {
     const parsed = parse(name, payload);
     if (!parsed.value) return parsed;
     const msg = parsed.value as Parsed<EngagementMessage>;
@@ -171,7 +191,11 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
         const m = msg as Parsed<'voucherForwarded'>;
         const partnerId = partnerIdOfActor(actor);
         if (partnerId !== undefined && partnerId !== m.partnerId) {
-          add({ kind: 'FORBIDDEN', code: 'FORWARDING_FOR_ANOTHER_PARTNER', message: 'a partner can only take a voucher for itself' });
+          add({
+            kind: 'FORBIDDEN',
+            code: 'FORWARDING_FOR_ANOTHER_PARTNER',
+            message: 'a partner can only take a voucher for itself',
+          });
         }
         const rules = forwardingRefusals(state, m, t);
         // Without the project manager's e-mail a caller learns nothing else, not even the status.
@@ -183,7 +207,12 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
       case 'voucherReserved': {
         add(actorRefusal(actor, true, true));
         if (!refusals.length && state.eligibility && !state.eligibility.eligible) {
-          add(ruleRefusal(Rule.PARTNER_NOT_ELIGIBLE, `partner ${state.partnerId} is not eligible: ${state.eligibility.refusals.map((r) => r.code).join(', ')}`));
+          add(
+            ruleRefusal(
+              Rule.PARTNER_NOT_ELIGIBLE,
+              `partner ${state.partnerId} is not eligible: ${state.eligibility.refusals.map((r) => r.code).join(', ')}`,
+            ),
+          );
         }
         if (!refusals.length) refusals.push(...reservationRefusals(state, msg as Parsed<'voucherReserved'>, t));
         break;
@@ -192,10 +221,17 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
         add(actorRefusal(actor, true, true));
         if (!refusals.length && state.reservation) {
           if (hasEngagementStarted(state.reservation, t)) {
-            add(stateRefusal('ENGAGEMENT_STARTED', `the engagement started on ${state.reservation.startDate}; its dates can no longer change`));
+            add(
+              stateRefusal(
+                'ENGAGEMENT_STARTED',
+                `the engagement started on ${state.reservation.startDate}; its dates can no longer change`,
+              ),
+            );
           } else {
             const m = msg as Parsed<'reservationChanged'>;
-            refusals.push(...reservationRefusals(state, { ...state.reservation, startDate: m.startDate, endDate: m.endDate }, t));
+            refusals.push(
+              ...reservationRefusals(state, { ...state.reservation, startDate: m.startDate, endDate: m.endDate }, t),
+            );
           }
         }
         break;
@@ -205,7 +241,8 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
         break;
       case 'completionReportSubmitted':
         add(actorRefusal(actor, true, true));
-        if (!refusals.length) refusals.push(...completionReportRefusals(state, msg as Parsed<'completionReportSubmitted'>, t));
+        if (!refusals.length)
+          refusals.push(...completionReportRefusals(state, msg as Parsed<'completionReportSubmitted'>, t));
         break;
       case 'voucherRedeemed':
         add(actorRefusal(actor, true, true));
@@ -229,28 +266,48 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
     switch (name) {
       case 'voucherForwarded': {
         const m = msg as Parsed<'voucherForwarded'>;
-        const result = await checkEligibility.executeWithOptions({ summary: `eligibility of ${m.partnerId} for ${state.engagementType}` }, [
-          { partnerId: m.partnerId, engagementType: state.engagementType, atMs: now() },
-        ]);
+        const result = await checkEligibility.executeWithOptions(
+          { summary: `eligibility of ${m.partnerId} for ${state.engagementType}` },
+          [{ partnerId: m.partnerId, engagementType: state.engagementType, atMs: now() }],
+        );
         const again = statusRefusal(name, state.status);
         if (again) return [again];
         const previous = state.partnerId;
         state.partnerId = m.partnerId;
         state.partnerSnapshot = result.snapshot;
-        state.eligibility = { partnerId: m.partnerId, checkedAt: toIso(now()), eligible: result.refusals.length === 0, refusals: result.refusals };
-        const verdict = result.refusals.length ? `not eligible (${result.refusals.map((r) => r.code).join(', ')})` : 'eligible';
-        record(name, actor, true, { detail: `${previous && previous !== m.partnerId ? `taken over from ${previous} by` : 'forwarded to'} ${m.partnerId}: ${verdict}` });
+        state.eligibility = {
+          partnerId: m.partnerId,
+          checkedAt: toIso(now()),
+          eligible: result.refusals.length === 0,
+          refusals: result.refusals,
+        };
+        const verdict = result.refusals.length
+          ? `not eligible (${result.refusals.map((r) => r.code).join(', ')})`
+          : 'eligible';
+        record(name, actor, true, {
+          detail: `${previous && previous !== m.partnerId ? `taken over from ${previous} by` : 'forwarded to'} ${m.partnerId}: ${verdict}`,
+        });
         setStatus('FORWARDED', `Voucher ${state.voucherId} forwarded to partner ${m.partnerId}: ${verdict}`);
         return [];
       }
       case 'voucherReserved': {
         const m = msg as Parsed<'voucherReserved'>;
         // Re-read the partner: the profile may have changed since forwarding.
-        const fresh = await checkEligibility.executeWithOptions({ summary: `eligibility of ${state.partnerId} at start ${m.startDate}` }, [
-          { partnerId: state.partnerId!, engagementType: state.engagementType, atMs: now(), competencyDate: m.startDate },
-        ]);
+        const fresh = await checkEligibility.executeWithOptions(
+          { summary: `eligibility of ${state.partnerId} at start ${m.startDate}` },
+          [
+            {
+              partnerId: state.partnerId!,
+              engagementType: state.engagementType,
+              atMs: now(),
+              competencyDate: m.startDate,
+            },
+          ],
+        );
         const candidate = { ...state, partnerSnapshot: fresh.snapshot };
-        const refusals = [statusRefusal(name, state.status), ...reservationRefusals(candidate, m, now())].filter((r): r is Refusal => !!r);
+        const refusals = [statusRefusal(name, state.status), ...reservationRefusals(candidate, m, now())].filter(
+          (r): r is Refusal => !!r,
+        );
         if (refusals.length) return refusals;
         if (state.days === 15) {
           const claim = await claimFifteenDaySlot({
@@ -270,8 +327,13 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
         const { actor: _actor, ...reservation } = m;
         state.partnerSnapshot = fresh.snapshot;
         state.reservation = { ...reservation, reservedAt: toIso(now()) };
-        record(name, actor, true, { detail: `${m.startDate}..${m.endDate} at ${m.locationId} (${m.deliveryCountry}) by ${m.consultantId}` });
-        setStatus('RESERVED', `Voucher ${state.voucherId} reserved by ${state.partnerId} from ${m.startDate} to ${m.endDate}`);
+        record(name, actor, true, {
+          detail: `${m.startDate}..${m.endDate} at ${m.locationId} (${m.deliveryCountry}) by ${m.consultantId}`,
+        });
+        setStatus(
+          'RESERVED',
+          `Voucher ${state.voucherId} reserved by ${state.partnerId} from ${m.startDate} to ${m.endDate}`,
+        );
         return [];
       }
       case 'reservationChanged': {
@@ -279,7 +341,10 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
         const before = `${state.reservation!.startDate}..${state.reservation!.endDate}`;
         state.reservation = { ...state.reservation!, startDate: m.startDate, endDate: m.endDate };
         record(name, actor, true, { detail: `${before} → ${m.startDate}..${m.endDate}` });
-        outbox.push({ kind: 'RESERVATION_CHANGED', message: `Reservation of voucher ${state.voucherId} moved to ${m.startDate}..${m.endDate}` });
+        outbox.push({
+          kind: 'RESERVATION_CHANGED',
+          message: `Reservation of voucher ${state.voucherId} moved to ${m.startDate}..${m.endDate}`,
+        });
         publish();
         return [];
       }
@@ -294,7 +359,9 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
       case 'completionReportSubmitted': {
         const { actor: _actor, ...report } = msg as Parsed<'completionReportSubmitted'>;
         state.report = { ...report, submittedAt: toIso(now()) };
-        record(name, actor, true, { detail: `${report.deliveredFrom}..${report.deliveredTo}, ${report.onSiteDays} on-site + ${report.offSiteDays} off-site` });
+        record(name, actor, true, {
+          detail: `${report.deliveredFrom}..${report.deliveredTo}, ${report.onSiteDays} on-site + ${report.offSiteDays} off-site`,
+        });
         setStatus('REPORT_SUBMITTED', `Completion report submitted for voucher ${state.voucherId}`);
         return [];
       }
@@ -304,14 +371,19 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
         state.deadlines.invoiceDueAt = toIso(invoiceDueAtMs(t));
         state.invoice = { dueAt: state.deadlines.invoiceDueAt, attempts: 0 };
         record(name, actor, true);
-        setStatus('REDEEMED', `Voucher ${state.voucherId} redeemed; the invoice is due by ${state.deadlines.invoiceDueAt}`);
+        setStatus(
+          'REDEEMED',
+          `Voucher ${state.voucherId} redeemed; the invoice is due by ${state.deadlines.invoiceDueAt}`,
+        );
         return [];
       }
       case 'engagementCancelled': {
         const m = msg as Parsed<'engagementCancelled'>;
         state.cancellation = { reason: m.reason, at: toIso(now()), actor };
         state.daysDisposition = daysDisposition(state.customer.enrollmentEndsAt, state.days, now(), 'CANCELLED');
-        record(name, actor, true, { detail: `${m.reason}; ${state.days} days ${state.daysDisposition.outcome === 'LOST' ? 'lost' : 'returned to the pool'}` });
+        record(name, actor, true, {
+          detail: `${m.reason}; ${state.days} days ${state.daysDisposition.outcome === 'LOST' ? 'lost' : 'returned to the pool'}`,
+        });
         setStatus('CANCELLED', `Engagement ${state.voucherId} cancelled: ${m.reason}`);
         await releaseClaim();
         return [];
@@ -330,7 +402,9 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
     const release = { agreementNumber: state.customer.agreementNumber, voucherId: state.voucherId };
     if (patched('fifteen-day-release-durable')) {
       // Unconditional (a claim whose answer was lost is released too) and retried until done.
-      background.push(durableRelease.releaseFifteenDaySlot.executeWithOptions({ summary: 'release the 15-day slot' }, [release]));
+      background.push(
+        durableRelease.releaseFifteenDaySlot.executeWithOptions({ summary: 'release the 15-day slot' }, [release]),
+      );
       return;
     }
     if (!fifteenDayClaimed) return;
@@ -339,10 +413,14 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
   }
 
   /** One path for both the update handler and the signal handler. */
-  async function handle<K extends EngagementMessage>(name: K, payload: unknown, via: 'update' | 'signal'): Promise<Refusal[]> {
+  async function handle<K extends EngagementMessage>(
+    name: K,
+    payload: unknown,
+    via: 'update' | 'signal',
+  ): Promise<Refusal[]> {
     return mutex.runExclusive(async () => {
       const checked = precheck(name, payload);
-        const actor = (checked.value as { actor?: string } | undefined)?.actor ?? 'operator';
+      const actor = (checked.value as { actor?: string } | undefined)?.actor ?? 'operator';
       let refusals = checked.refusals;
       if (!refusals.length) {
         try {
@@ -351,7 +429,13 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
           // An activity that exhausted its retries must not fail the workflow (a throwing signal
           // handler would): the message is refused, nothing changed, and the caller may try again.
           if (!(err instanceof ActivityFailure)) throw err;
-          refusals = [{ kind: 'UNAVAILABLE', code: 'DEPENDENCY_UNAVAILABLE', message: `${name} could not complete: ${err.cause?.message ?? err.message}` }];
+          refusals = [
+            {
+              kind: 'UNAVAILABLE',
+              code: 'DEPENDENCY_UNAVAILABLE',
+              message: `${name} could not complete: ${err.cause?.message ?? err.message}`,
+            },
+          ];
         }
       }
       if (refusals.length) record(name, actor, false, { via, refusals });
@@ -392,9 +476,21 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
         const result = await notify.executeWithOptions({ summary: `notify ${next.kind}` }, [
           { voucherId: state.voucherId, kind: next.kind, status: state.status, message: next.message, at },
         ]);
-        state.notifications.push({ kind: next.kind, at, message: next.message, delivered: result.delivered, detail: result.detail });
+        state.notifications.push({
+          kind: next.kind,
+          at,
+          message: next.message,
+          delivered: result.delivered,
+          detail: result.detail,
+        });
       } catch (err) {
-        state.notifications.push({ kind: next.kind, at, message: next.message, delivered: false, detail: `delivery failed: ${(err as Error).message}` });
+        state.notifications.push({
+          kind: next.kind,
+          at,
+          message: next.message,
+          delivered: false,
+          detail: `delivery failed: ${(err as Error).message}`,
+        });
       }
     }
   }
@@ -410,26 +506,54 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
 
   async function untilRedeemedOrExpired(): Promise<void> {
     for (const reminder of reminderSchedule('VOUCHER_EXPIRY_REMINDER', expiresAtMs, EXPIRY_REMINDER_DAYS, now())) {
-      if (await waitUntil(() => !isPreRedemption(), reminder.atMs, `voucher expiry reminder (${reminder.daysBefore} days before)`)) return;
+      if (
+        await waitUntil(
+          () => !isPreRedemption(),
+          reminder.atMs,
+          `voucher expiry reminder (${reminder.daysBefore} days before)`,
+        )
+      )
+        return;
       record(reminder.kind, 'system', true, { via: 'timer' });
-      outbox.push({ kind: reminder.kind, message: `Voucher ${state.voucherId} expires on ${state.deadlines.voucherExpiresAt} (${reminder.daysBefore} days)` });
+      outbox.push({
+        kind: reminder.kind,
+        message: `Voucher ${state.voucherId} expires on ${state.deadlines.voucherExpiresAt} (${reminder.daysBefore} days)`,
+      });
     }
     if (await waitUntil(() => !isPreRedemption(), expiresAtMs, 'voucher expiry (180 days from assignment)')) return;
     await mutex.runExclusive(async () => {
       if (!isPreRedemption()) return;
       state.daysDisposition = daysDisposition(state.customer.enrollmentEndsAt, state.days, now(), 'EXPIRED');
-      record('voucherExpired', 'system', true, { via: 'timer', detail: `${state.days} days ${state.daysDisposition.outcome === 'LOST' ? 'lost' : 'returned to the pool'}` });
-      setStatus('EXPIRED', `Voucher ${state.voucherId} expired unredeemed; ${state.days} days ${state.daysDisposition.outcome === 'LOST' ? 'lost' : 'returned to the customer pool'}`);
+      record('voucherExpired', 'system', true, {
+        via: 'timer',
+        detail: `${state.days} days ${state.daysDisposition.outcome === 'LOST' ? 'lost' : 'returned to the pool'}`,
+      });
+      setStatus(
+        'EXPIRED',
+        `Voucher ${state.voucherId} expired unredeemed; ${state.days} days ${state.daysDisposition.outcome === 'LOST' ? 'lost' : 'returned to the customer pool'}`,
+      );
       await releaseClaim();
     });
   }
 
   async function invoiceReminders(dueAtMs: number, redeemedAtMs: number): Promise<void> {
-    const submitted = () => state.invoice?.referenceNumber !== undefined || !['REDEEMED', 'AWAITING_SAVB_REGISTRATION', 'INVOICE_DENIED'].includes(state.status);
+    const submitted = () =>
+      state.invoice?.referenceNumber !== undefined ||
+      !['REDEEMED', 'AWAITING_SAVB_REGISTRATION', 'INVOICE_DENIED'].includes(state.status);
     for (const reminder of reminderSchedule('INVOICE_REMINDER', dueAtMs, INVOICE_REMINDER_DAYS, redeemedAtMs)) {
-      if (await waitUntil(submitted, reminder.atMs, `invoice reminder (${reminder.daysBefore} days before the window closes)`)) return;
+      if (
+        await waitUntil(
+          submitted,
+          reminder.atMs,
+          `invoice reminder (${reminder.daysBefore} days before the window closes)`,
+        )
+      )
+        return;
       record(reminder.kind, 'system', true, { via: 'timer' });
-      outbox.push({ kind: reminder.kind, message: `The invoice for voucher ${state.voucherId} is due by ${state.invoice!.dueAt} (${reminder.daysBefore} days)` });
+      outbox.push({
+        kind: reminder.kind,
+        message: `The invoice for voucher ${state.voucherId} is due by ${state.invoice!.dueAt} (${reminder.daysBefore} days)`,
+      });
     }
   }
 
@@ -437,18 +561,24 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
   async function pollPayment(submitted: InvoiceSubmitted): Promise<'PAID' | 'DENIED'> {
     let status = submitted.status;
     let reason: string | undefined;
-    if (status === 'DENIED') reason = (await savb.getPaymentStatus({ referenceNumber: submitted.referenceNumber })).reason;
+    if (status === 'DENIED')
+      reason = (await savb.getPaymentStatus({ referenceNumber: submitted.referenceNumber })).reason;
     while (status !== 'PAID' && status !== 'DENIED') {
-      await sleep((settings.savbPollInterval ?? DEFAULT_SAVB_POLL_INTERVAL) as never, { summary: 'SAVB payment status poll' });
-      const answer = await savb.getPaymentStatus.executeWithOptions({ summary: `SAVB status of ${submitted.referenceNumber}` }, [
-        { referenceNumber: submitted.referenceNumber },
-      ]);
-      if (answer.status !== state.invoice!.savbStatus) record(`savbStatus${answer.status}`, 'system', true, { via: 'activity', detail: answer.reason });
+      await sleep((settings.savbPollInterval ?? DEFAULT_SAVB_POLL_INTERVAL) as never, {
+        summary: 'SAVB payment status poll',
+      });
+      const answer = await savb.getPaymentStatus.executeWithOptions(
+        { summary: `SAVB status of ${submitted.referenceNumber}` },
+        [{ referenceNumber: submitted.referenceNumber }],
+      );
+      if (answer.status !== state.invoice!.savbStatus)
+        record(`savbStatus${answer.status}`, 'system', true, { via: 'activity', detail: answer.reason });
       status = answer.status;
       reason = answer.reason;
       state.invoice!.savbStatus = status;
     }
-    if (status === 'DENIED') state.invoice!.lastRefusal = { code: 'DENIED', message: reason ?? 'denied by SAVB', at: toIso(now()) };
+    if (status === 'DENIED')
+      state.invoice!.lastRefusal = { code: 'DENIED', message: reason ?? 'denied by SAVB', at: toIso(now()) };
     return status;
   }
 
@@ -466,26 +596,45 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
     for (;;) {
       if (now() >= dueAtMs) {
         record('invoiceWindowMissed', 'system', true, { via: 'timer' });
-        setStatus('INVOICE_WINDOW_MISSED', `The 60-day invoice window for voucher ${state.voucherId} closed at ${inv.dueAt} without an accepted invoice`);
+        setStatus(
+          'INVOICE_WINDOW_MISSED',
+          `The 60-day invoice window for voucher ${state.voucherId} closed at ${inv.dueAt} without an accepted invoice`,
+        );
         break;
       }
       const r = state.reservation!;
       inv.attempts += 1;
       inv.idempotencyKey = invoiceIdempotencyKey(state.voucherId, deniedRequests);
       try {
-        const submitted = await savb.submitInvoice.executeWithOptions({ summary: `SAVB invoice, idempotency key ${inv.idempotencyKey}` }, [{
-          voucherId: state.voucherId,
-          idempotencyKey: inv.idempotencyKey,
-          partnerId: state.partnerId!,
-          offering: state.offering,
-          locationId: r.locationId,
-          country: r.deliveryCountry,
-          days: state.days,
-        }]);
-        Object.assign(inv, { referenceNumber: submitted.referenceNumber, savbStatus: submitted.status, amount: submitted.amount, currency: submitted.currency });
+        const submitted = await savb.submitInvoice.executeWithOptions(
+          { summary: `SAVB invoice, idempotency key ${inv.idempotencyKey}` },
+          [
+            {
+              voucherId: state.voucherId,
+              idempotencyKey: inv.idempotencyKey,
+              partnerId: state.partnerId!,
+              offering: state.offering,
+              locationId: r.locationId,
+              country: r.deliveryCountry,
+              days: state.days,
+            },
+          ],
+        );
+        Object.assign(inv, {
+          referenceNumber: submitted.referenceNumber,
+          savbStatus: submitted.status,
+          amount: submitted.amount,
+          currency: submitted.currency,
+        });
         inv.submittedAt ??= toIso(now());
-        record('invoiceSubmitted', 'system', true, { via: 'activity', detail: `${submitted.referenceNumber}: ${submitted.amount} ${submitted.currency}` });
-        setStatus('INVOICE_SUBMITTED', `Invoice ${submitted.referenceNumber} for voucher ${state.voucherId} submitted to SAVB: ${submitted.amount} ${submitted.currency}`);
+        record('invoiceSubmitted', 'system', true, {
+          via: 'activity',
+          detail: `${submitted.referenceNumber}: ${submitted.amount} ${submitted.currency}`,
+        });
+        setStatus(
+          'INVOICE_SUBMITTED',
+          `Invoice ${submitted.referenceNumber} for voucher ${state.voucherId} submitted to SAVB: ${submitted.amount} ${submitted.currency}`,
+        );
         const outcome = await pollPayment(submitted);
         if (outcome === 'PAID') {
           inv.paidAt = toIso(now());
@@ -493,7 +642,10 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
           break;
         }
         deniedRequests += 1;
-        setStatus('INVOICE_DENIED', `Invoice ${submitted.referenceNumber} for voucher ${state.voucherId} denied: ${inv.lastRefusal?.message}`);
+        setStatus(
+          'INVOICE_DENIED',
+          `Invoice ${submitted.referenceNumber} for voucher ${state.voucherId} denied: ${inv.lastRefusal?.message}`,
+        );
         // A denied request can be fixed and retried while the window is open; otherwise it stays denied.
         if (!(await waitForRetry(dueAtMs, 'invoice window (denied; waiting for a retry)'))) break;
         inv.referenceNumber = undefined;
@@ -504,12 +656,21 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
         if (failure instanceof ApplicationFailure && failure.type === SAVB_REFUSAL) {
           const { code, message } = (failure.details?.[0] ?? {}) as { code?: string; message?: string };
           inv.lastRefusal = { code: code ?? 'UNKNOWN', message: message ?? failure.message, at: toIso(now()) };
-          record('invoiceRefused', 'system', false, { via: 'activity', refusals: [ruleRefusal(code ?? 'UNKNOWN', message ?? failure.message)] });
+          record('invoiceRefused', 'system', false, {
+            via: 'activity',
+            refusals: [ruleRefusal(code ?? 'UNKNOWN', message ?? failure.message)],
+          });
           if (code === SAVB_PARTNER_NOT_REGISTERED) {
             if (state.status !== 'AWAITING_SAVB_REGISTRATION') {
-              setStatus('AWAITING_SAVB_REGISTRATION', `Partner ${state.partnerId} must register for ${state.offering} in SAVB; the invoice is retried until ${inv.dueAt}`);
+              setStatus(
+                'AWAITING_SAVB_REGISTRATION',
+                `Partner ${state.partnerId} must register for ${state.offering} in SAVB; the invoice is retried until ${inv.dueAt}`,
+              );
             }
-            await waitForRetry(now() + msToNumber((settings.registrationRetryInterval ?? DEFAULT_REGISTRATION_RETRY_INTERVAL) as never), 'SAVB registration re-try');
+            await waitForRetry(
+              now() + msToNumber((settings.registrationRetryInterval ?? DEFAULT_REGISTRATION_RETRY_INTERVAL) as never),
+              'SAVB registration re-try',
+            );
           } else {
             setStatus('INVOICE_DENIED', `SAVB refused the invoice for voucher ${state.voucherId}: ${code}`);
             // Nothing was submitted: without a fixed retry before the window closes, the window is missed.
@@ -519,7 +680,10 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
           // SAVB unreachable for a long stretch: keep trying at the registration interval inside the window.
           log.warn('invoice submission failed; will retry', { error: (err as Error).message });
           record('invoiceSubmissionFailed', 'system', false, { via: 'activity', detail: (err as Error).message });
-          await waitForRetry(now() + msToNumber((settings.registrationRetryInterval ?? DEFAULT_REGISTRATION_RETRY_INTERVAL) as never), 'SAVB re-try after failure');
+          await waitForRetry(
+            now() + msToNumber((settings.registrationRetryInterval ?? DEFAULT_REGISTRATION_RETRY_INTERVAL) as never),
+            'SAVB re-try after failure',
+          );
         }
       }
     }
@@ -530,7 +694,10 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
   // and a visibility write. Decided by the input, so histories without the setting replay as before.
   if (settings.searchAttributesSetAtStart) showCurrentDetails();
   else publish();
-  outbox.push({ kind: 'STATUS_ASSIGNED', message: `Voucher ${state.voucherId} assigned: ${state.days} days of ${state.engagementType}, valid until ${dateOf(expiresAtMs - 1)}` });
+  outbox.push({
+    kind: 'STATUS_ASSIGNED',
+    message: `Voucher ${state.voucherId} assigned: ${state.days} days of ${state.engagementType}, valid until ${dateOf(expiresAtMs - 1)}`,
+  });
   const pump = notificationPump();
 
   await untilRedeemedOrExpired();

@@ -7,7 +7,11 @@ import { REFUSAL_FAILURE_TYPE, Refusal, primaryRefusal } from '../domain/refusal
 import { wellFormed } from '../domain/text';
 
 export function refusalFailure(refusals: Refusal[]): ApplicationFailure {
-  const safe = refusals.map((r) => ({ ...r, message: wellFormed(r.message), ...(r.fields ? { fields: r.fields.map(wellFormed) } : {}) }));
+  const safe = refusals.map((r) => ({
+    ...r,
+    message: wellFormed(r.message),
+    ...(r.fields ? { fields: r.fields.map(wellFormed) } : {}),
+  }));
   return ApplicationFailure.create({
     type: REFUSAL_FAILURE_TYPE[primaryRefusal(safe).kind],
     message: safe.map((r) => `${r.code}: ${r.message}`).join('; '),

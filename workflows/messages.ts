@@ -36,7 +36,9 @@ export interface EngagementPayloads {
   invoiceRetryRequested: WithActor<{ note?: string }>;
 }
 
-type UpdateDefs = { [K in EngagementMessage]: ReturnType<typeof defineUpdate<EngagementState, [EngagementPayloads[K]], K>> };
+type UpdateDefs = {
+  [K in EngagementMessage]: ReturnType<typeof defineUpdate<EngagementState, [EngagementPayloads[K]], K>>;
+};
 type SignalDefs = { [K in EngagementMessage]: ReturnType<typeof defineSignal<[EngagementPayloads[K]], K>> };
 
 const MESSAGE_NAMES: EngagementMessage[] = [
@@ -50,8 +52,12 @@ const MESSAGE_NAMES: EngagementMessage[] = [
   'invoiceRetryRequested',
 ];
 
-export const engagementUpdates = Object.fromEntries(MESSAGE_NAMES.map((n) => [n, defineUpdate(n)])) as unknown as UpdateDefs;
-export const engagementSignals = Object.fromEntries(MESSAGE_NAMES.map((n) => [n, defineSignal(n)])) as unknown as SignalDefs;
+export const engagementUpdates = Object.fromEntries(
+  MESSAGE_NAMES.map((n) => [n, defineUpdate(n)]),
+) as unknown as UpdateDefs;
+export const engagementSignals = Object.fromEntries(
+  MESSAGE_NAMES.map((n) => [n, defineSignal(n)]),
+) as unknown as SignalDefs;
 export const engagementStateQuery = defineQuery<EngagementState>('engagementState');
 export { MESSAGE_NAMES as ENGAGEMENT_MESSAGES };
 
@@ -64,7 +70,9 @@ export interface PartnerState extends PartnerSnapshot {
 }
 
 export const profileReplacedUpdate = defineUpdate<PartnerState, [WithActor<PartnerProfile>]>('profileReplaced');
-export const enrollmentRequestedUpdate = defineUpdate<PartnerState, [WithActor<EnrollmentRequest>]>('enrollmentRequested');
+export const enrollmentRequestedUpdate = defineUpdate<PartnerState, [WithActor<EnrollmentRequest>]>(
+  'enrollmentRequested',
+);
 export const enrollmentRenewedUpdate = defineUpdate<PartnerState, [WithActor<EnrollmentRequest>]>('enrollmentRenewed');
 export const partnerStateQuery = defineQuery<PartnerState>('partnerState');
 export const eligibilityMatrixQuery = defineQuery<EligibilityMatrixRow[]>('eligibilityMatrix');
@@ -72,6 +80,8 @@ export type { Enrollment };
 
 // ---------- customer agreement registry (the 15-day repeat rule spans engagements) ----------
 
-export const fifteenDayClaimUpdate = defineUpdate<{ claims: FifteenDayClaim[] }, [FifteenDayClaim]>('fifteenDayClaimed');
+export const fifteenDayClaimUpdate = defineUpdate<{ claims: FifteenDayClaim[] }, [FifteenDayClaim]>(
+  'fifteenDayClaimed',
+);
 export const fifteenDayReleaseSignal = defineSignal<[{ voucherId: string }]>('fifteenDayReleased');
 export const fifteenDayClaimsQuery = defineQuery<FifteenDayClaim[]>('fifteenDayClaims');

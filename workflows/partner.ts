@@ -102,7 +102,8 @@ export async function partnerWorkflow(input: PartnerWorkflowInput): Promise<void
 
   // Enrolling before a profile exists is not allowed in the partner's current state (409), the same
   // code the eligibility check uses for a partner without a profile.
-  const noProfile = () => stateRefusal(Rule.PARTNER_UNKNOWN, `partner ${partnerId} has no profile yet; create it first`);
+  const noProfile = () =>
+    stateRefusal(Rule.PARTNER_UNKNOWN, `partner ${partnerId} has no profile yet; create it first`);
 
   // ---------- queries ----------
   // Until its first profile the entity is not a partner yet: the state query answers undefined (callers
@@ -198,7 +199,8 @@ export async function partnerWorkflow(input: PartnerWorkflowInput): Promise<void
     for (const e of Object.values(s.enrollments)) {
       if (e.status !== 'ACTIVE') continue;
       const validUntilMs = Date.parse(e.validUntil);
-      if (validUntilMs > nowMs) upcoming.push({ offering: e.offering, kind: ENROLLMENT_LAPSED_KIND, atMs: validUntilMs, lapse: true });
+      if (validUntilMs > nowMs)
+        upcoming.push({ offering: e.offering, kind: ENROLLMENT_LAPSED_KIND, atMs: validUntilMs, lapse: true });
       const termStart = termStartMs(e);
       const sentThisTerm = (kind: string) =>
         s.notifications.some((n) => n.offering === e.offering && n.kind === kind && Date.parse(n.at) > termStart);
@@ -221,27 +223,39 @@ export async function partnerWorkflow(input: PartnerWorkflowInput): Promise<void
     const notification: PartnerNotification = { kind: event.kind, offering: event.offering, at: toIso(nowMs), message };
     if (event.lapse) enrollment.status = 'LAPSED';
     s.notifications.push(notification);
-    if (s.notifications.length > MAX_NOTIFICATIONS) s.notifications.splice(0, s.notifications.length - MAX_NOTIFICATIONS);
+    if (s.notifications.length > MAX_NOTIFICATIONS)
+      s.notifications.splice(0, s.notifications.length - MAX_NOTIFICATIONS);
     return notification;
   }
 
   async function deliver(notification: PartnerNotification): Promise<void> {
     try {
-      const result = await notifyPartner({ partnerId, kind: notification.kind, message: notification.message, at: notification.at });
+      const result = await notifyPartner({
+        partnerId,
+        kind: notification.kind,
+        message: notification.message,
+        at: notification.at,
+      });
       notification.delivered = result.delivered;
       if (result.detail) notification.detail = result.detail;
     } catch (err) {
       // Retries exhausted: recorded, and the entity carries on.
       notification.delivered = false;
       notification.detail = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
-      log.warn('partner notification not delivered', { partnerId, kind: notification.kind, detail: notification.detail });
+      log.warn('partner notification not delivered', {
+        partnerId,
+        kind: notification.kind,
+        detail: notification.detail,
+      });
     }
   }
 
   const describe = (s: PartnerState | undefined, next: DueEvent | undefined) => {
     if (!s) return `partner ${partnerId}: no profile yet`;
     const enrollments = Object.values(s.enrollments)
-      .map((e) => `${e.offering} ${e.status}${e.status === 'ACTIVE' ? ` until ${dateOf(Date.parse(e.validUntil))}` : ''}`)
+      .map(
+        (e) => `${e.offering} ${e.status}${e.status === 'ACTIVE' ? ` until ${dateOf(Date.parse(e.validUntil))}` : ''}`,
+      )
       .join(', ');
     return `partner ${partnerId} (${s.profile.name}): ${enrollments || 'no enrollments'}${next ? `; next: ${next.offering} ${next.kind} at ${toIso(next.atMs)}` : ''}`;
   };

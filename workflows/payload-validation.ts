@@ -14,7 +14,8 @@ format.date = isCalendarDate;
 format.url = (value: string) => URL.canParse(value.trim());
 
 export type MessageSchemas = typeof messageSchemas;
-export const MESSAGE_SCHEMAS: { [W in keyof MessageSchemas]: { [M in keyof MessageSchemas[W]]: Schema } } = messageSchemas as never;
+export const MESSAGE_SCHEMAS: { [W in keyof MessageSchemas]: { [M in keyof MessageSchemas[W]]: Schema } } =
+  messageSchemas as never;
 
 export interface PayloadIssue {
   /** Dotted path of the offending field ('' for the payload itself), as the API reports it. */
@@ -23,7 +24,16 @@ export interface PayloadIssue {
 }
 
 // Keywords that only say a nested schema failed; the nested failure itself is reported.
-const WRAPPER_KEYWORDS = new Set(['properties', 'items', 'prefixItems', '$ref', 'allOf', 'anyOf', 'oneOf', 'additionalProperties']);
+const WRAPPER_KEYWORDS = new Set([
+  'properties',
+  'items',
+  'prefixItems',
+  '$ref',
+  'allOf',
+  'anyOf',
+  'oneOf',
+  'additionalProperties',
+]);
 
 /** The segments of a JSON pointer as cfworker writes it (URI-encoded, "~0"/"~1" escaped). */
 const segmentsOf = (location: string): string[] =>
@@ -63,7 +73,10 @@ function issueOf(root: Schema, instance: unknown, unit: OutputUnit): PayloadIssu
   const value = schema[keyword];
   switch (keyword) {
     case 'type':
-      return { path, message: `Invalid input: expected ${String(value)}, received ${typeName(valueAt(instance, segments))}` };
+      return {
+        path,
+        message: `Invalid input: expected ${String(value)}, received ${typeName(valueAt(instance, segments))}`,
+      };
     case 'required': {
       const missing = /^Instance does not have required property "(.*)"\.$/.exec(unit.error)?.[1] ?? '';
       return { path: [...segments, missing].join('.'), message: 'Invalid input: required' };
@@ -85,7 +98,10 @@ function issueOf(root: Schema, instance: unknown, unit: OutputUnit): PayloadIssu
     case 'maxItems':
       return { path, message: `Too big: expected array to have <=${String(value)} items` };
     case 'enum':
-      return { path, message: `Invalid option: expected one of ${(value as unknown[]).map((v) => JSON.stringify(v)).join('|')}` };
+      return {
+        path,
+        message: `Invalid option: expected one of ${(value as unknown[]).map((v) => JSON.stringify(v)).join('|')}`,
+      };
     case 'pattern':
       return { path, message: `Invalid string: must match pattern ${String(value)}` };
     case 'format':

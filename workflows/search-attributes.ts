@@ -33,7 +33,10 @@ export const SEARCH_ATTRIBUTE_TYPES: Record<keyof typeof SA, 'Keyword' | 'Int' |
  * upserts as the engagement moves (the order is part of the recorded histories).
  */
 export function engagementSearchAttributes(
-  state: Pick<EngagementState, 'voucherId' | 'offering' | 'engagementType' | 'status' | 'customer' | 'days' | 'deadlines' | 'partnerId'>,
+  state: Pick<
+    EngagementState,
+    'voucherId' | 'offering' | 'engagementType' | 'status' | 'customer' | 'days' | 'deadlines' | 'partnerId'
+  >,
 ): SearchAttributePair[] {
   return [
     { key: SA.VoucherId, value: state.voucherId },

@@ -34,7 +34,10 @@ const start = defineRoute({
   auth: ['backoffice'],
   body: StartEngagementRequest,
   responses: {
-    201: { ...engagementResponse('Started'), headers: { Location: { description: 'The engagement', schema: { type: 'string' } } } },
+    201: {
+      ...engagementResponse('Started'),
+      headers: { Location: { description: 'The engagement', schema: { type: 'string' } } },
+    },
     200: engagementResponse('Already started with the same request: the same engagement'),
   },
   errors: [409, 422],
@@ -70,7 +73,8 @@ const read = defineRoute({
   path: '/v1/engagements/{voucherId}',
   operationId: 'getEngagement',
   summary: 'The state of an engagement',
-  description: "Back-office and operators read any engagement; a partner only one forwarded to it (else 404, as for an unknown voucher).",
+  description:
+    'Back-office and operators read any engagement; a partner only one forwarded to it (else 404, as for an unknown voucher).',
   tags: [TAG],
   auth: ALL,
   params: VoucherIdParams,
@@ -100,7 +104,8 @@ const messageRoute = (m: MessageRoute): RouteDef =>
     path: m.path,
     operationId: m.operationId,
     summary: m.summary,
-    description: `${m.description} Sends the \`${m.message}\` update to the engagement workflow and answers with the new state. ` +
+    description:
+      `${m.description} Sends the \`${m.message}\` update to the engagement workflow and answers with the new state. ` +
       'Refusals: 409 when not allowed in the current status, 422 naming the program rule(s).',
     tags: [TAG],
     auth: m.roles,
@@ -112,7 +117,14 @@ const messageRoute = (m: MessageRoute): RouteDef =>
     handler: async ({ params, body, principal, app, log, res }) => {
       const workflowId = engagementWorkflowId(params.voucherId);
       res.locals.workflowId = workflowId;
-      const state = await sendMessage(app, principal, params.voucherId, m.message, body as never, log.child({ workflowId }));
+      const state = await sendMessage(
+        app,
+        principal,
+        params.voucherId,
+        m.message,
+        body as never,
+        log.child({ workflowId }),
+      );
       return { status: 200, body: state };
     },
   });
@@ -135,7 +147,8 @@ const messages: RouteDef[] = [
     path: '/v1/engagements/{voucherId}/reservation',
     operationId: 'reserveVoucher',
     summary: 'Reserve the voucher',
-    description: 'By the forwarded, eligible partner: location in the delivery country, a qualified consultant, dates from today and before expiry.',
+    description:
+      'By the forwarded, eligible partner: location in the delivery country, a qualified consultant, dates from today and before expiry.',
     roles: ['partner'],
     message: 'voucherReserved',
     body: Reservation,
@@ -165,7 +178,8 @@ const messages: RouteDef[] = [
     path: '/v1/engagements/{voucherId}/completion-report',
     operationId: 'submitCompletionReport',
     summary: 'Submit the completion report',
-    description: 'Delivered dates inside the reserved window (or later), not in the future, not after expiry; on-site + off-site days = voucher days (at most 3 off-site); both deliverable kinds present.',
+    description:
+      'Delivered dates inside the reserved window (or later), not in the future, not after expiry; on-site + off-site days = voucher days (at most 3 off-site); both deliverable kinds present.',
     roles: ['partner'],
     message: 'completionReportSubmitted',
     body: CompletionReport,
@@ -175,7 +189,8 @@ const messages: RouteDef[] = [
     path: '/v1/engagements/{voucherId}/redemption',
     operationId: 'redeemVoucher',
     summary: 'Redeem the voucher',
-    description: 'After the completion report, before expiry. The invoice steps then run by themselves. The body is `{}` and may be omitted.',
+    description:
+      'After the completion report, before expiry. The invoice steps then run by themselves. The body is `{}` and may be omitted.',
     roles: ['partner'],
     message: 'voucherRedeemed',
     body: Redemption,
@@ -195,7 +210,8 @@ const messages: RouteDef[] = [
     path: '/v1/engagements/{voucherId}/cancellation',
     operationId: 'cancelEngagement',
     summary: 'Cancel the engagement',
-    description: "With a reason. The voucher's days go back to the customer's pool if its enrollment is still active, else they are lost.",
+    description:
+      "With a reason. The voucher's days go back to the customer's pool if its enrollment is still active, else they are lost.",
     roles: ['backoffice'],
     message: 'engagementCancelled',
     body: Cancellation,

@@ -4,7 +4,15 @@ import { catalog } from '../../domain/catalog';
 import { EnrollmentRequest, PartnerProfile } from '../../domain/schemas';
 import { partnerWorkflowId } from '../../workflows/messages';
 import type { Role } from '../auth';
-import { assertMayManage, assertMayRead, directory, enroll, putProfile, readEligibility, readPartner } from '../partners';
+import {
+  assertMayManage,
+  assertMayRead,
+  directory,
+  enroll,
+  putProfile,
+  readEligibility,
+  readPartner,
+} from '../partners';
 import { defineRoute, type RouteDef } from '../router';
 import {
   CatalogSchema,
@@ -20,7 +28,9 @@ import {
 const ALL: Role[] = ['backoffice', 'operator', 'partner'];
 const PARTNERS = 'Partners';
 
-const RenewalRequest = z.strictObject({}).meta({ id: 'RenewalRequest', description: 'Empty; the offering is in the path. The body may be omitted.' });
+const RenewalRequest = z
+  .strictObject({})
+  .meta({ id: 'RenewalRequest', description: 'Empty; the offering is in the path. The body may be omitted.' });
 
 export const partnerRoutes: RouteDef[] = [
   defineRoute({
@@ -28,7 +38,8 @@ export const partnerRoutes: RouteDef[] = [
     path: '/v1/partners/{partnerId}',
     operationId: 'putPartnerProfile',
     summary: "Create or replace a partner's profile",
-    description: 'Creates the partner entity (workflow `partner-<partnerId>`) with this profile, or replaces the profile of an existing one.',
+    description:
+      'Creates the partner entity (workflow `partner-<partnerId>`) with this profile, or replaces the profile of an existing one.',
     tags: [PARTNERS],
     auth: ['backoffice'],
     params: PartnerIdParams,
@@ -90,13 +101,18 @@ export const partnerRoutes: RouteDef[] = [
     path: '/v1/partners/{partnerId}/enrollments',
     operationId: 'enroll',
     summary: 'Enroll in an offering',
-    description: 'Needs a competency that qualifies for at least one engagement type of the offering (else 422). Lasts one year.',
+    description:
+      'Needs a competency that qualifies for at least one engagement type of the offering (else 422). Lasts one year.',
     tags: [PARTNERS],
     auth: ['backoffice', 'partner'],
     params: PartnerIdParams,
     body: EnrollmentRequest,
     responses: {
-      201: { description: 'Enrolled: the partner', schema: PartnerStateSchema, headers: { Location: { description: 'The partner', schema: { type: 'string' } } } },
+      201: {
+        description: 'Enrolled: the partner',
+        schema: PartnerStateSchema,
+        headers: { Location: { description: 'The partner', schema: { type: 'string' } } },
+      },
     },
     errors: [404, 409, 422],
     temporal: true,
@@ -104,7 +120,11 @@ export const partnerRoutes: RouteDef[] = [
       assertMayManage(principal, params.partnerId);
       res.locals.workflowId = partnerWorkflowId(params.partnerId);
       const state = await enroll(app, principal, params.partnerId, body, false, log);
-      return { status: 201, body: state, headers: { Location: `/v1/partners/${encodeURIComponent(params.partnerId)}` } };
+      return {
+        status: 201,
+        body: state,
+        headers: { Location: `/v1/partners/${encodeURIComponent(params.partnerId)}` },
+      };
     },
   }),
   defineRoute({
@@ -123,7 +143,10 @@ export const partnerRoutes: RouteDef[] = [
     handler: async ({ params, principal, app, log, res }) => {
       assertMayManage(principal, params.partnerId);
       res.locals.workflowId = partnerWorkflowId(params.partnerId);
-      return { status: 200, body: await enroll(app, principal, params.partnerId, { offering: params.offering }, true, log) };
+      return {
+        status: 200,
+        body: await enroll(app, principal, params.partnerId, { offering: params.offering }, true, log),
+      };
     },
   }),
   defineRoute({
@@ -144,7 +167,8 @@ export const partnerRoutes: RouteDef[] = [
     path: '/v1/catalog',
     operationId: 'getCatalog',
     summary: 'The program catalog',
-    description: 'Offerings, engagement types with their stable codes, allowed lengths (days) and qualifying competencies.',
+    description:
+      'Offerings, engagement types with their stable codes, allowed lengths (days) and qualifying competencies.',
     tags: ['Directory and catalog'],
     auth: ALL,
     query: EmptyQuery,

@@ -29,7 +29,8 @@ export function systemRoutes(deps: { metrics: Registry; document: () => Record<s
       path: '/readyz',
       operationId: 'readiness',
       summary: 'Readiness',
-      description: 'Ready when Temporal answers (GetSystemInfo within a short deadline); otherwise 503 with Retry-After.',
+      description:
+        'Ready when Temporal answers (GetSystemInfo within a short deadline); otherwise 503 with Retry-After.',
       tags: [TAG],
       auth: 'public',
       responses: { 200: { description: 'Ready', schema: HealthSchema } },
@@ -49,10 +50,13 @@ export function systemRoutes(deps: { metrics: Registry; document: () => Record<s
       path: '/metrics',
       operationId: 'metrics',
       summary: 'Prometheus metrics',
-      description: 'http_requests_total and http_request_duration_seconds by method, route template and status; Node.js process metrics.',
+      description:
+        'http_requests_total and http_request_duration_seconds by method, route template and status; Node.js process metrics.',
       tags: [TAG],
       auth: 'public',
-      responses: { 200: { description: 'Prometheus text exposition format', contentType: 'text/plain', schema: z.string() } },
+      responses: {
+        200: { description: 'Prometheus text exposition format', contentType: 'text/plain', schema: z.string() },
+      },
       handler: async ({ res }) => {
         res.setHeader('Content-Type', deps.metrics.contentType);
         res.status(200).send(await deps.metrics.metrics());
@@ -82,7 +86,10 @@ export function systemRoutes(deps: { metrics: Registry; document: () => Record<s
       responses: { 200: { description: 'HTML', contentType: 'text/html', schema: z.string() } },
       handler: ({ res }) => {
         docsHtml ??= renderDocsHtml(deps.document());
-        res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'");
+        res.setHeader(
+          'Content-Security-Policy',
+          "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'",
+        );
         res.status(200).type('html').send(docsHtml);
       },
     }),

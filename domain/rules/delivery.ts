@@ -9,12 +9,21 @@ import type { CompletionReport, Forwarding, Reservation, ReservationChange } fro
 import { isVoucherExpired, lastValidDate, voucherExpiresAtMs } from './voucher';
 
 /** The partner presents the voucher ID and the customer project manager's e-mail (case-insensitive). */
-export function forwardingRefusals(state: Pick<EngagementState, 'customer' | 'assignedAt'>, forwarding: Forwarding, nowMs: number): Refusal[] {
+export function forwardingRefusals(
+  state: Pick<EngagementState, 'customer' | 'assignedAt'>,
+  forwarding: Forwarding,
+  nowMs: number,
+): Refusal[] {
   const refusals: Refusal[] = [];
   if (forwarding.projectManagerEmail.trim().toLowerCase() !== state.customer.projectManagerEmail.trim().toLowerCase()) {
-    refusals.push(ruleRefusal(Rule.PROJECT_MANAGER_EMAIL_MISMATCH, "the e-mail is not the voucher's project manager's", ['projectManagerEmail']));
+    refusals.push(
+      ruleRefusal(Rule.PROJECT_MANAGER_EMAIL_MISMATCH, "the e-mail is not the voucher's project manager's", [
+        'projectManagerEmail',
+      ]),
+    );
   }
-  if (isVoucherExpired(state.assignedAt, nowMs)) refusals.push(ruleRefusal(Rule.VOUCHER_EXPIRED, 'the voucher has expired'));
+  if (isVoucherExpired(state.assignedAt, nowMs))
+    refusals.push(ruleRefusal(Rule.VOUCHER_EXPIRED, 'the voucher has expired'));
   return refusals;
 }
 
@@ -27,14 +36,29 @@ export function reservationDateRefusals(
   const refusals: Refusal[] = [];
   const today = dateOf(nowMs);
   const last = lastValidDate(state.assignedAt);
-  if (dates.startDate < today) refusals.push(ruleRefusal(Rule.START_DATE_IN_PAST, `the start date must be today (${today}) or later`, ['startDate']));
+  if (dates.startDate < today)
+    refusals.push(
+      ruleRefusal(Rule.START_DATE_IN_PAST, `the start date must be today (${today}) or later`, ['startDate']),
+    );
   if (dates.endDate < dates.startDate) {
     refusals.push(ruleRefusal(Rule.END_BEFORE_START, 'the end date is before the start date', ['endDate']));
   } else if (daysBetween(dates.startDate, dates.endDate) + 1 < state.days) {
-    refusals.push(ruleRefusal(Rule.RESERVED_SPAN_TOO_SHORT, `${state.days} days cannot be delivered between ${dates.startDate} and ${dates.endDate}`, ['endDate']));
+    refusals.push(
+      ruleRefusal(
+        Rule.RESERVED_SPAN_TOO_SHORT,
+        `${state.days} days cannot be delivered between ${dates.startDate} and ${dates.endDate}`,
+        ['endDate'],
+      ),
+    );
   }
   if (dates.startDate > last || dates.endDate > last) {
-    refusals.push(ruleRefusal(Rule.DATES_AFTER_EXPIRY, `the voucher is valid until ${last}`, dates.startDate > last ? ['startDate', 'endDate'] : ['endDate']));
+    refusals.push(
+      ruleRefusal(
+        Rule.DATES_AFTER_EXPIRY,
+        `the voucher is valid until ${last}`,
+        dates.startDate > last ? ['startDate', 'endDate'] : ['endDate'],
+      ),
+    );
   }
   return refusals;
 }
@@ -47,7 +71,8 @@ export function reservationRefusals(
   from: Catalog = defaultCatalog,
 ): Refusal[] {
   const type = findEngagementType(state.engagementType, from);
-  if (!type) return [ruleRefusal(Rule.ENGAGEMENT_TYPE_UNKNOWN, `engagement type ${state.engagementType} is not in the catalog`)];
+  if (!type)
+    return [ruleRefusal(Rule.ENGAGEMENT_TYPE_UNKNOWN, `engagement type ${state.engagementType} is not in the catalog`)];
   const partner = state.partnerSnapshot;
   const refusals = reservationDateRefusals(state, reservation, nowMs);
   // Eligibility again, with the competency checked at the engagement start.
@@ -59,10 +84,18 @@ export function reservationRefusals(
   if (partner) {
     const location = partner.profile.locations.find((l) => l.locationId === reservation.locationId);
     if (!location) {
-      refusals.push(ruleRefusal(Rule.LOCATION_UNKNOWN, `location ${reservation.locationId} is not one of the partner's`, ['locationId']));
+      refusals.push(
+        ruleRefusal(Rule.LOCATION_UNKNOWN, `location ${reservation.locationId} is not one of the partner's`, [
+          'locationId',
+        ]),
+      );
     } else if (location.country !== reservation.deliveryCountry) {
       refusals.push(
-        ruleRefusal(Rule.LOCATION_COUNTRY_MISMATCH, `location ${location.locationId} is in ${location.country}, not the delivery country ${reservation.deliveryCountry}`, ['locationId', 'deliveryCountry']),
+        ruleRefusal(
+          Rule.LOCATION_COUNTRY_MISMATCH,
+          `location ${location.locationId} is in ${location.country}, not the delivery country ${reservation.deliveryCountry}`,
+          ['locationId', 'deliveryCountry'],
+        ),
       );
     }
     refusals.push(...consultantRefusals(state, reservation.consultantId, from));
@@ -70,15 +103,27 @@ export function reservationRefusals(
   return refusals;
 }
 
-export function consultantRefusals(state: EngagementState, consultantId: string, from: Catalog = defaultCatalog): Refusal[] {
+export function consultantRefusals(
+  state: EngagementState,
+  consultantId: string,
+  from: Catalog = defaultCatalog,
+): Refusal[] {
   const type = findEngagementType(state.engagementType, from);
   const profile = state.partnerSnapshot?.profile;
   if (!type || !profile) return [];
   if (!profile.consultants.some((c) => c.consultantId === consultantId)) {
-    return [ruleRefusal(Rule.CONSULTANT_UNKNOWN, `consultant ${consultantId} is not one of the partner's`, ['consultantId'])];
+    return [
+      ruleRefusal(Rule.CONSULTANT_UNKNOWN, `consultant ${consultantId} is not one of the partner's`, ['consultantId']),
+    ];
   }
   if (!isConsultantQualified(profile, consultantId, type)) {
-    return [ruleRefusal(Rule.CONSULTANT_NOT_QUALIFIED, `consultant ${consultantId} has passed no exam in a qualifying competency area`, ['consultantId'])];
+    return [
+      ruleRefusal(
+        Rule.CONSULTANT_NOT_QUALIFIED,
+        `consultant ${consultantId} has passed no exam in a qualifying competency area`,
+        ['consultantId'],
+      ),
+    ];
   }
   return [];
 }
@@ -88,23 +133,57 @@ export function hasEngagementStarted(reservation: Pick<Reservation, 'startDate'>
   return dateOf(nowMs) >= reservation.startDate;
 }
 
-export function completionReportRefusals(state: EngagementState, report: CompletionReport, nowMs: number, from: Catalog = defaultCatalog): Refusal[] {
+export function completionReportRefusals(
+  state: EngagementState,
+  report: CompletionReport,
+  nowMs: number,
+  from: Catalog = defaultCatalog,
+): Refusal[] {
   const refusals: Refusal[] = [];
   const today = dateOf(nowMs);
   const last = lastValidDate(state.assignedAt);
   if (state.reservation && report.deliveredFrom < state.reservation.startDate) {
-    refusals.push(ruleRefusal(Rule.DELIVERY_BEFORE_RESERVATION, `delivery cannot start before the reserved start ${state.reservation.startDate}`, ['deliveredFrom']));
+    refusals.push(
+      ruleRefusal(
+        Rule.DELIVERY_BEFORE_RESERVATION,
+        `delivery cannot start before the reserved start ${state.reservation.startDate}`,
+        ['deliveredFrom'],
+      ),
+    );
   }
-  if (report.deliveredTo < report.deliveredFrom) refusals.push(ruleRefusal(Rule.END_BEFORE_START, 'deliveredTo is before deliveredFrom', ['deliveredTo']));
-  if (report.deliveredTo > today) refusals.push(ruleRefusal(Rule.DELIVERY_IN_FUTURE, `delivery cannot end in the future (today is ${today})`, ['deliveredTo']));
-  if (report.deliveredTo > last) refusals.push(ruleRefusal(Rule.DELIVERY_AFTER_EXPIRY, `the voucher was valid until ${last}`, ['deliveredTo']));
+  if (report.deliveredTo < report.deliveredFrom)
+    refusals.push(ruleRefusal(Rule.END_BEFORE_START, 'deliveredTo is before deliveredFrom', ['deliveredTo']));
+  if (report.deliveredTo > today)
+    refusals.push(
+      ruleRefusal(Rule.DELIVERY_IN_FUTURE, `delivery cannot end in the future (today is ${today})`, ['deliveredTo']),
+    );
+  if (report.deliveredTo > last)
+    refusals.push(ruleRefusal(Rule.DELIVERY_AFTER_EXPIRY, `the voucher was valid until ${last}`, ['deliveredTo']));
   if (report.onSiteDays + report.offSiteDays !== state.days) {
-    refusals.push(ruleRefusal(Rule.DELIVERED_DAYS_MISMATCH, `on-site + off-site days must be the voucher's ${state.days} days`, ['onSiteDays', 'offSiteDays']));
-  } else if (report.deliveredTo >= report.deliveredFrom && daysBetween(report.deliveredFrom, report.deliveredTo) + 1 < state.days) {
-    refusals.push(ruleRefusal(Rule.DELIVERED_DAYS_MISMATCH, `${state.days} days cannot fit between ${report.deliveredFrom} and ${report.deliveredTo}`, ['deliveredTo']));
+    refusals.push(
+      ruleRefusal(Rule.DELIVERED_DAYS_MISMATCH, `on-site + off-site days must be the voucher's ${state.days} days`, [
+        'onSiteDays',
+        'offSiteDays',
+      ]),
+    );
+  } else if (
+    report.deliveredTo >= report.deliveredFrom &&
+    daysBetween(report.deliveredFrom, report.deliveredTo) + 1 < state.days
+  ) {
+    refusals.push(
+      ruleRefusal(
+        Rule.DELIVERED_DAYS_MISMATCH,
+        `${state.days} days cannot fit between ${report.deliveredFrom} and ${report.deliveredTo}`,
+        ['deliveredTo'],
+      ),
+    );
   }
   if (report.offSiteDays > MAX_OFF_SITE_DAYS) {
-    refusals.push(ruleRefusal(Rule.OFF_SITE_DAYS_EXCEEDED, `at most ${MAX_OFF_SITE_DAYS} days may be delivered off-site`, ['offSiteDays']));
+    refusals.push(
+      ruleRefusal(Rule.OFF_SITE_DAYS_EXCEEDED, `at most ${MAX_OFF_SITE_DAYS} days may be delivered off-site`, [
+        'offSiteDays',
+      ]),
+    );
   }
   for (const kind of ['COMPLETION_REPORT', 'CUSTOMER_PLANNING_DELIVERABLE'] as const) {
     if (!report.deliverables.some((d) => d.kind === kind)) {

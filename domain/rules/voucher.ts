@@ -26,24 +26,39 @@ export function isVoucherExpired(assignedAt: string, nowMs: number): boolean {
 }
 
 /** A start request the program accepts: a known type of that offering, an allowed length, not yet expired. */
-export function startRefusals(request: StartEngagementRequest, nowMs: number, from: Catalog = defaultCatalog): Refusal[] {
+export function startRefusals(
+  request: StartEngagementRequest,
+  nowMs: number,
+  from: Catalog = defaultCatalog,
+): Refusal[] {
   const refusals: Refusal[] = [];
   const offering = findOffering(request.offering, from);
   const type = findEngagementType(request.engagementType, from);
-  if (!offering) refusals.push(ruleRefusal(Rule.OFFERING_UNKNOWN, `no offering ${request.offering} in the catalog`, ['offering']));
+  if (!offering)
+    refusals.push(ruleRefusal(Rule.OFFERING_UNKNOWN, `no offering ${request.offering} in the catalog`, ['offering']));
   if (!type || (offering && type.offering !== offering.code)) {
     refusals.push(
-      ruleRefusal(Rule.ENGAGEMENT_TYPE_UNKNOWN, `no engagement type ${request.engagementType} in offering ${request.offering}`, ['engagementType']),
+      ruleRefusal(
+        Rule.ENGAGEMENT_TYPE_UNKNOWN,
+        `no engagement type ${request.engagementType} in offering ${request.offering}`,
+        ['engagementType'],
+      ),
     );
   } else if (request.days > MAX_ENGAGEMENT_DAYS || !type.allowedDays.includes(request.days as never)) {
-    refusals.push(ruleRefusal(Rule.DAYS_NOT_ALLOWED, `${type.code} allows ${type.allowedDays.join(', ')} days`, ['days']));
+    refusals.push(
+      ruleRefusal(Rule.DAYS_NOT_ALLOWED, `${type.code} allows ${type.allowedDays.join(', ')} days`, ['days']),
+    );
   }
   // A voucher assigned in the future would stretch its 180 days of validity.
   if (Date.parse(request.assignedAt) > nowMs + ASSIGNMENT_CLOCK_SKEW_MS) {
     refusals.push(ruleRefusal(Rule.ASSIGNED_IN_FUTURE, 'a voucher cannot be assigned in the future', ['assignedAt']));
   }
   if (isVoucherExpired(request.assignedAt, nowMs)) {
-    refusals.push(ruleRefusal(Rule.VOUCHER_EXPIRED, `the voucher expired at ${toIso(voucherExpiresAtMs(request.assignedAt))}`, ['assignedAt']));
+    refusals.push(
+      ruleRefusal(Rule.VOUCHER_EXPIRED, `the voucher expired at ${toIso(voucherExpiresAtMs(request.assignedAt))}`, [
+        'assignedAt',
+      ]),
+    );
   }
   return refusals;
 }
@@ -58,7 +73,12 @@ export interface Reminder {
  * Reminders `daysBefore` a deadline. One already passed when the schedule starts is not sent late
  * one by one: only the nearest passed one is sent, once, immediately (at `startMs`).
  */
-export function reminderSchedule(kindPrefix: string, deadlineMs: number, daysBefore: readonly number[], startMs: number): Reminder[] {
+export function reminderSchedule(
+  kindPrefix: string,
+  deadlineMs: number,
+  daysBefore: readonly number[],
+  startMs: number,
+): Reminder[] {
   const all = [...daysBefore]
     .sort((a, b) => b - a)
     .map((d) => ({ kind: `${kindPrefix}_${d}D`, atMs: deadlineMs - d * DAY_MS, daysBefore: d }));

@@ -14,8 +14,12 @@ beforeAll(async () => {
   stack = await startDevStack({ partnerIds: ['contoso', 'fabrikam', 'northwind'] });
   // contoso and fabrikam are eligible for DDPS-WINDOWS-OFFICE; northwind has no qualifying competency.
   for (const id of ['contoso', 'fabrikam']) {
-    expect((await req('PUT', `/v1/partners/${id}`, { as: 'backoffice', body: profile({ name: id }) })).status).toBe(201);
-    expect((await req('POST', `/v1/partners/${id}/enrollments`, { as: id, body: { offering: 'DDPS' } })).status).toBe(201);
+    expect((await req('PUT', `/v1/partners/${id}`, { as: 'backoffice', body: profile({ name: id }) })).status).toBe(
+      201,
+    );
+    expect((await req('POST', `/v1/partners/${id}/enrollments`, { as: id, body: { offering: 'DDPS' } })).status).toBe(
+      201,
+    );
   }
   const northwind = profile({ name: 'northwind', competencies: [{ area: 'Messaging', level: 'Gold' }] });
   expect((await req('PUT', '/v1/partners/northwind', { as: 'backoffice', body: northwind })).status).toBe(201);
@@ -33,7 +37,10 @@ async function started(overrides: Parameters<typeof startBody>[0] = {}) {
 
 async function forwarded(partnerId = 'contoso', overrides: Parameters<typeof startBody>[0] = {}) {
   const voucherId = await started(overrides);
-  const res = await req('POST', `/v1/engagements/${voucherId}/forwarding`, { as: partnerId, body: { partnerId, projectManagerEmail: PM_EMAIL } });
+  const res = await req('POST', `/v1/engagements/${voucherId}/forwarding`, {
+    as: partnerId,
+    body: { partnerId, projectManagerEmail: PM_EMAIL },
+  });
   expect(res.status).toBe(200);
   return voucherId;
 }
@@ -45,7 +52,13 @@ describe('POST /v1/engagements', () => {
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/v1/engagements/${body.voucherId}`);
     expect(res.body).toEqual(
-      expect.objectContaining({ voucherId: body.voucherId, status: 'ASSIGNED', offering: 'DDPS', engagementType: 'DDPS-WINDOWS-OFFICE', days: 5 }),
+      expect.objectContaining({
+        voucherId: body.voucherId,
+        status: 'ASSIGNED',
+        offering: 'DDPS',
+        engagementType: 'DDPS-WINDOWS-OFFICE',
+        days: 5,
+      }),
     );
     expect(res.body.deadlines.voucherExpiresAt).toBeDefined();
     const workflow = await stack.client.workflow.getHandle(`engagement-${body.voucherId}`).describe();
@@ -96,7 +109,10 @@ describe('POST /v1/engagements', () => {
   });
 
   it('refuses what the program does not allow (422, naming the rules)', async () => {
-    const unknownType = await req('POST', '/v1/engagements', { as: 'backoffice', body: startBody({ engagementType: 'SDPS-SHAREPOINT' }) });
+    const unknownType = await req('POST', '/v1/engagements', {
+      as: 'backoffice',
+      body: startBody({ engagementType: 'SDPS-SHAREPOINT' }),
+    });
     expect(unknownType.status).toBe(422);
     expect(unknownType.body.type).toBe(`${PROBLEM_BASE}engagement-type-unknown`);
     expect(codes(unknownType)).toEqual(['ENGAGEMENT_TYPE_UNKNOWN']);
@@ -106,7 +122,10 @@ describe('POST /v1/engagements', () => {
     expect(codes(badDays)).toEqual(['DAYS_NOT_ALLOWED']);
     expect(badDays.body.fields).toEqual(['days']);
 
-    const expired = await req('POST', '/v1/engagements', { as: 'backoffice', body: startBody({ assignedAt: new Date(Date.now() - 181 * 86_400_000).toISOString() }) });
+    const expired = await req('POST', '/v1/engagements', {
+      as: 'backoffice',
+      body: startBody({ assignedAt: new Date(Date.now() - 181 * 86_400_000).toISOString() }),
+    });
     expect(expired.status).toBe(422);
     expect(expired.body.type).toBe(`${PROBLEM_BASE}voucher-expired`);
 
@@ -121,7 +140,10 @@ describe('POST /v1/engagements', () => {
     expect(missing.status).toBe(400);
     expect(missing.body.fields).toEqual(['customer']);
     void customer;
-    const unknownField = await req('POST', '/v1/engagements', { as: 'backoffice', body: { ...startBody(), priority: 'high' } });
+    const unknownField = await req('POST', '/v1/engagements', {
+      as: 'backoffice',
+      body: { ...startBody(), priority: 'high' },
+    });
     expect(unknownField.status).toBe(400);
     expect(unknownField.body.type).toBe(`${PROBLEM_BASE}validation-failed`);
     expect(unknownField.body.fields).toEqual(['priority']);
@@ -131,7 +153,10 @@ describe('POST /v1/engagements', () => {
     });
     expect(nested.status).toBe(400);
     expect(nested.body.fields).toEqual(expect.arrayContaining(['customer.projectManagerEmail', 'customer.vip']));
-    const badDate = await req('POST', '/v1/engagements', { as: 'backoffice', body: { ...startBody(), assignedAt: '2026-13-01' } });
+    const badDate = await req('POST', '/v1/engagements', {
+      as: 'backoffice',
+      body: { ...startBody(), assignedAt: '2026-13-01' },
+    });
     expect(badDate.status).toBe(400);
     expect(badDate.body.fields).toEqual(['assignedAt']);
   });
@@ -159,7 +184,14 @@ describe('GET /v1/engagements/{voucherId}', () => {
     expect(notYet.body.type).toBe(unknown.body.type);
     expect(notYet.body.title).toBe(unknown.body.title);
 
-    expect((await req('POST', `/v1/engagements/${voucherId}/forwarding`, { as: 'contoso', body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL } })).status).toBe(200);
+    expect(
+      (
+        await req('POST', `/v1/engagements/${voucherId}/forwarding`, {
+          as: 'contoso',
+          body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL },
+        })
+      ).status,
+    ).toBe(200);
     const own = await req('GET', `/v1/engagements/${voucherId}`, { as: 'contoso' });
     expect(own.status).toBe(200);
     expect(own.body.partnerId).toBe('contoso');
@@ -171,14 +203,19 @@ describe('GET /v1/engagements/{voucherId}', () => {
     const res = await req('GET', `/v1/engagements/${uniqueId('nothing')}`, { as: 'operator' });
     expect(res.status).toBe(404);
     expect(res.body.type).toBe(`${PROBLEM_BASE}engagement-not-found`);
-    expect((await req('GET', `/v1/engagements/${encodeURIComponent("x' OR 1=1")}`, { as: 'operator' })).status).toBe(400);
+    expect((await req('GET', `/v1/engagements/${encodeURIComponent("x' OR 1=1")}`, { as: 'operator' })).status).toBe(
+      400,
+    );
   });
 });
 
 describe('forwarding', () => {
   it('a partner with the right e-mail takes the voucher: FORWARDED with the eligibility result', async () => {
     const voucherId = await started();
-    const res = await req('POST', `/v1/engagements/${voucherId}/forwarding`, { as: 'contoso', body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL } });
+    const res = await req('POST', `/v1/engagements/${voucherId}/forwarding`, {
+      as: 'contoso',
+      body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL },
+    });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('FORWARDED');
     expect(res.body.partnerId).toBe('contoso');
@@ -192,7 +229,10 @@ describe('forwarding', () => {
     expect(res.status).toBe(404);
     expect(res.body.type).toBe(`${PROBLEM_BASE}engagement-not-found`);
     // Once forwarded to it, the partner is told which rule refused a second forwarding.
-    await req('POST', `/v1/engagements/${voucherId}/forwarding`, { as: 'contoso', body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL } });
+    await req('POST', `/v1/engagements/${voucherId}/forwarding`, {
+      as: 'contoso',
+      body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL },
+    });
     const own = await req('POST', `/v1/engagements/${voucherId}/forwarding`, { as: 'contoso', body: wrong });
     expect(own.status).toBe(422);
     expect(own.body.type).toBe(`${PROBLEM_BASE}project-manager-email-mismatch`);
@@ -202,34 +242,61 @@ describe('forwarding', () => {
   it('a partner forwards only to itself (403); only partners forward (403); unknown vouchers 404', async () => {
     const voucherId = await started();
     expect(
-      (await req('POST', `/v1/engagements/${voucherId}/forwarding`, { as: 'contoso', body: { partnerId: 'fabrikam', projectManagerEmail: PM_EMAIL } })).status,
+      (
+        await req('POST', `/v1/engagements/${voucherId}/forwarding`, {
+          as: 'contoso',
+          body: { partnerId: 'fabrikam', projectManagerEmail: PM_EMAIL },
+        })
+      ).status,
     ).toBe(403);
     for (const who of ['backoffice', 'operator']) {
       expect(
-        (await req('POST', `/v1/engagements/${voucherId}/forwarding`, { as: who, body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL } })).status,
+        (
+          await req('POST', `/v1/engagements/${voucherId}/forwarding`, {
+            as: who,
+            body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL },
+          })
+        ).status,
       ).toBe(403);
     }
-    const unknown = await req('POST', `/v1/engagements/${uniqueId('nothing')}/forwarding`, { as: 'contoso', body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL } });
+    const unknown = await req('POST', `/v1/engagements/${uniqueId('nothing')}/forwarding`, {
+      as: 'contoso',
+      body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL },
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.body.type).toBe(`${PROBLEM_BASE}engagement-not-found`);
   });
 
   it('another partner may take over while not reserved; the first then gets 404', async () => {
     const voucherId = await forwarded('contoso');
-    const takeover = await req('POST', `/v1/engagements/${voucherId}/forwarding`, { as: 'fabrikam', body: { partnerId: 'fabrikam', projectManagerEmail: PM_EMAIL } });
+    const takeover = await req('POST', `/v1/engagements/${voucherId}/forwarding`, {
+      as: 'fabrikam',
+      body: { partnerId: 'fabrikam', projectManagerEmail: PM_EMAIL },
+    });
     expect(takeover.status).toBe(200);
     expect(takeover.body.partnerId).toBe('fabrikam');
     expect((await req('GET', `/v1/engagements/${voucherId}`, { as: 'contoso' })).status).toBe(404);
-    expect((await req('POST', `/v1/engagements/${voucherId}/reservation`, { as: 'contoso', body: reservationBody() })).status).toBe(404);
+    expect(
+      (await req('POST', `/v1/engagements/${voucherId}/reservation`, { as: 'contoso', body: reservationBody() }))
+        .status,
+    ).toBe(404);
   });
 
   it('an ineligible partner is recorded as such and cannot reserve (422 PARTNER_NOT_ELIGIBLE)', async () => {
     const voucherId = await started();
-    const res = await req('POST', `/v1/engagements/${voucherId}/forwarding`, { as: 'northwind', body: { partnerId: 'northwind', projectManagerEmail: PM_EMAIL } });
+    const res = await req('POST', `/v1/engagements/${voucherId}/forwarding`, {
+      as: 'northwind',
+      body: { partnerId: 'northwind', projectManagerEmail: PM_EMAIL },
+    });
     expect(res.status).toBe(200);
     expect(res.body.eligibility.eligible).toBe(false);
-    expect(res.body.eligibility.refusals.map((r: { code: string }) => r.code)).toEqual(expect.arrayContaining(['COMPETENCY_NOT_QUALIFYING']));
-    const reserve = await req('POST', `/v1/engagements/${voucherId}/reservation`, { as: 'northwind', body: reservationBody() });
+    expect(res.body.eligibility.refusals.map((r: { code: string }) => r.code)).toEqual(
+      expect.arrayContaining(['COMPETENCY_NOT_QUALIFYING']),
+    );
+    const reserve = await req('POST', `/v1/engagements/${voucherId}/reservation`, {
+      as: 'northwind',
+      body: reservationBody(),
+    });
     expect(reserve.status).toBe(422);
     expect(codes(reserve)).toContain('PARTNER_NOT_ELIGIBLE');
   });
@@ -238,17 +305,28 @@ describe('forwarding', () => {
 describe('reservation', () => {
   it('reserve (200 RESERVED), change the dates, cancel back to FORWARDED', async () => {
     const voucherId = await forwarded('contoso');
-    const reserved = await req('POST', `/v1/engagements/${voucherId}/reservation`, { as: 'contoso', body: reservationBody() });
+    const reserved = await req('POST', `/v1/engagements/${voucherId}/reservation`, {
+      as: 'contoso',
+      body: reservationBody(),
+    });
     expect(reserved.status).toBe(200);
     expect(reserved.body.status).toBe('RESERVED');
-    expect(reserved.body.reservation).toEqual(expect.objectContaining({ locationId: 'LOC-US', consultantId: 'C-1', deliveryCountry: 'US' }));
+    expect(reserved.body.reservation).toEqual(
+      expect.objectContaining({ locationId: 'LOC-US', consultantId: 'C-1', deliveryCountry: 'US' }),
+    );
 
-    const again = await req('POST', `/v1/engagements/${voucherId}/reservation`, { as: 'contoso', body: reservationBody() });
+    const again = await req('POST', `/v1/engagements/${voucherId}/reservation`, {
+      as: 'contoso',
+      body: reservationBody(),
+    });
     expect(again.status).toBe(409);
     expect(again.body.type).toBe(`${PROBLEM_BASE}not-allowed-in-status`);
 
     const start = addDays(today(), 10);
-    const changed = await req('PATCH', `/v1/engagements/${voucherId}/reservation`, { as: 'contoso', body: { startDate: start, endDate: addDays(start, 4) } });
+    const changed = await req('PATCH', `/v1/engagements/${voucherId}/reservation`, {
+      as: 'contoso',
+      body: { startDate: start, endDate: addDays(start, 4) },
+    });
     expect(changed.status).toBe(200);
     expect(changed.body.reservation.startDate).toBe(start);
 
@@ -259,17 +337,26 @@ describe('reservation', () => {
 
   it('the back-office may cancel a reservation (with a reason); operators may not', async () => {
     const voucherId = await forwarded('contoso');
-    expect((await req('POST', `/v1/engagements/${voucherId}/reservation`, { as: 'contoso', body: reservationBody() })).status).toBe(200);
+    expect(
+      (await req('POST', `/v1/engagements/${voucherId}/reservation`, { as: 'contoso', body: reservationBody() }))
+        .status,
+    ).toBe(200);
     expect((await req('DELETE', `/v1/engagements/${voucherId}/reservation`, { as: 'operator' })).status).toBe(403);
     expect((await req('DELETE', `/v1/engagements/${voucherId}/reservation`, { as: 'fabrikam' })).status).toBe(404);
-    const res = await req('DELETE', `/v1/engagements/${voucherId}/reservation`, { as: 'backoffice', body: { reason: 'customer asked' } });
+    const res = await req('DELETE', `/v1/engagements/${voucherId}/reservation`, {
+      as: 'backoffice',
+      body: { reason: 'customer asked' },
+    });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('FORWARDED');
   });
 
   it('refuses by the program rules (422), naming each', async () => {
     const voucherId = await forwarded('contoso');
-    const wrongCountry = await req('POST', `/v1/engagements/${voucherId}/reservation`, { as: 'contoso', body: reservationBody({ locationId: 'LOC-DE' }) });
+    const wrongCountry = await req('POST', `/v1/engagements/${voucherId}/reservation`, {
+      as: 'contoso',
+      body: reservationBody({ locationId: 'LOC-DE' }),
+    });
     expect(wrongCountry.status).toBe(422);
     expect(wrongCountry.body.type).toBe(`${PROBLEM_BASE}location-country-mismatch`);
     const past = await req('POST', `/v1/engagements/${voucherId}/reservation`, {
@@ -288,44 +375,91 @@ describe('reservation', () => {
 
   it('refuses malformed bodies (400) and the wrong roles (403)', async () => {
     const voucherId = await forwarded('contoso');
-    const bad = await req('POST', `/v1/engagements/${voucherId}/reservation`, { as: 'contoso', body: { ...reservationBody(), startDate: 'tomorrow' } });
+    const bad = await req('POST', `/v1/engagements/${voucherId}/reservation`, {
+      as: 'contoso',
+      body: { ...reservationBody(), startDate: 'tomorrow' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.fields).toEqual(['startDate']);
-    expect((await req('PATCH', `/v1/engagements/${voucherId}/reservation`, { as: 'contoso', body: { startDate: today(), endDate: today(), note: 1 } })).status).toBe(400);
+    expect(
+      (
+        await req('PATCH', `/v1/engagements/${voucherId}/reservation`, {
+          as: 'contoso',
+          body: { startDate: today(), endDate: today(), note: 1 },
+        })
+      ).status,
+    ).toBe(400);
     for (const who of ['backoffice', 'operator']) {
-      expect((await req('POST', `/v1/engagements/${voucherId}/reservation`, { as: who, body: reservationBody() })).status).toBe(403);
-      expect((await req('PATCH', `/v1/engagements/${voucherId}/reservation`, { as: who, body: { startDate: today(), endDate: today() } })).status).toBe(403);
+      expect(
+        (await req('POST', `/v1/engagements/${voucherId}/reservation`, { as: who, body: reservationBody() })).status,
+      ).toBe(403);
+      expect(
+        (
+          await req('PATCH', `/v1/engagements/${voucherId}/reservation`, {
+            as: who,
+            body: { startDate: today(), endDate: today() },
+          })
+        ).status,
+      ).toBe(403);
     }
-    expect((await req('PATCH', `/v1/engagements/${voucherId}/reservation`, { as: 'contoso', body: { startDate: today(), endDate: today() } })).status).toBe(409);
+    expect(
+      (
+        await req('PATCH', `/v1/engagements/${voucherId}/reservation`, {
+          as: 'contoso',
+          body: { startDate: today(), endDate: today() },
+        })
+      ).status,
+    ).toBe(409);
   });
 });
 
 describe('completion report, redemption, invoice retry, cancellation', () => {
   it('are refused in the wrong status (409)', async () => {
     const voucherId = await forwarded('contoso');
-    const report = await req('POST', `/v1/engagements/${voucherId}/completion-report`, { as: 'contoso', body: reportBody() });
+    const report = await req('POST', `/v1/engagements/${voucherId}/completion-report`, {
+      as: 'contoso',
+      body: reportBody(),
+    });
     expect(report.status).toBe(409);
     expect(codes(report)).toEqual(['NOT_ALLOWED_IN_STATUS']);
     expect((await req('POST', `/v1/engagements/${voucherId}/redemption`, { as: 'contoso' })).status).toBe(409);
-    expect((await req('POST', `/v1/engagements/${voucherId}/redemption`, { as: 'contoso', body: {} })).status).toBe(409);
+    expect((await req('POST', `/v1/engagements/${voucherId}/redemption`, { as: 'contoso', body: {} })).status).toBe(
+      409,
+    );
     expect((await req('POST', `/v1/engagements/${voucherId}/invoice/retry`, { as: 'operator' })).status).toBe(409);
-    expect((await req('POST', `/v1/engagements/${voucherId}/invoice/retry`, { as: 'contoso', body: { note: 'fixed' } })).status).toBe(409);
+    expect(
+      (await req('POST', `/v1/engagements/${voucherId}/invoice/retry`, { as: 'contoso', body: { note: 'fixed' } }))
+        .status,
+    ).toBe(409);
   });
 
   it('a completion report is checked against the rules (422)', async () => {
     const voucherId = await forwarded('contoso', { days: 1 });
     const t = today();
-    expect((await req('POST', `/v1/engagements/${voucherId}/reservation`, { as: 'contoso', body: reservationBody({ startDate: t, endDate: t }) })).status).toBe(200);
+    expect(
+      (
+        await req('POST', `/v1/engagements/${voucherId}/reservation`, {
+          as: 'contoso',
+          body: reservationBody({ startDate: t, endDate: t }),
+        })
+      ).status,
+    ).toBe(200);
     const res = await req('POST', `/v1/engagements/${voucherId}/completion-report`, {
       as: 'contoso',
       body: reportBody(t, { deliverables: [reportBody().deliverables[0]], onSiteDays: 0, offSiteDays: 1 }),
     });
     expect(res.status).toBe(422);
     expect(codes(res)).toContain('DELIVERABLE_MISSING');
-    const future = await req('POST', `/v1/engagements/${voucherId}/completion-report`, { as: 'contoso', body: reportBody(addDays(t, 1)) });
+    const future = await req('POST', `/v1/engagements/${voucherId}/completion-report`, {
+      as: 'contoso',
+      body: reportBody(addDays(t, 1)),
+    });
     expect(future.status).toBe(422);
     expect(codes(future)).toContain('DELIVERY_IN_FUTURE');
-    const bad = await req('POST', `/v1/engagements/${voucherId}/completion-report`, { as: 'contoso', body: { ...reportBody(t), onSiteDays: -1 } });
+    const bad = await req('POST', `/v1/engagements/${voucherId}/completion-report`, {
+      as: 'contoso',
+      body: { ...reportBody(t), onSiteDays: -1 },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.fields).toEqual(['onSiteDays']);
   });
@@ -333,28 +467,55 @@ describe('completion report, redemption, invoice retry, cancellation', () => {
   it('who may send them', async () => {
     const voucherId = await forwarded('contoso');
     for (const who of ['backoffice', 'operator']) {
-      expect((await req('POST', `/v1/engagements/${voucherId}/completion-report`, { as: who, body: reportBody() })).status).toBe(403);
+      expect(
+        (await req('POST', `/v1/engagements/${voucherId}/completion-report`, { as: who, body: reportBody() })).status,
+      ).toBe(403);
       expect((await req('POST', `/v1/engagements/${voucherId}/redemption`, { as: who })).status).toBe(403);
     }
     expect((await req('POST', `/v1/engagements/${voucherId}/invoice/retry`, { as: 'backoffice' })).status).toBe(403);
     for (const path of ['completion-report', 'redemption', 'invoice/retry']) {
-      expect((await req('POST', `/v1/engagements/${voucherId}/${path}`, { as: 'fabrikam', body: path === 'completion-report' ? reportBody() : {} })).status).toBe(404);
+      expect(
+        (
+          await req('POST', `/v1/engagements/${voucherId}/${path}`, {
+            as: 'fabrikam',
+            body: path === 'completion-report' ? reportBody() : {},
+          })
+        ).status,
+      ).toBe(404);
       expect((await req('POST', `/v1/engagements/${voucherId}/${path}`, { body: {} })).status).toBe(401);
     }
   });
 
   it('the back-office cancels with a reason: CANCELLED, days back to the pool; then nothing more (409)', async () => {
     const voucherId = await forwarded('contoso');
-    expect((await req('POST', `/v1/engagements/${voucherId}/cancellation`, { as: 'backoffice', body: {} })).status).toBe(400);
-    expect((await req('POST', `/v1/engagements/${voucherId}/cancellation`, { as: 'operator', body: { reason: 'x' } })).status).toBe(403);
-    expect((await req('POST', `/v1/engagements/${voucherId}/cancellation`, { as: 'contoso', body: { reason: 'x' } })).status).toBe(403);
-    const res = await req('POST', `/v1/engagements/${voucherId}/cancellation`, { as: 'backoffice', body: { reason: 'project stopped' } });
+    expect(
+      (await req('POST', `/v1/engagements/${voucherId}/cancellation`, { as: 'backoffice', body: {} })).status,
+    ).toBe(400);
+    expect(
+      (await req('POST', `/v1/engagements/${voucherId}/cancellation`, { as: 'operator', body: { reason: 'x' } }))
+        .status,
+    ).toBe(403);
+    expect(
+      (await req('POST', `/v1/engagements/${voucherId}/cancellation`, { as: 'contoso', body: { reason: 'x' } })).status,
+    ).toBe(403);
+    const res = await req('POST', `/v1/engagements/${voucherId}/cancellation`, {
+      as: 'backoffice',
+      body: { reason: 'project stopped' },
+    });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('CANCELLED');
-    expect(res.body.daysDisposition).toEqual(expect.objectContaining({ outcome: 'RETURNED_TO_POOL', days: 5, reason: 'CANCELLED' }));
-    const after = await req('POST', `/v1/engagements/${voucherId}/reservation`, { as: 'contoso', body: reservationBody() });
+    expect(res.body.daysDisposition).toEqual(
+      expect.objectContaining({ outcome: 'RETURNED_TO_POOL', days: 5, reason: 'CANCELLED' }),
+    );
+    const after = await req('POST', `/v1/engagements/${voucherId}/reservation`, {
+      as: 'contoso',
+      body: reservationBody(),
+    });
     expect(after.status).toBe(409);
-    const again = await req('POST', `/v1/engagements/${voucherId}/cancellation`, { as: 'backoffice', body: { reason: 'again' } });
+    const again = await req('POST', `/v1/engagements/${voucherId}/cancellation`, {
+      as: 'backoffice',
+      body: { reason: 'again' },
+    });
     expect(again.status).toBe(409);
     // The final state stays readable.
     const read = await req('GET', `/v1/engagements/${voucherId}`, { as: 'contoso' });
@@ -366,15 +527,58 @@ describe('completion report, redemption, invoice retry, cancellation', () => {
 describe('every engagement route × every role', () => {
   type Expect = 'allowed' | 403 | 404;
   const routes: { method: string; path: string; body?: unknown; roles: Record<string, Expect> }[] = [
-    { method: 'GET', path: '', roles: { backoffice: 'allowed', operator: 'allowed', contoso: 'allowed', fabrikam: 404 } },
-    { method: 'POST', path: '/forwarding', body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL }, roles: { backoffice: 403, operator: 403, contoso: 'allowed', fabrikam: 403 } },
-    { method: 'POST', path: '/reservation', body: reservationBody(), roles: { backoffice: 403, operator: 403, contoso: 'allowed', fabrikam: 404 } },
-    { method: 'PATCH', path: '/reservation', body: { startDate: addDays(today(), 3), endDate: addDays(today(), 9) }, roles: { backoffice: 403, operator: 403, contoso: 'allowed', fabrikam: 404 } },
-    { method: 'DELETE', path: '/reservation', roles: { backoffice: 'allowed', operator: 403, contoso: 'allowed', fabrikam: 404 } },
-    { method: 'POST', path: '/completion-report', body: reportBody(), roles: { backoffice: 403, operator: 403, contoso: 'allowed', fabrikam: 404 } },
-    { method: 'POST', path: '/redemption', body: {}, roles: { backoffice: 403, operator: 403, contoso: 'allowed', fabrikam: 404 } },
-    { method: 'POST', path: '/invoice/retry', body: {}, roles: { backoffice: 403, operator: 'allowed', contoso: 'allowed', fabrikam: 404 } },
-    { method: 'POST', path: '/cancellation', body: { reason: 'test' }, roles: { backoffice: 'allowed', operator: 403, contoso: 403, fabrikam: 403 } },
+    {
+      method: 'GET',
+      path: '',
+      roles: { backoffice: 'allowed', operator: 'allowed', contoso: 'allowed', fabrikam: 404 },
+    },
+    {
+      method: 'POST',
+      path: '/forwarding',
+      body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL },
+      roles: { backoffice: 403, operator: 403, contoso: 'allowed', fabrikam: 403 },
+    },
+    {
+      method: 'POST',
+      path: '/reservation',
+      body: reservationBody(),
+      roles: { backoffice: 403, operator: 403, contoso: 'allowed', fabrikam: 404 },
+    },
+    {
+      method: 'PATCH',
+      path: '/reservation',
+      body: { startDate: addDays(today(), 3), endDate: addDays(today(), 9) },
+      roles: { backoffice: 403, operator: 403, contoso: 'allowed', fabrikam: 404 },
+    },
+    {
+      method: 'DELETE',
+      path: '/reservation',
+      roles: { backoffice: 'allowed', operator: 403, contoso: 'allowed', fabrikam: 404 },
+    },
+    {
+      method: 'POST',
+      path: '/completion-report',
+      body: reportBody(),
+      roles: { backoffice: 403, operator: 403, contoso: 'allowed', fabrikam: 404 },
+    },
+    {
+      method: 'POST',
+      path: '/redemption',
+      body: {},
+      roles: { backoffice: 403, operator: 403, contoso: 'allowed', fabrikam: 404 },
+    },
+    {
+      method: 'POST',
+      path: '/invoice/retry',
+      body: {},
+      roles: { backoffice: 403, operator: 'allowed', contoso: 'allowed', fabrikam: 404 },
+    },
+    {
+      method: 'POST',
+      path: '/cancellation',
+      body: { reason: 'test' },
+      roles: { backoffice: 'allowed', operator: 403, contoso: 403, fabrikam: 403 },
+    },
   ];
   let voucherId: string;
   beforeAll(async () => {
@@ -385,7 +589,8 @@ describe('every engagement route × every role', () => {
     for (const [who, expected] of Object.entries(route.roles)) {
       it(`${route.method} /v1/engagements/{voucherId}${route.path} as ${who}: ${expected}`, async () => {
         // The cancellation would end the engagement: the allowed case runs on a throw-away one.
-        const target = route.path === '/cancellation' && expected === 'allowed' ? await forwarded('contoso') : voucherId;
+        const target =
+          route.path === '/cancellation' && expected === 'allowed' ? await forwarded('contoso') : voucherId;
         const res = await req(route.method, `/v1/engagements/${target}${route.path}`, { as: who, body: route.body });
         if (expected === 'allowed') {
           expect([401, 403, 404]).not.toContain(res.status);
@@ -393,7 +598,9 @@ describe('every engagement route × every role', () => {
         } else {
           expect(res.status).toBe(expected);
         }
-        expect((await req(route.method, `/v1/engagements/${target}${route.path}`, { body: route.body })).status).toBe(401);
+        expect((await req(route.method, `/v1/engagements/${target}${route.path}`, { body: route.body })).status).toBe(
+          401,
+        );
       });
     }
   }

@@ -21,7 +21,13 @@ export function profile(overrides: Partial<PartnerProfile> = {}): PartnerProfile
       { locationId: 'LOC-DE', country: 'DE' },
     ],
     competencies: [{ area: 'Windows and Devices', level: 'Gold', expiresAt: '2099-12-31' }],
-    consultants: [{ consultantId: 'C-1', name: 'Ada Lovelace', exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2020-01-01' }] }],
+    consultants: [
+      {
+        consultantId: 'C-1',
+        name: 'Ada Lovelace',
+        exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2020-01-01' }],
+      },
+    ],
     ...overrides,
   };
 }
@@ -48,7 +54,14 @@ const today = () => dateOf(Date.now());
 
 export function reservationBody(overrides: Partial<Reservation> = {}): Reservation {
   const start = addDays(today(), 7);
-  return { locationId: 'LOC-US', consultantId: 'C-1', startDate: start, endDate: addDays(start, 6), deliveryCountry: 'US', ...overrides };
+  return {
+    locationId: 'LOC-US',
+    consultantId: 'C-1',
+    startDate: start,
+    endDate: addDays(start, 6),
+    deliveryCountry: 'US',
+    ...overrides,
+  };
 }
 
 /** A one-day engagement delivered today (the only kind real time allows: reserved from today, delivered by today). */
@@ -60,8 +73,18 @@ export function reportBody(date = today(), overrides: Partial<CompletionReport> 
     onSiteDays: 1,
     offSiteDays: 0,
     deliverables: [
-      { kind: 'COMPLETION_REPORT', title: 'Completion report', uri: 'https://files.example/report.pdf', sha256: 'a'.repeat(64) },
-      { kind: 'CUSTOMER_PLANNING_DELIVERABLE', title: 'Vision and scope', uri: 'https://files.example/vision.pdf', sha256: 'b'.repeat(64) },
+      {
+        kind: 'COMPLETION_REPORT',
+        title: 'Completion report',
+        uri: 'https://files.example/report.pdf',
+        sha256: 'a'.repeat(64),
+      },
+      {
+        kind: 'CUSTOMER_PLANNING_DELIVERABLE',
+        title: 'Vision and scope',
+        uri: 'https://files.example/vision.pdf',
+        sha256: 'b'.repeat(64),
+      },
     ],
     ...overrides,
   };

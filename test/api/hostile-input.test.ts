@@ -120,14 +120,22 @@ class HostileRequest {
   ) {}
 
   headBytes(): number {
-    return this.method.length + this.path.length + Object.entries(this.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 0) + 200;
+    return (
+      this.method.length +
+      this.path.length +
+      Object.entries(this.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 0) +
+      200
+    );
   }
 
   toString(): string {
     const headers = Object.entries(this.headers)
       .map(([k, v]) => `${k}: ${clip(v, 120)}`)
       .join(' | ');
-    const body = this.body === undefined ? 'no body' : `${this.body.length} bytes${this.chunked ? ' chunked' : ''}: ${JSON.stringify(clip(this.plainBody, 300))}`;
+    const body =
+      this.body === undefined
+        ? 'no body'
+        : `${this.body.length} bytes${this.chunked ? ' chunked' : ''}: ${JSON.stringify(clip(this.plainBody, 300))}`;
     return `[${this.note}] as ${this.who}: ${this.method} ${clip(this.path, 400)} {${headers}} ${body}`;
   }
 
@@ -148,7 +156,14 @@ function send(r: HostileRequest): Promise<Answer> {
     if (r.body && r.chunked) headers['transfer-encoding'] = 'chunked';
     let settled = false;
     const req = httpRequest(
-      { host: '127.0.0.1', port: Number(new URL(stack.baseUrl).port), method: r.method, path: r.path, headers, agent: false },
+      {
+        host: '127.0.0.1',
+        port: Number(new URL(stack.baseUrl).port),
+        method: r.method,
+        path: r.path,
+        headers,
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -183,7 +198,9 @@ const ledger: { name: string; runs: number; ms: number; seed: number; statuses: 
 let statuses: Record<number, number> = {};
 
 function fail(r: HostileRequest, res: Answer, why: string): never {
-  throw new Error(`${why}\n  request: ${r}\n  answer: ${res.status} ${res.headers['content-type'] ?? '(no content type)'} ${clip(res.text, 800)}`);
+  throw new Error(
+    `${why}\n  request: ${r}\n  answer: ${res.status} ${res.headers['content-type'] ?? '(no content type)'} ${clip(res.text, 800)}`,
+  );
 }
 
 /** Never a 5xx; every error a problem document with type, title and status; no stack traces; no tokens. */
@@ -195,14 +212,17 @@ function expectWellFormed(r: HostileRequest, res: Answer): void {
   if (res.status < 400) return;
   const type = String(res.headers['content-type'] ?? '');
   if (!type.startsWith('application/problem+json')) fail(r, res, 'an error that is not application/problem+json');
-  if (res.status === 401 && !/^Bearer realm=/.test(String(res.headers['www-authenticate'] ?? ''))) fail(r, res, 'a 401 without WWW-Authenticate: Bearer');
+  if (res.status === 401 && !/^Bearer realm=/.test(String(res.headers['www-authenticate'] ?? '')))
+    fail(r, res, 'a 401 without WWW-Authenticate: Bearer');
   if (r.method === 'HEAD') return;
   const body = res.body as { type?: unknown; title?: unknown; status?: unknown } | undefined;
   if (!body || typeof body !== 'object' || Array.isArray(body)) fail(r, res, 'the problem is not a JSON object');
-  if (typeof body.type !== 'string' || !body.type.startsWith(PROBLEM_BASE) || body.type.length <= PROBLEM_BASE.length) fail(r, res, 'the problem has no type URI');
+  if (typeof body.type !== 'string' || !body.type.startsWith(PROBLEM_BASE) || body.type.length <= PROBLEM_BASE.length)
+    fail(r, res, 'the problem has no type URI');
   if (typeof body.title !== 'string' || body.title.length === 0) fail(r, res, 'the problem has no title');
   if (body.status !== res.status) fail(r, res, `the problem's status ${String(body.status)} is not the HTTP status`);
-  if (/\n\s+at .+:\d+:\d+\)?/.test(res.text) || /node_modules|\/work\/|\.ts:\d+/.test(res.text)) fail(r, res, 'the problem shows a stack trace or a source path');
+  if (/\n\s+at .+:\d+:\d+\)?/.test(res.text) || /node_modules|\/work\/|\.ts:\d+/.test(res.text))
+    fail(r, res, 'the problem shows a stack trace or a source path');
 }
 
 interface Secret {
@@ -239,7 +259,10 @@ const safeDecode = (text: string) => {
 /** A partner's answer holds none of the other partner's data, unless it is an error echoing the request. */
 function expectNoLeak(r: HostileRequest, res: Answer): void {
   if (!isPartner(r.who)) return;
-  const requestText = `${r.path}\n${safeDecode(r.path)}\n${r.path.split(/[/?&=]/).map(safeDecode).join('\n')}\n${r.plainBody}`;
+  const requestText = `${r.path}\n${safeDecode(r.path)}\n${r.path
+    .split(/[/?&=]/)
+    .map(safeDecode)
+    .join('\n')}\n${r.plainBody}`;
   const answerText = `${res.text}\n${Object.entries(res.headers)
     .map(([k, v]) => `${k}: ${String(v)}`)
     .join('\n')}`;
@@ -263,7 +286,8 @@ async function exchange(r: HostileRequest): Promise<Answer> {
 
 async function expectAlive(after: string): Promise<void> {
   const res = await http(stack, 'GET', '/healthz');
-  if (res.status !== 200 || res.body?.status !== 'ok') throw new Error(`/healthz answered ${res.status} ${res.text} after ${after}`);
+  if (res.status !== 200 || res.body?.status !== 'ok')
+    throw new Error(`/healthz answered ${res.status} ${res.text} after ${after}`);
 }
 
 /** A seed per check (from the run's seed and the check's name), so that checks do not draw the same values. */
@@ -275,7 +299,13 @@ function seedOf(name: string): number {
 }
 
 /** Runs one property (plus the given examples); on failure prints the seed and path to replay it. */
-async function check<T>(name: string, arb: fc.Arbitrary<T>, predicate: (value: T) => Promise<void>, numRuns: number, examples: T[] = []): Promise<void> {
+async function check<T>(
+  name: string,
+  arb: fc.Arbitrary<T>,
+  predicate: (value: T) => Promise<void>,
+  numRuns: number,
+  examples: T[] = [],
+): Promise<void> {
   if (ONLY && ONLY !== name) return;
   const started = Date.now();
   statuses = {};
@@ -319,7 +349,8 @@ let routes: RouteInfo[] = [];
 
 function resolveSchema(schema: JsonSchema): JsonSchema {
   let current = schema;
-  for (let i = 0; current?.$ref && i < 20; i++) current = doc.components.schemas[String(current.$ref).split('/').pop()!];
+  for (let i = 0; current?.$ref && i < 20; i++)
+    current = doc.components.schemas[String(current.$ref).split('/').pop()!];
   return current;
 }
 
@@ -347,7 +378,13 @@ const allowedRoles = (route: RouteInfo): Who[] => {
   return route.def.auth.flatMap((role): Who[] => (role === 'partner' ? [...PARTNERS] : [role]));
 };
 const tokenOf = (who: Who): string | undefined =>
-  who === 'backoffice' ? stack.tokens.backoffice : who === 'operator' ? stack.tokens.operator : isPartner(who) ? stack.tokens.partners[who] : undefined;
+  who === 'backoffice'
+    ? stack.tokens.backoffice
+    : who === 'operator'
+      ? stack.tokens.operator
+      : isPartner(who)
+        ? stack.tokens.partners[who]
+        : undefined;
 const allTokens = () => [stack.tokens.backoffice, stack.tokens.operator, ...Object.values(stack.tokens.partners)];
 
 // ---------- generators: strings ----------
@@ -402,23 +439,36 @@ const ODD_STRINGS = [
   ' ',
 ];
 
-const loneSurrogates = fc.array(fc.integer({ min: 0xd800, max: 0xdfff }), { minLength: 1, maxLength: 4 }).map((codes) => String.fromCharCode(...codes));
+const loneSurrogates = fc
+  .array(fc.integer({ min: 0xd800, max: 0xdfff }), { minLength: 1, maxLength: 4 })
+  .map((codes) => String.fromCharCode(...codes));
 const oddString: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...ODD_STRINGS) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }) },
-  { weight: 2, arbitrary: fc.array(fc.constantFrom(...ODD_STRINGS), { minLength: 2, maxLength: 6 }).map((parts) => parts.join('')) },
+  {
+    weight: 2,
+    arbitrary: fc.array(fc.constantFrom(...ODD_STRINGS), { minLength: 2, maxLength: 6 }).map((parts) => parts.join('')),
+  },
   { weight: 1, arbitrary: loneSurrogates },
 );
 
 /** A long string of one odd unit, about `maxBytes` of JSON at most. */
 const hugeString = (maxBytes: number) =>
-  fc.tuple(fc.integer({ min: Math.min(1000, maxBytes), max: Math.max(1000, maxBytes) }), fc.constantFrom('x', 'é', '😀', '\u0000', 'a\u0301', '\ud800', ' ', '\\')).map(([bytes, unit]) => {
-    const each = Buffer.byteLength(JSON.stringify(unit)) - 2;
-    return unit.repeat(Math.max(1, Math.floor(bytes / each)));
-  });
+  fc
+    .tuple(
+      fc.integer({ min: Math.min(1000, maxBytes), max: Math.max(1000, maxBytes) }),
+      fc.constantFrom('x', 'é', '😀', '\u0000', 'a\u0301', '\ud800', ' ', '\\'),
+    )
+    .map(([bytes, unit]) => {
+      const each = Buffer.byteLength(JSON.stringify(unit)) - 2;
+      return unit.repeat(Math.max(1, Math.floor(bytes / each)));
+    });
 
-const latin1 = fc.integer({ min: 0x21, max: 0xff }).filter((c) => c < 0x7f || c >= 0xa1).map((c) => String.fromCharCode(c));
+const latin1 = fc
+  .integer({ min: 0x21, max: 0xff })
+  .filter((c) => c < 0x7f || c >= 0xa1)
+  .map((c) => String.fromCharCode(c));
 
 /** Percent-encodes everything but the unreserved characters (UTF-8; a lone surrogate becomes U+FFFD). */
 function pct(text: string): string {
@@ -462,34 +512,113 @@ const DEEP_SHAPES: [open: string, inner: string, close: string][] = [
   ['[{"x":', '1', '}]'],
 ];
 const deepRaw = (maxBytes: number) =>
-  fc.constantFrom(...DEEP_SHAPES).chain(([open, inner, close]) =>
-    fc
-      .integer({ min: 20, max: Math.max(21, Math.floor((maxBytes - inner.length) / (open.length + close.length))) })
-      .map((depth) => new Raw(open.repeat(depth) + inner + close.repeat(depth))),
-  );
+  fc
+    .constantFrom(...DEEP_SHAPES)
+    .chain(([open, inner, close]) =>
+      fc
+        .integer({ min: 20, max: Math.max(21, Math.floor((maxBytes - inner.length) / (open.length + close.length))) })
+        .map((depth) => new Raw(open.repeat(depth) + inner + close.repeat(depth))),
+    );
 
-const RAW_TOKENS = ['NaN', 'Infinity', '-Infinity', 'undefined', '0x10', '.5', '01', '1e999', '-0', '"\\ud800"', '"\\udfff\\ud800"', '"\\u0000"', '"\\x41"', "'single'", 'tru', '[1,]', '{"a":1,}', '"\t"'];
+const RAW_TOKENS = [
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  'undefined',
+  '0x10',
+  '.5',
+  '01',
+  '1e999',
+  '-0',
+  '"\\ud800"',
+  '"\\udfff\\ud800"',
+  '"\\u0000"',
+  '"\\x41"',
+  "'single'",
+  'tru',
+  '[1,]',
+  '{"a":1,}',
+  '"\t"',
+];
 
 /** A value to put where another was expected. */
 const hostileValue = (limit: number): fc.Arbitrary<unknown> =>
   fc.oneof(
     { weight: 4, arbitrary: oddString },
-    { weight: 3, arbitrary: fc.constantFrom<unknown>(null, true, false, 0, -1, 1.5, 1e21, -1e308, 2 ** 53 + 2, '', ' ', '0', 'null', [], {}, [null], { '': '' }, [[[]]]) },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom<unknown>(
+        null,
+        true,
+        false,
+        0,
+        -1,
+        1.5,
+        1e21,
+        -1e308,
+        2 ** 53 + 2,
+        '',
+        ' ',
+        '0',
+        'null',
+        [],
+        {},
+        [null],
+        { '': '' },
+        [[[]]],
+      ),
+    },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
     { weight: 1, arbitrary: hugeString(Math.floor(limit / 3)) },
     { weight: 1, arbitrary: deepRaw(Math.floor(limit / 2)) },
     { weight: 1, arbitrary: fc.constantFrom(...RAW_TOKENS).map((t) => new Raw(t)) },
   );
 
-const EXTRA_KEYS = ['extra', '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '', ' ', 'voucherId\u0000', 'ŧëšŧ', '😀', 'actor', 'status', 'partnerId', 'id', '$where', 'a.b', 'a[0]'];
+const EXTRA_KEYS = [
+  'extra',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  '',
+  ' ',
+  'voucherId\u0000',
+  'ŧëšŧ',
+  '😀',
+  'actor',
+  'status',
+  'partnerId',
+  'id',
+  '$where',
+  'a.b',
+  'a[0]',
+];
 
 const today0 = () => today();
 const dateNear = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: -30, max: 90 }).map((d) => addDays(today0(), d)) },
-  { weight: 1, arbitrary: fc.constantFrom('2026-02-30', '0000-00-00', '9999-12-31', '0000-01-01', '2024-02-29', '2023-02-29', '1970-01-01', '99999-01-01', '2026-1-1', '2026-13-01') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '2026-02-30',
+      '0000-00-00',
+      '9999-12-31',
+      '0000-01-01',
+      '2024-02-29',
+      '2023-02-29',
+      '1970-01-01',
+      '99999-01-01',
+      '2026-1-1',
+      '2026-13-01',
+    ),
+  },
 );
 const instantNear = fc.oneof(
-  { weight: 6, arbitrary: fc.integer({ min: -5 * DAY_MS, max: DAY_MS }).map((ms) => new Date(Date.now() + ms).toISOString()) },
+  {
+    weight: 6,
+    arbitrary: fc.integer({ min: -5 * DAY_MS, max: DAY_MS }).map((ms) => new Date(Date.now() + ms).toISOString()),
+  },
   {
     weight: 1,
     arbitrary: fc.constantFrom(
@@ -506,7 +635,9 @@ const instantNear = fc.oneof(
     ),
   },
 );
-const emailLike = fc.tuple(fc.stringMatching(/^[a-z]{1,8}$/), fc.stringMatching(/^[a-z]{1,8}$/)).map(([local, domain]) => `${local}@${domain}.example`);
+const emailLike = fc
+  .tuple(fc.stringMatching(/^[a-z]{1,8}$/), fc.stringMatching(/^[a-z]{1,8}$/))
+  .map(([local, domain]) => `${local}@${domain}.example`);
 const offeringCodes = catalog.offerings.map((o) => o.code);
 const typeCodes = catalog.offerings.flatMap((o) => o.engagementTypes.map((t) => t.code));
 
@@ -547,16 +678,26 @@ function hintsFor(who: Who): Record<string, fc.Arbitrary<unknown>> {
   };
 }
 
-function valueFromSchema(schema: JsonSchema, hints: Record<string, fc.Arbitrary<unknown>>, key?: string, depth = 0): fc.Arbitrary<unknown> {
+function valueFromSchema(
+  schema: JsonSchema,
+  hints: Record<string, fc.Arbitrary<unknown>>,
+  key?: string,
+  depth = 0,
+): fc.Arbitrary<unknown> {
   const hint = key !== undefined ? hints[key] : undefined;
   const plain = plainFromSchema(resolveSchema(schema), hints, depth);
   return hint ? fc.oneof({ weight: 4, arbitrary: hint }, { weight: 1, arbitrary: plain }) : plain;
 }
 
-function plainFromSchema(s: JsonSchema, hints: Record<string, fc.Arbitrary<unknown>>, depth: number): fc.Arbitrary<unknown> {
+function plainFromSchema(
+  s: JsonSchema,
+  hints: Record<string, fc.Arbitrary<unknown>>,
+  depth: number,
+): fc.Arbitrary<unknown> {
   if (!s || depth > 6) return fc.jsonValue({ maxDepth: 1 });
   const alternatives = s.anyOf ?? s.oneOf;
-  if (alternatives) return fc.oneof(...(alternatives as JsonSchema[]).map((a) => valueFromSchema(a, hints, undefined, depth + 1)));
+  if (alternatives)
+    return fc.oneof(...(alternatives as JsonSchema[]).map((a) => valueFromSchema(a, hints, undefined, depth + 1)));
   if (Array.isArray(s.enum)) return fc.constantFrom(...(s.enum as unknown[]));
   if (s.const !== undefined) return fc.constant(s.const);
   switch (s.type) {
@@ -567,10 +708,16 @@ function plainFromSchema(s: JsonSchema, hints: Record<string, fc.Arbitrary<unkno
       return fc.record(model, { requiredKeys: (s.required ?? []) as string[], noNullPrototype: true });
     }
     case 'array':
-      return fc.array(valueFromSchema(s.items ?? {}, hints, undefined, depth + 1), { minLength: s.minItems ?? 0, maxLength: Math.max(s.minItems ?? 0, Math.min(s.maxItems ?? 3, 3)) });
+      return fc.array(valueFromSchema(s.items ?? {}, hints, undefined, depth + 1), {
+        minLength: s.minItems ?? 0,
+        maxLength: Math.max(s.minItems ?? 0, Math.min(s.maxItems ?? 3, 3)),
+      });
     case 'integer': {
       const min = s.minimum ?? (s.exclusiveMinimum !== undefined ? s.exclusiveMinimum + 1 : -1000);
-      return fc.integer({ min, max: s.maximum ?? (s.exclusiveMaximum !== undefined ? s.exclusiveMaximum - 1 : min + 2000) });
+      return fc.integer({
+        min,
+        max: s.maximum ?? (s.exclusiveMaximum !== undefined ? s.exclusiveMaximum - 1 : min + 2000),
+      });
     }
     case 'number':
       return fc.double({ noNaN: true, noDefaultInfinity: true, min: s.minimum ?? -1e6, max: s.maximum ?? 1e6 });
@@ -590,8 +737,12 @@ function stringFromSchema(s: JsonSchema): fc.Arbitrary<string> {
   if (s.format === 'date' || s.pattern === '^\\d{4}-\\d{2}-\\d{2}$') return dateNear;
   if (s.format === 'email') return emailLike;
   if (s.format === 'uri') return fc.webUrl();
-  if (typeof s.pattern === 'string') return fc.stringMatching(new RegExp(s.pattern)).filter((t) => t.length >= min && t.length <= max);
-  return fc.oneof({ weight: 4, arbitrary: fc.string({ minLength: min, maxLength: Math.min(max, Math.max(min, 30)) }) }, { weight: 1, arbitrary: oddString });
+  if (typeof s.pattern === 'string')
+    return fc.stringMatching(new RegExp(s.pattern)).filter((t) => t.length >= min && t.length <= max);
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.string({ minLength: min, maxLength: Math.min(max, Math.max(min, 30)) }) },
+    { weight: 1, arbitrary: oddString },
+  );
 }
 
 // ---------- generators: mutations of a valid-ish body ----------
@@ -602,7 +753,8 @@ function nodePaths(value: unknown, at: Path = [], out: Path[] = []): Path[] {
   out.push(at);
   if (out.length > 200) return out;
   if (Array.isArray(value)) value.forEach((v, i) => nodePaths(v, [...at, i], out));
-  else if (value !== null && typeof value === 'object' && !(value instanceof Raw)) for (const k of Object.keys(value)) nodePaths((value as Record<string, unknown>)[k], [...at, k], out);
+  else if (value !== null && typeof value === 'object' && !(value instanceof Raw))
+    for (const k of Object.keys(value)) nodePaths((value as Record<string, unknown>)[k], [...at, k], out);
   return out;
 }
 
@@ -630,13 +782,22 @@ function updateAt(value: unknown, path: Path, replace: (node: unknown) => unknow
   return copy;
 }
 
-type Mutation = { op: 'drop' } | { op: 'replace'; value: unknown } | { op: 'extra'; key: string; value: unknown } | { op: 'duplicate-key'; value: unknown };
+type Mutation =
+  | { op: 'drop' }
+  | { op: 'replace'; value: unknown }
+  | { op: 'extra'; key: string; value: unknown }
+  | { op: 'duplicate-key'; value: unknown };
 
 const mutationArb = (limit: number): fc.Arbitrary<Mutation> =>
   fc.oneof(
     { weight: 2, arbitrary: fc.constant<Mutation>({ op: 'drop' }) },
     { weight: 5, arbitrary: hostileValue(limit).map((value): Mutation => ({ op: 'replace', value })) },
-    { weight: 2, arbitrary: fc.tuple(fc.oneof(fc.constantFrom(...EXTRA_KEYS), fc.string({ maxLength: 10 })), hostileValue(limit)).map(([key, value]): Mutation => ({ op: 'extra', key, value })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.oneof(fc.constantFrom(...EXTRA_KEYS), fc.string({ maxLength: 10 })), hostileValue(limit))
+        .map(([key, value]): Mutation => ({ op: 'extra', key, value })),
+    },
     { weight: 1, arbitrary: hostileValue(limit).map((value): Mutation => ({ op: 'duplicate-key', value })) },
   );
 
@@ -650,7 +811,8 @@ function mutate(value: unknown, path: Path, mutation: Mutation): string {
     case 'extra':
       return serialize(
         updateAt(value, path, (node) => {
-          if (node === null || typeof node !== 'object' || Array.isArray(node) || node instanceof Raw) return [node, mutation.value];
+          if (node === null || typeof node !== 'object' || Array.isArray(node) || node instanceof Raw)
+            return [node, mutation.value];
           const copy: Record<string, unknown> = {};
           for (const key of Object.keys(node)) defineKey(copy, key, (node as Record<string, unknown>)[key]);
           defineKey(copy, mutation.key, mutation.value);
@@ -660,7 +822,8 @@ function mutate(value: unknown, path: Path, mutation: Mutation): string {
     case 'duplicate-key': {
       // The same key twice at the top: JSON.parse keeps the last one.
       const text = serialize(value);
-      const first = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value)[0] : undefined;
+      const first =
+        value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value)[0] : undefined;
       if (!first || !text.startsWith('{')) return text;
       return `${text.slice(0, -1)},${JSON.stringify(first)}:${serialize(mutation.value)}}`;
     }
@@ -679,7 +842,16 @@ interface BodySpec {
   chunked?: boolean;
 }
 
-const JSON_TYPES = ['application/json', 'application/json', 'application/json', 'application/json; charset=utf-8', 'application/json;charset=UTF-8', 'Application/JSON', 'application/problem+json', 'application/merge-patch+json'];
+const JSON_TYPES = [
+  'application/json',
+  'application/json',
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json;charset=UTF-8',
+  'Application/JSON',
+  'application/problem+json',
+  'application/merge-patch+json',
+];
 const ODD_TYPES = [
   'text/plain',
   'application/x-www-form-urlencoded',
@@ -712,7 +884,13 @@ const contentTypeArb: fc.Arbitrary<string | undefined> = fc.oneof(
 /** Mostly no Content-Encoding; sometimes one, applied validly or labelling garbage. */
 const encodingArb = fc.oneof(
   { weight: 12, arbitrary: fc.constant(null) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'x-unknown', 'gzip, deflate', 'GZIP'), fc.boolean()) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(
+      fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'x-unknown', 'gzip, deflate', 'GZIP'),
+      fc.boolean(),
+    ),
+  },
 );
 
 const MALFORMED = [
@@ -766,16 +944,26 @@ const malformedArb = (valid: fc.Arbitrary<unknown>) =>
     { weight: 3, arbitrary: fc.constantFrom(...MALFORMED) },
     {
       weight: 2,
-      arbitrary: valid.map(serialize).chain((text) => (text.length > 1 ? fc.integer({ min: 1, max: text.length - 1 }).map((n) => text.slice(0, n)) : fc.constant('{'))),
+      arbitrary: valid
+        .map(serialize)
+        .chain((text) =>
+          text.length > 1
+            ? fc.integer({ min: 1, max: text.length - 1 }).map((n) => text.slice(0, n))
+            : fc.constant('{'),
+        ),
     },
   );
 
 /** Bodies of every kind for a route: none, valid-ish, mutated, non-object, malformed, deep, huge, odd bytes. */
 function bodyArb(route: RouteInfo, who: Who): fc.Arbitrary<BodySpec> {
   const hints = hintsFor(who);
-  const valid: fc.Arbitrary<unknown> = route.bodySchema ? valueFromSchema(route.bodySchema, hints) : fc.jsonValue({ maxDepth: 2 });
+  const valid: fc.Arbitrary<unknown> = route.bodySchema
+    ? valueFromSchema(route.bodySchema, hints)
+    : fc.jsonValue({ maxDepth: 2 });
   const withType = (kind: string, text: fc.Arbitrary<string | Buffer>): fc.Arbitrary<BodySpec> =>
-    fc.tuple(text, contentTypeArb, encodingArb).map(([t, contentType, enc]) => ({ kind, text: t, contentType, encoding: enc?.[0], encodeValidly: enc?.[1] }));
+    fc
+      .tuple(text, contentTypeArb, encodingArb)
+      .map(([t, contentType, enc]) => ({ kind, text: t, contentType, encoding: enc?.[0], encodeValidly: enc?.[1] }));
   const hasBody = !!route.bodySchema;
   return fc.oneof(
     { weight: hasBody ? 1 : 12, arbitrary: fc.constant<BodySpec>({ kind: 'none' }) },
@@ -784,22 +972,47 @@ function bodyArb(route: RouteInfo, who: Who): fc.Arbitrary<BodySpec> {
       weight: hasBody ? 6 : 1,
       arbitrary: withType(
         'mutated',
-        valid.chain((value) => fc.tuple(fc.constantFrom(...nodePaths(value)), mutationArb(limitBytes)).map(([path, m]) => mutate(value, path, m))),
+        valid.chain((value) =>
+          fc
+            .tuple(fc.constantFrom(...nodePaths(value)), mutationArb(limitBytes))
+            .map(([path, m]) => mutate(value, path, m)),
+        ),
       ),
     },
-    { weight: 1, arbitrary: withType('non-object', fc.oneof(fc.constantFrom(...SCALARS, '[]', '[{}]', '[null]'), fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v) ?? 'null'))) },
+    {
+      weight: 1,
+      arbitrary: withType(
+        'non-object',
+        fc.oneof(
+          fc.constantFrom(...SCALARS, '[]', '[{}]', '[null]'),
+          fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v) ?? 'null'),
+        ),
+      ),
+    },
     { weight: 2, arbitrary: withType('malformed', malformedArb(valid)) },
-    { weight: 1, arbitrary: withType('deep', deepRaw(limitBytes - 100).map((raw) => raw.text)) },
+    {
+      weight: 1,
+      arbitrary: withType(
+        'deep',
+        deepRaw(limitBytes - 100).map((raw) => raw.text),
+      ),
+    },
     {
       weight: 1,
       arbitrary: withType(
         'huge-within-limit',
-        fc.tuple(valid, hugeString(Math.floor(limitBytes * 0.6)), fc.constantFrom(...EXTRA_KEYS.slice(0, 3), 'name', 'reason', 'description')).map(([value, big, key]) => {
-          if (value === null || typeof value !== 'object' || Array.isArray(value)) return serialize([value, big]);
-          const copy = updateAt(value, [], (v) => v) as Record<string, unknown>;
-          defineKey(copy, key, big);
-          return serialize(copy);
-        }),
+        fc
+          .tuple(
+            valid,
+            hugeString(Math.floor(limitBytes * 0.6)),
+            fc.constantFrom(...EXTRA_KEYS.slice(0, 3), 'name', 'reason', 'description'),
+          )
+          .map(([value, big, key]) => {
+            if (value === null || typeof value !== 'object' || Array.isArray(value)) return serialize([value, big]);
+            const copy = updateAt(value, [], (v) => v) as Record<string, unknown>;
+            defineKey(copy, key, big);
+            return serialize(copy);
+          }),
       ),
     },
     {
@@ -809,7 +1022,11 @@ function bodyArb(route: RouteInfo, who: Who): fc.Arbitrary<BodySpec> {
         fc.oneof(
           fc.constantFrom(
             Buffer.from([0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00]),
-            Buffer.concat([Buffer.from('{"reason":"'), Buffer.from([0xed, 0xa0, 0x80, 0xc0, 0xaf, 0xff]), Buffer.from('"}')]),
+            Buffer.concat([
+              Buffer.from('{"reason":"'),
+              Buffer.from([0xed, 0xa0, 0x80, 0xc0, 0xaf, 0xff]),
+              Buffer.from('"}'),
+            ]),
             Buffer.from('{"reason":"a\u0000b"}', 'latin1'),
             Buffer.from('\ufeff{}', 'utf8'),
             Buffer.from('{"reason":"x"}', 'utf16le'),
@@ -825,7 +1042,11 @@ function bodyArb(route: RouteInfo, who: Who): fc.Arbitrary<BodySpec> {
 /** A schema-valid-ish JSON body (the kind that reaches the workflows), sent as application/json. */
 function validishBody(route: RouteInfo, who: Who): fc.Arbitrary<BodySpec> {
   if (!route.bodySchema) return fc.constant<BodySpec>({ kind: 'none' });
-  return valueFromSchema(route.bodySchema, hintsFor(who)).map((v): BodySpec => ({ kind: 'valid-ish', text: serialize(v), contentType: 'application/json' }));
+  return valueFromSchema(route.bodySchema, hintsFor(who)).map((v): BodySpec => ({
+    kind: 'valid-ish',
+    text: serialize(v),
+    contentType: 'application/json',
+  }));
 }
 
 function encodeBody(text: string | Buffer, encoding: string | undefined, validly: boolean | undefined): Buffer {
@@ -848,37 +1069,67 @@ function encodeBody(text: string | Buffer, encoding: string | undefined, validly
 const validAuth = (token: string) =>
   fc.oneof(
     { weight: 12, arbitrary: fc.constant(`Bearer ${token}`) },
-    { weight: 1, arbitrary: fc.constantFrom(`bearer ${token}`, `BEARER ${token}`, `bEaReR ${token}`, `Bearer    ${token}`, `Bearer\t${token}`, `Bearer ${token}   `, `  Bearer ${token}`) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        `bearer ${token}`,
+        `BEARER ${token}`,
+        `bEaReR ${token}`,
+        `Bearer    ${token}`,
+        `Bearer\t${token}`,
+        `Bearer ${token}   `,
+        `  Bearer ${token}`,
+      ),
+    },
   );
 
 /** Authorization headers that carry no valid credential (undefined: no header at all). */
 const invalidAuth = (): fc.Arbitrary<string | undefined> =>
   fc.oneof(
     { weight: 2, arbitrary: fc.constant(undefined) },
-    { weight: 3, arbitrary: fc.constantFrom('', 'Bearer', 'Bearer ', 'bearer', 'Basic dXNlcjpwYXNz', 'Token abc', 'Bearer null', 'Bearer undefined', 'Bearer ""', 'Negotiate abc', 'Bearer =', 'Bearer \t', 'Digest x') },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom(
+        '',
+        'Bearer',
+        'Bearer ',
+        'bearer',
+        'Basic dXNlcjpwYXNz',
+        'Token abc',
+        'Bearer null',
+        'Bearer undefined',
+        'Bearer ""',
+        'Negotiate abc',
+        'Bearer =',
+        'Bearer \t',
+        'Digest x',
+      ),
+    },
     {
       weight: 5,
-      arbitrary: fc.constantFrom(...allTokens()).chain((t) =>
-        fc.constantFrom(
-          t,
-          `Bearer ${t}x`,
-          `Bearer x${t}`,
-          `Bearer ${t.slice(0, -1)}`,
-          `Bearer ${t.toUpperCase()}`,
-          `Bearer ${t} ${t}`,
-          `Bearer ${t},Bearer ${t}`,
-          `Bearer "${t}"`,
-          `Bearer ${t};`,
-          `Bearer ${t.slice(0, 5)} ${t.slice(5)}`,
-          `Basic ${Buffer.from(`${t}:`).toString('base64')}`,
-          `Bearer ${Buffer.from(t).toString('base64')}`,
-          `Bearer ${t}\u00e9`,
-          `Bearer ${t.replace(/-/g, '\u00ad')}`,
-          `Bearer${t}`,
-          `Token ${t}`,
-          `Bearer: ${t}`,
+      arbitrary: fc
+        .constantFrom(...allTokens())
+        .chain((t) =>
+          fc.constantFrom(
+            t,
+            `Bearer ${t}x`,
+            `Bearer x${t}`,
+            `Bearer ${t.slice(0, -1)}`,
+            `Bearer ${t.toUpperCase()}`,
+            `Bearer ${t} ${t}`,
+            `Bearer ${t},Bearer ${t}`,
+            `Bearer "${t}"`,
+            `Bearer ${t};`,
+            `Bearer ${t.slice(0, 5)} ${t.slice(5)}`,
+            `Basic ${Buffer.from(`${t}:`).toString('base64')}`,
+            `Bearer ${Buffer.from(t).toString('base64')}`,
+            `Bearer ${t}\u00e9`,
+            `Bearer ${t.replace(/-/g, '\u00ad')}`,
+            `Bearer${t}`,
+            `Token ${t}`,
+            `Bearer: ${t}`,
+          ),
         ),
-      ),
     },
     { weight: 1, arbitrary: fc.integer({ min: 100, max: 3000 }).map((n) => `Bearer ${'A'.repeat(n)}`) },
     { weight: 2, arbitrary: fc.string({ unit: latin1, minLength: 1, maxLength: 200 }).map((s) => `Bearer ${s}`) },
@@ -897,7 +1148,8 @@ function realIds(name: string, who: Who): string[] {
     const others = PARTNERS.filter((p) => p !== who).flatMap((p) => seeds[p].engagements.map((e) => e.voucherId));
     return [...own, ...own, ...others, unforwarded.voucherId, UNKNOWN_VOUCHER];
   }
-  if (name === 'partnerId') return isPartner(who) ? [who, who, otherOf(who), 'northwind'] : ['contoso', 'fabrikam', 'northwind'];
+  if (name === 'partnerId')
+    return isPartner(who) ? [who, who, otherOf(who), 'northwind'] : ['contoso', 'fabrikam', 'northwind'];
   if (name === 'offering') return [...offeringCodes, 'NOPE'];
   return ['x'];
 }
@@ -988,19 +1240,51 @@ const PATH_TRICKS: [string, (p: string) => string][] = [
   ['matrix ;', (p) => `${p};x=1`],
   ['traversal prefix', (p) => `/v1/engagements/..${p}`],
 ];
-const pathTrickArb = fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(...PATH_TRICKS) });
+const pathTrickArb = fc.oneof(
+  { weight: 8, arbitrary: fc.constant(null) },
+  { weight: 1, arbitrary: fc.constantFrom(...PATH_TRICKS) },
+);
 
-const HOSTILE_PAGE_SIZES = ['-1', '0', '101', '1e9', '99999999999999999999999', 'NaN', '1.5', '', '0x10', ' 5', '5 ', 'Infinity', '-0', '1e2', '+5', '٣', '５', '1,2', '[1]', '{}', 'null', 'true'];
+const HOSTILE_PAGE_SIZES = [
+  '-1',
+  '0',
+  '101',
+  '1e9',
+  '99999999999999999999999',
+  'NaN',
+  '1.5',
+  '',
+  '0x10',
+  ' 5',
+  '5 ',
+  'Infinity',
+  '-0',
+  '1e2',
+  '+5',
+  '٣',
+  '５',
+  '1,2',
+  '[1]',
+  '{}',
+  'null',
+  'true',
+];
 
 function hostileQueryValue(name: string, who: Who): fc.Arbitrary<string> {
   const secretValues = isPartner(who) ? secretsHiddenFrom(who).map((s) => s.value) : ['contoso', 'fabrikam'];
-  const common = fc.oneof(oddString, fc.constantFrom(...secretValues), fc.integer({ min: 100, max: 3000 }).map((n) => 'q'.repeat(n)));
+  const common = fc.oneof(
+    oddString,
+    fc.constantFrom(...secretValues),
+    fc.integer({ min: 100, max: 3000 }).map((n) => 'q'.repeat(n)),
+  );
   if (name === 'pageSize') return fc.oneof(fc.constantFrom(...HOSTILE_PAGE_SIZES), common);
   if (name === 'pageToken') {
     return fc.oneof(
       fc.base64String({ maxLength: 200 }).map((s) => s.replace(/\+/g, '-').replace(/\//g, '_').replace(/=/g, '')),
       fc.constantFrom('', '!!', 'A'.repeat(4096), 'A'.repeat(4097), 'A'.repeat(33), '____', '-', '%', '..'),
-      fc.integer({ min: 0, max: 80 }).map((n) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 37) & 0xff)).toString('base64url')),
+      fc
+        .integer({ min: 0, max: 80 })
+        .map((n) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 37) & 0xff)).toString('base64url')),
       common,
     );
   }
@@ -1010,23 +1294,77 @@ function hostileQueryValue(name: string, who: Who): fc.Arbitrary<string> {
 function queryArb(route: RouteInfo, who: Who): fc.Arbitrary<string> {
   const hints = hintsFor(who);
   const known = route.queryParams;
-  const unknownPair = fc.tuple(fc.oneof(fc.constantFrom('sort', 'limit', 'offset', 'q', 'debug', 'callback', 'partner'), fc.string({ maxLength: 8 })), oddString);
+  const unknownPair = fc.tuple(
+    fc.oneof(
+      fc.constantFrom('sort', 'limit', 'offset', 'q', 'debug', 'callback', 'partner'),
+      fc.string({ maxLength: 8 }),
+    ),
+    oddString,
+  );
   const weirdPair = fc.tuple(
-    fc.constantFrom('pageSize[]', 'status[]', 'partnerId[a]', '__proto__', 'constructor', 'constructor[prototype][x]', '', '&', 'a[b]', 'hasOwnProperty', 'toString'),
+    fc.constantFrom(
+      'pageSize[]',
+      'status[]',
+      'partnerId[a]',
+      '__proto__',
+      'constructor',
+      'constructor[prototype][x]',
+      '',
+      '&',
+      'a[b]',
+      'hasOwnProperty',
+      'toString',
+    ),
     fc.oneof(oddString, fc.constant('1')),
   );
   const pairs: fc.Arbitrary<[string, string]>[] = [unknownPair, weirdPair];
   if (known.length) {
     pairs.push(
-      fc.constantFrom(...known).chain((p) => valueFromSchema(p.schema, hints, p.name).map((v): [string, string] => [p.name, typeof v === 'string' ? v : JSON.stringify(v) ?? ''])),
-      fc.constantFrom(...known).chain((p) => valueFromSchema(p.schema, hints, p.name).map((v): [string, string] => [p.name, typeof v === 'string' ? v : JSON.stringify(v) ?? ''])),
+      fc
+        .constantFrom(...known)
+        .chain((p) =>
+          valueFromSchema(p.schema, hints, p.name).map((v): [string, string] => [
+            p.name,
+            typeof v === 'string' ? v : (JSON.stringify(v) ?? ''),
+          ]),
+        ),
+      fc
+        .constantFrom(...known)
+        .chain((p) =>
+          valueFromSchema(p.schema, hints, p.name).map((v): [string, string] => [
+            p.name,
+            typeof v === 'string' ? v : (JSON.stringify(v) ?? ''),
+          ]),
+        ),
       fc.constantFrom(...known).chain((p) => hostileQueryValue(p.name, who).map((v): [string, string] => [p.name, v])),
       fc.constantFrom(...known).chain((p) => hostileQueryValue(p.name, who).map((v): [string, string] => [p.name, v])),
     );
   }
-  const encoded = fc.array(fc.oneof(...pairs), { maxLength: known.length ? 5 : 2 }).map((list) => (list.length ? `?${list.map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&')}` : ''));
-  const raw = fc.constantFrom('?', '?&', '?=', '?&&&', '?pageSize', '?pageSize=', '?%', '?a=%', '?a=%zz', '?==&==', '?pageSize=1&pageSize=2', '?status=PAID&status=PAID', '?;', '?a=1;b=2', '??');
-  return fc.oneof({ weight: known.length ? 2 : 6, arbitrary: fc.constant('') }, { weight: 6, arbitrary: encoded }, { weight: 1, arbitrary: raw });
+  const encoded = fc
+    .array(fc.oneof(...pairs), { maxLength: known.length ? 5 : 2 })
+    .map((list) => (list.length ? `?${list.map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&')}` : ''));
+  const raw = fc.constantFrom(
+    '?',
+    '?&',
+    '?=',
+    '?&&&',
+    '?pageSize',
+    '?pageSize=',
+    '?%',
+    '?a=%',
+    '?a=%zz',
+    '?==&==',
+    '?pageSize=1&pageSize=2',
+    '?status=PAID&status=PAID',
+    '?;',
+    '?a=1;b=2',
+    '??',
+  );
+  return fc.oneof(
+    { weight: known.length ? 2 : 6, arbitrary: fc.constant('') },
+    { weight: 6, arbitrary: encoded },
+    { weight: 1, arbitrary: raw },
+  );
 }
 
 // ---------- requests ----------
@@ -1054,7 +1392,9 @@ function build(route: RouteInfo, who: Who, parts: RequestParts, note: string): H
     if (parts.body.contentType !== undefined) headers['content-type'] = parts.body.contentType;
     if (parts.body.encoding) headers['content-encoding'] = parts.body.encoding;
   }
-  const noteText = [note, parts.body.kind, parts.trick?.[0], parts.body.encoding && `encoding ${parts.body.encoding}`].filter(Boolean).join(', ');
+  const noteText = [note, parts.body.kind, parts.trick?.[0], parts.body.encoding && `encoding ${parts.body.encoding}`]
+    .filter(Boolean)
+    .join(', ');
   return new HostileRequest(parts.method, path, headers, body, plain, !!parts.body.chunked, who, route, noteText);
 }
 
@@ -1067,11 +1407,19 @@ const whoFor = (route: RouteInfo): fc.Arbitrary<Who> =>
   );
 
 const methodArb = (route: RouteInfo) =>
-  fc.oneof({ weight: 14, arbitrary: fc.constant(route.method) }, { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS') });
+  fc.oneof(
+    { weight: 14, arbitrary: fc.constant(route.method) },
+    { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS') },
+  );
 
 const paramsArb = (route: RouteInfo, who: Who, onlyDecodable = false): fc.Arbitrary<Record<string, string>> =>
   fc.record(
-    Object.fromEntries(route.pathParams.map((name) => [name, onlyDecodable ? segmentArb(name, who).filter(decodable) : segmentArb(name, who)])),
+    Object.fromEntries(
+      route.pathParams.map((name) => [
+        name,
+        onlyDecodable ? segmentArb(name, who).filter(decodable) : segmentArb(name, who),
+      ]),
+    ),
     { noNullPrototype: true },
   ) as fc.Arbitrary<Record<string, string>>;
 
@@ -1080,7 +1428,14 @@ function anyRequest(route: RouteInfo): fc.Arbitrary<HostileRequest> {
   return whoFor(route)
     .chain((who) =>
       fc
-        .record({ method: methodArb(route), auth: authFor(who), params: paramsArb(route, who), query: queryArb(route, who), body: bodyArb(route, who), trick: pathTrickArb })
+        .record({
+          method: methodArb(route),
+          auth: authFor(who),
+          params: paramsArb(route, who),
+          query: queryArb(route, who),
+          body: bodyArb(route, who),
+          trick: pathTrickArb,
+        })
         .map((parts) => build(route, who, parts, 'anything')),
     )
     .filter((r) => r.headBytes() <= MAX_HEAD_BYTES);
@@ -1090,7 +1445,8 @@ function anyRequest(route: RouteInfo): fc.Arbitrary<HostileRequest> {
 function cleanParams(route: RouteInfo, who: Who): Record<string, string> {
   const params: Record<string, string> = {};
   for (const name of route.pathParams) {
-    if (name === 'voucherId') params[name] = isPartner(who) ? seeds[who].engagements[1].voucherId : seeds.contoso.engagements[1].voucherId;
+    if (name === 'voucherId')
+      params[name] = isPartner(who) ? seeds[who].engagements[1].voucherId : seeds.contoso.engagements[1].voucherId;
     else if (name === 'partnerId') params[name] = isPartner(who) ? who : 'contoso';
     else if (name === 'offering') params[name] = 'DDPS';
     else params[name] = 'x';
@@ -1110,21 +1466,42 @@ beforeAll(async () => {
 
   // Two partners, each with a reserved and a forwarded engagement; one engagement forwarded to nobody.
   for (const partnerId of PARTNERS) {
-    const seed: PartnerSeed = { partnerId, locationId: `LOC-${hex(4)}`, consultantId: `CON-${hex(4)}`, engagements: [newEngagement(), newEngagement()] };
+    const seed: PartnerSeed = {
+      partnerId,
+      locationId: `LOC-${hex(4)}`,
+      consultantId: `CON-${hex(4)}`,
+      engagements: [newEngagement(), newEngagement()],
+    };
     seeds[partnerId] = seed;
     const body = profile({
       name: partnerId === 'contoso' ? 'Contoso Consulting' : 'Fabrikam Partners',
       website: `https://${partnerId}.example`,
       locations: [{ locationId: seed.locationId, country: 'US' }],
-      consultants: [{ consultantId: seed.consultantId, name: 'Ada Lovelace', exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2020-01-01' }] }],
+      consultants: [
+        {
+          consultantId: seed.consultantId,
+          name: 'Ada Lovelace',
+          exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2020-01-01' }],
+        },
+      ],
     });
     expect((await http(stack, 'PUT', `/v1/partners/${partnerId}`, { as: 'backoffice', body })).status).toBe(201);
-    expect((await http(stack, 'POST', `/v1/partners/${partnerId}/enrollments`, { as: 'backoffice', body: { offering: 'DDPS' } })).status).toBe(201);
+    expect(
+      (
+        await http(stack, 'POST', `/v1/partners/${partnerId}/enrollments`, {
+          as: 'backoffice',
+          body: { offering: 'DDPS' },
+        })
+      ).status,
+    ).toBe(201);
     for (const [index, e] of seed.engagements.entries()) {
       const start = startBody({ voucherId: e.voucherId });
       start.customer = { ...start.customer, agreementNumber: e.agreementNumber, projectManagerEmail: e.email };
       expect((await http(stack, 'POST', '/v1/engagements', { as: 'backoffice', body: start })).status).toBe(201);
-      const forwarded = await http(stack, 'POST', `/v1/engagements/${e.voucherId}/forwarding`, { as: partnerId, body: { partnerId, projectManagerEmail: e.email } });
+      const forwarded = await http(stack, 'POST', `/v1/engagements/${e.voucherId}/forwarding`, {
+        as: partnerId,
+        body: { partnerId, projectManagerEmail: e.email },
+      });
       expect(forwarded.status).toBe(200);
       expect(forwarded.body.eligibility.eligible).toBe(true);
       if (index === 0) {
@@ -1138,7 +1515,11 @@ beforeAll(async () => {
   }
   unforwarded = newEngagement();
   const start = startBody({ voucherId: unforwarded.voucherId });
-  start.customer = { ...start.customer, agreementNumber: unforwarded.agreementNumber, projectManagerEmail: unforwarded.email };
+  start.customer = {
+    ...start.customer,
+    agreementNumber: unforwarded.agreementNumber,
+    projectManagerEmail: unforwarded.email,
+  };
   expect((await http(stack, 'POST', '/v1/engagements', { as: 'backoffice', body: start })).status).toBe(201);
 
   // The lists must hold the seed before anything checks that a partner's list shows only its own.
@@ -1153,7 +1534,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (ledger.length) {
-    const lines = ledger.map((l) => `  ${l.name}: ${l.runs} runs, ${(l.ms / 1000).toFixed(1)} s, seed ${l.seed}, statuses ${JSON.stringify(l.statuses)}`);
+    const lines = ledger.map(
+      (l) =>
+        `  ${l.name}: ${l.runs} runs, ${(l.ms / 1000).toFixed(1)} s, seed ${l.seed}, statuses ${JSON.stringify(l.statuses)}`,
+    );
     console.log(`hostile input (SOAK factor ${FACTOR}, seed ${SEED}):\n${lines.join('\n')}`);
   }
   await stack?.stop();
@@ -1165,7 +1549,9 @@ afterEach(async () => {
 
 describe('hostile input', () => {
   it('covers every route: the route table and the OpenAPI document list the same operations', () => {
-    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
+      Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(routes.map((r) => r.label).sort()).toEqual(documented.sort());
     expect(routes.length).toBeGreaterThanOrEqual(23);
     // The generators know every body and parameter: each comes from the document.
@@ -1179,30 +1565,79 @@ describe('hostile input', () => {
     const route = routes.find((r) => r.label === 'GET /v1/engagements/{voucherId}')!;
     const theirs = seeds.fabrikam.engagements[0];
     const asContoso = (id: string) =>
-      build(route, 'contoso', { method: 'GET', auth: `Bearer ${tokenOf('contoso')}`, params: { voucherId: id }, query: '', body: { kind: 'none' }, trick: null }, 'oracle');
+      build(
+        route,
+        'contoso',
+        {
+          method: 'GET',
+          auth: `Bearer ${tokenOf('contoso')}`,
+          params: { voucherId: id },
+          query: '',
+          body: { kind: 'none' },
+          trick: null,
+        },
+        'oracle',
+      );
     const answer = (status: number, body: unknown, contentType = 'application/problem+json'): Answer => ({
       status,
       headers: { 'content-type': contentType, ...(status === 401 ? { 'www-authenticate': 'Bearer realm="x"' } : {}) },
       text: JSON.stringify(body),
       body,
     });
-    const notFound = (id: string) => answer(404, { type: `${PROBLEM_BASE}engagement-not-found`, title: 'Engagement not found', status: 404, detail: `no ${id}` });
+    const notFound = (id: string) =>
+      answer(404, {
+        type: `${PROBLEM_BASE}engagement-not-found`,
+        title: 'Engagement not found',
+        status: 404,
+        detail: `no ${id}`,
+      });
     // Another partner's engagement in a success, or in an error the caller did not provoke with it: a leak.
-    expect(() => expectNoLeak(asContoso(theirs.voucherId), answer(200, { voucherId: theirs.voucherId }, 'application/json'))).toThrow(/LEAK/);
+    expect(() =>
+      expectNoLeak(asContoso(theirs.voucherId), answer(200, { voucherId: theirs.voucherId }, 'application/json')),
+    ).toThrow(/LEAK/);
     expect(() => expectNoLeak(asContoso(UNKNOWN_VOUCHER), notFound(theirs.voucherId))).toThrow(/LEAK/);
-    expect(() => expectNoLeak(asContoso(UNKNOWN_VOUCHER), answer(200, { customer: { projectManagerEmail: theirs.email } }, 'application/json'))).toThrow(/LEAK/);
+    expect(() =>
+      expectNoLeak(
+        asContoso(UNKNOWN_VOUCHER),
+        answer(200, { customer: { projectManagerEmail: theirs.email } }, 'application/json'),
+      ),
+    ).toThrow(/LEAK/);
     // An error echoing the caller's own path is not.
     expect(() => expectNoLeak(asContoso(theirs.voucherId), notFound(theirs.voucherId))).not.toThrow();
     expect(() => expectWellFormed(asContoso('V1'), notFound('V1'))).not.toThrow();
-    expect(() => expectWellFormed(asContoso('V1'), answer(500, { type: `${PROBLEM_BASE}internal-error`, title: 'Internal error', status: 500 }))).toThrow(/500/);
-    expect(() => expectWellFormed(asContoso('V1'), answer(400, { message: 'bad' }, 'application/json'))).toThrow(/problem\+json/);
-    expect(() => expectWellFormed(asContoso('V1'), answer(400, { type: `${PROBLEM_BASE}x`, title: 'X', status: 404 }))).toThrow(/status/);
-    expect(() => expectWellFormed(asContoso('V1'), answer(401, { type: `${PROBLEM_BASE}unauthorized`, title: 'X', status: 401, detail: `token ${tokenOf('operator')}` }))).toThrow(/token/);
+    expect(() =>
+      expectWellFormed(
+        asContoso('V1'),
+        answer(500, { type: `${PROBLEM_BASE}internal-error`, title: 'Internal error', status: 500 }),
+      ),
+    ).toThrow(/500/);
+    expect(() => expectWellFormed(asContoso('V1'), answer(400, { message: 'bad' }, 'application/json'))).toThrow(
+      /problem\+json/,
+    );
+    expect(() =>
+      expectWellFormed(asContoso('V1'), answer(400, { type: `${PROBLEM_BASE}x`, title: 'X', status: 404 })),
+    ).toThrow(/status/);
+    expect(() =>
+      expectWellFormed(
+        asContoso('V1'),
+        answer(401, {
+          type: `${PROBLEM_BASE}unauthorized`,
+          title: 'X',
+          status: 401,
+          detail: `token ${tokenOf('operator')}`,
+        }),
+      ),
+    ).toThrow(/token/);
   });
 
   it('any request to any route: never a 5xx, errors are problems, a partner never sees another partner’s data', async () => {
     for (const route of routes) {
-      await check(`anything: ${route.label}`, anyRequest(route), async (r) => void (await exchange(r)), route.def.auth === 'public' ? 10 : 30);
+      await check(
+        `anything: ${route.label}`,
+        anyRequest(route),
+        async (r) => void (await exchange(r)),
+        route.def.auth === 'public' ? 10 : 30,
+      );
     }
   });
 
@@ -1210,12 +1645,24 @@ describe('hostile input', () => {
     for (const route of routes) {
       if (route.def.auth === 'public') {
         const arb = fc
-          .record({ auth: fc.oneof(invalidAuth(), authFor('contoso'), authFor('operator')), method: fc.constant(route.method), query: fc.constant(''), params: fc.constant({}), body: fc.constant<BodySpec>({ kind: 'none' }), trick: fc.constant(null) })
+          .record({
+            auth: fc.oneof(invalidAuth(), authFor('contoso'), authFor('operator')),
+            method: fc.constant(route.method),
+            query: fc.constant(''),
+            params: fc.constant({}),
+            body: fc.constant<BodySpec>({ kind: 'none' }),
+            trick: fc.constant(null),
+          })
           .map((parts) => build(route, 'nobody', parts, 'public route, any credentials'));
-        await check(`credentials: ${route.label}`, arb, async (r) => {
-          const res = await exchange(r);
-          if (res.status !== 200) fail(r, res, 'a public route needs no token');
-        }, 4);
+        await check(
+          `credentials: ${route.label}`,
+          arb,
+          async (r) => {
+            const res = await exchange(r);
+            if (res.status !== 200) fail(r, res, 'a public route needs no token');
+          },
+          4,
+        );
         continue;
       }
       const allowed = new Set(allowedRoles(route));
@@ -1235,15 +1682,23 @@ describe('hostile input', () => {
               body: bodyArb(route, who),
               trick: fc.constant(null),
             })
-            .map((parts) => build(route, who, parts, who === 'nobody' ? 'no valid credential' : `role ${who} not allowed`)),
+            .map((parts) =>
+              build(route, who, parts, who === 'nobody' ? 'no valid credential' : `role ${who} not allowed`),
+            ),
         )
         .filter((r) => r.headBytes() <= MAX_HEAD_BYTES);
-      await check(`credentials: ${route.label}`, arb, async (r) => {
-        const res = await exchange(r);
-        const expected = r.who === 'nobody' ? 401 : 403;
-        if (res.status !== expected) fail(r, res, `expected ${expected}`);
-        if (res.body?.type !== `${PROBLEM_BASE}${expected === 401 ? 'unauthorized' : 'forbidden'}`) fail(r, res, 'unexpected problem type');
-      }, 10);
+      await check(
+        `credentials: ${route.label}`,
+        arb,
+        async (r) => {
+          const res = await exchange(r);
+          const expected = r.who === 'nobody' ? 401 : 403;
+          if (res.status !== expected) fail(r, res, `expected ${expected}`);
+          if (res.body?.type !== `${PROBLEM_BASE}${expected === 401 ? 'unauthorized' : 'forbidden'}`)
+            fail(r, res, 'unexpected problem type');
+        },
+        10,
+      );
     }
   });
 
@@ -1273,45 +1728,106 @@ describe('hostile input', () => {
             chunked: transport === 'chunked',
             ...(transport === 'gzip' ? { encoding: 'gzip', encodeValidly: true } : {}),
           };
-          return build(route, who, { method: route.method, auth: `Bearer ${tokenOf(who)}`, params: cleanParams(route, who), query: '', body, trick: null }, 'over the body limit');
+          return build(
+            route,
+            who,
+            {
+              method: route.method,
+              auth: `Bearer ${tokenOf(who)}`,
+              params: cleanParams(route, who),
+              query: '',
+              body,
+              trick: null,
+            },
+            'over the body limit',
+          );
         });
-      await check(`body limit: ${route.label}`, arb, async (r) => {
-        const res = await exchange(r);
-        if (res.status !== 413 || res.body?.type !== `${PROBLEM_BASE}payload-too-large`) fail(r, res, 'expected 413 payload-too-large');
-      }, 5);
+      await check(
+        `body limit: ${route.label}`,
+        arb,
+        async (r) => {
+          const res = await exchange(r);
+          if (res.status !== 413 || res.body?.type !== `${PROBLEM_BASE}payload-too-large`)
+            fail(r, res, 'expected 413 payload-too-large');
+        },
+        5,
+      );
     }
   });
 
   it('malformed, non-object or deeply nested JSON is a 400, a body that is not JSON a 415, on every route that takes a body', async () => {
     type Bad = { kind: 'malformed' | 'scalar' | 'array' | 'deep' | 'not json'; text: string; contentType: string };
     const bad: fc.Arbitrary<Bad> = fc.oneof(
-      fc.tuple(fc.constantFrom(...MALFORMED), jsonType).map(([text, contentType]): Bad => ({ kind: 'malformed', text, contentType })),
-      fc.tuple(fc.constantFrom(...SCALARS), jsonType).map(([text, contentType]): Bad => ({ kind: 'scalar', text, contentType })),
-      fc.tuple(fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify([v])), jsonType).map(([text, contentType]): Bad => ({ kind: 'array', text, contentType })),
-      fc.tuple(deepRaw(limitBytes - 100), jsonType).map(([raw, contentType]): Bad => ({ kind: 'deep', text: raw.text, contentType })),
       fc
-        .tuple(fc.oneof(fc.constant('{}'), fc.constant('a=1&b=2'), oddString.filter((s) => s.length > 0)), fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/octet-stream', 'text/json', 'application/jsonx'))
+        .tuple(fc.constantFrom(...MALFORMED), jsonType)
+        .map(([text, contentType]): Bad => ({ kind: 'malformed', text, contentType })),
+      fc
+        .tuple(fc.constantFrom(...SCALARS), jsonType)
+        .map(([text, contentType]): Bad => ({ kind: 'scalar', text, contentType })),
+      fc
+        .tuple(
+          fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify([v])),
+          jsonType,
+        )
+        .map(([text, contentType]): Bad => ({ kind: 'array', text, contentType })),
+      fc
+        .tuple(deepRaw(limitBytes - 100), jsonType)
+        .map(([raw, contentType]): Bad => ({ kind: 'deep', text: raw.text, contentType })),
+      fc
+        .tuple(
+          fc.oneof(
+            fc.constant('{}'),
+            fc.constant('a=1&b=2'),
+            oddString.filter((s) => s.length > 0),
+          ),
+          fc.constantFrom(
+            'text/plain',
+            'application/x-www-form-urlencoded',
+            'multipart/form-data; boundary=x',
+            'application/xml',
+            'application/octet-stream',
+            'text/json',
+            'application/jsonx',
+          ),
+        )
         .map(([text, contentType]): Bad => ({ kind: 'not json', text, contentType })),
     );
     for (const route of routes.filter((r) => r.def.body)) {
-      const arb = fc
-        .tuple(fc.constantFrom(...allowedRoles(route)), bad)
-        .map(([who, b]) => ({
-          kind: b.kind,
-          request: build(route, who, { method: route.method, auth: `Bearer ${tokenOf(who)}`, params: cleanParams(route, who), query: '', body: { kind: b.kind, text: b.text, contentType: b.contentType }, trick: null }, 'bad body'),
-        }));
-      await check(`bad bodies: ${route.label}`, arb, async ({ kind, request: r }) => {
-        const b = { kind };
-        const res = await exchange(r);
-        const expected: [number, string[]] =
-          b.kind === 'not json'
-            ? [415, ['unsupported-media-type']]
-            : b.kind === 'malformed' || b.kind === 'scalar'
-              ? [400, ['malformed-json']]
-              : [400, ['validation-failed', 'malformed-json']];
-        if (res.status !== expected[0] || !expected[1].some((slug) => res.body?.type === `${PROBLEM_BASE}${slug}`)) fail(r, res, `expected ${expected[0]} ${expected[1].join(' or ')} for a ${b.kind} body`);
-        if (b.kind === 'deep' && r.body && r.body.length > limitBytes) fail(r, res, 'the generator made a body over the limit');
-      }, 12);
+      const arb = fc.tuple(fc.constantFrom(...allowedRoles(route)), bad).map(([who, b]) => ({
+        kind: b.kind,
+        request: build(
+          route,
+          who,
+          {
+            method: route.method,
+            auth: `Bearer ${tokenOf(who)}`,
+            params: cleanParams(route, who),
+            query: '',
+            body: { kind: b.kind, text: b.text, contentType: b.contentType },
+            trick: null,
+          },
+          'bad body',
+        ),
+      }));
+      await check(
+        `bad bodies: ${route.label}`,
+        arb,
+        async ({ kind, request: r }) => {
+          const b = { kind };
+          const res = await exchange(r);
+          const expected: [number, string[]] =
+            b.kind === 'not json'
+              ? [415, ['unsupported-media-type']]
+              : b.kind === 'malformed' || b.kind === 'scalar'
+                ? [400, ['malformed-json']]
+                : [400, ['validation-failed', 'malformed-json']];
+          if (res.status !== expected[0] || !expected[1].some((slug) => res.body?.type === `${PROBLEM_BASE}${slug}`))
+            fail(r, res, `expected ${expected[0]} ${expected[1].join(' or ')} for a ${b.kind} body`);
+          if (b.kind === 'deep' && r.body && r.body.length > limitBytes)
+            fail(r, res, 'the generator made a body over the limit');
+        },
+        12,
+      );
     }
   });
 
@@ -1319,59 +1835,121 @@ describe('hostile input', () => {
     // Every route a partner may call about an engagement or a partner: the other partner's ID in its
     // place must answer as an ID nobody has, once the ID is swapped.
     const crossRoutes = routes.filter(
-      (r) => r.def.auth !== 'public' && r.def.auth.includes('partner') && (r.pathParams.includes('voucherId') || r.pathParams.includes('partnerId')),
+      (r) =>
+        r.def.auth !== 'public' &&
+        r.def.auth.includes('partner') &&
+        (r.pathParams.includes('voucherId') || r.pathParams.includes('partnerId')),
     );
     expect(crossRoutes.filter((r) => r.pathParams.includes('voucherId')).length).toBeGreaterThanOrEqual(7);
     expect(crossRoutes.filter((r) => r.pathParams.includes('partnerId')).length).toBeGreaterThanOrEqual(3);
     const keyOf = (route: RouteInfo) => (route.pathParams.includes('voucherId') ? 'voucherId' : 'partnerId');
     const theirIds = (who: Partner, key: string) =>
-      key === 'voucherId' ? [...seeds[otherOf(who)].engagements.map((e) => e.voucherId), unforwarded.voucherId] : [otherOf(who)];
-    const pair = (who: Partner, route: RouteInfo, target: string, unknown: string, rest: Record<string, string>, query: string, body: BodySpec) => {
-      const parts = (id: string): RequestParts => ({ method: route.method, auth: `Bearer ${tokenOf(who)}`, params: { ...rest, [keyOf(route)]: id }, query, body, trick: null });
+      key === 'voucherId'
+        ? [...seeds[otherOf(who)].engagements.map((e) => e.voucherId), unforwarded.voucherId]
+        : [otherOf(who)];
+    const pair = (
+      who: Partner,
+      route: RouteInfo,
+      target: string,
+      unknown: string,
+      rest: Record<string, string>,
+      query: string,
+      body: BodySpec,
+    ) => {
+      const parts = (id: string): RequestParts => ({
+        method: route.method,
+        auth: `Bearer ${tokenOf(who)}`,
+        params: { ...rest, [keyOf(route)]: id },
+        query,
+        body,
+        trick: null,
+      });
       const whose = keyOf(route) === 'voucherId' ? 'engagement' : 'partner record';
-      return { target, unknown, theirs: build(route, who, parts(target), `another partner's ${whose}`), nobodys: build(route, who, parts(unknown), `an unknown ${whose}`) };
+      return {
+        target,
+        unknown,
+        theirs: build(route, who, parts(target), `another partner's ${whose}`),
+        nobodys: build(route, who, parts(unknown), `an unknown ${whose}`),
+      };
     };
     const unknownId = (key: string) =>
-      fc.string({ unit: fc.constantFrom(...'0123456789ABCDEF'), minLength: 10, maxLength: 10 }).map((h) => (key === 'voucherId' ? `V-${h}` : `p${h.toLowerCase()}`));
-    const arb = fc
-      .tuple(fc.constantFrom(...PARTNERS), fc.constantFrom(...crossRoutes))
-      .chain(([who, route]) =>
-        fc
-          .record({
-            target: fc.constantFrom(...theirIds(who, keyOf(route))),
-            unknown: unknownId(keyOf(route)),
-            rest: fc.record(Object.fromEntries(route.pathParams.filter((n) => n !== keyOf(route)).map((n) => [n, fc.constantFrom(...realIds(n, who))])), { noNullPrototype: true }),
-            body: fc.oneof({ weight: 3, arbitrary: validishBody(route, who) }, { weight: 2, arbitrary: bodyArb(route, who).filter((b) => b.kind !== 'huge-within-limit') }),
-            query: queryArb(route, who),
-          })
-          .map(({ target, unknown, rest, body, query }) => pair(who, route, target, unknown, rest as Record<string, string>, query, body)),
-      );
+      fc
+        .string({ unit: fc.constantFrom(...'0123456789ABCDEF'), minLength: 10, maxLength: 10 })
+        .map((h) => (key === 'voucherId' ? `V-${h}` : `p${h.toLowerCase()}`));
+    const arb = fc.tuple(fc.constantFrom(...PARTNERS), fc.constantFrom(...crossRoutes)).chain(([who, route]) =>
+      fc
+        .record({
+          target: fc.constantFrom(...theirIds(who, keyOf(route))),
+          unknown: unknownId(keyOf(route)),
+          rest: fc.record(
+            Object.fromEntries(
+              route.pathParams.filter((n) => n !== keyOf(route)).map((n) => [n, fc.constantFrom(...realIds(n, who))]),
+            ),
+            { noNullPrototype: true },
+          ),
+          body: fc.oneof(
+            { weight: 3, arbitrary: validishBody(route, who) },
+            { weight: 2, arbitrary: bodyArb(route, who).filter((b) => b.kind !== 'huge-within-limit') },
+          ),
+          query: queryArb(route, who),
+        })
+        .map(({ target, unknown, rest, body, query }) =>
+          pair(who, route, target, unknown, rest as Record<string, string>, query, body),
+        ),
+    );
     // Always: plain calls, and a forwarding with the caller's own customer's e-mail.
     const examples = PARTNERS.flatMap((who) =>
       crossRoutes.flatMap((route) =>
         theirIds(who, keyOf(route)).map((target) => {
           const body: BodySpec = route.path.endsWith('/forwarding')
-            ? { kind: 'valid', text: JSON.stringify({ partnerId: who, projectManagerEmail: seeds[who].engagements[0].email }), contentType: 'application/json' }
+            ? {
+                kind: 'valid',
+                text: JSON.stringify({ partnerId: who, projectManagerEmail: seeds[who].engagements[0].email }),
+                contentType: 'application/json',
+              }
             : route.path.endsWith('/enrollments')
               ? { kind: 'valid', text: '{"offering":"DDPS"}', contentType: 'application/json' }
               : { kind: 'none' };
-          const rest = Object.fromEntries(route.pathParams.filter((n) => n !== keyOf(route)).map((n) => [n, realIds(n, who)[0]]));
-          return pair(who, route, target, keyOf(route) === 'voucherId' ? voucherLike() : `p${hex(5).toLowerCase()}`, rest, '', body);
+          const rest = Object.fromEntries(
+            route.pathParams.filter((n) => n !== keyOf(route)).map((n) => [n, realIds(n, who)[0]]),
+          );
+          return pair(
+            who,
+            route,
+            target,
+            keyOf(route) === 'voucherId' ? voucherLike() : `p${hex(5).toLowerCase()}`,
+            rest,
+            '',
+            body,
+          );
         }),
       ),
     );
     const normalise = (res: Answer, id: string) => ({
       status: res.status,
       contentType: res.headers['content-type'],
-      body: res.text.split(id).join('<id>').replace(/"requestId":"[^"]*"/, '"requestId":"-"'),
+      body: res.text
+        .split(id)
+        .join('<id>')
+        .replace(/"requestId":"[^"]*"/, '"requestId":"-"'),
     });
-    await check("another partner's engagement or record", arb, async ({ target, unknown, theirs, nobodys }) => {
-      const a = await exchange(theirs);
-      const b = await exchange(nobodys);
-      if (JSON.stringify(normalise(a, target)) !== JSON.stringify(normalise(b, unknown))) {
-        fail(theirs, a, `LEAK: the answer differs from the one for the unknown ${unknown}: ${b.status} ${clip(b.text, 400)}`);
-      }
-    }, 100, examples);
+    await check(
+      "another partner's engagement or record",
+      arb,
+      async ({ target, unknown, theirs, nobodys }) => {
+        const a = await exchange(theirs);
+        const b = await exchange(nobodys);
+        if (JSON.stringify(normalise(a, target)) !== JSON.stringify(normalise(b, unknown))) {
+          fail(
+            theirs,
+            a,
+            `LEAK: the answer differs from the one for the unknown ${unknown}: ${b.status} ${clip(b.text, 400)}`,
+          );
+        }
+      },
+      100,
+      examples,
+    );
   });
 
   it('a partner listing engagements, whatever the filters, gets only its own', async () => {
@@ -1380,9 +1958,16 @@ describe('hostile input', () => {
     const arb = fc
       .constantFrom(...PARTNERS)
       .chain((who) =>
-        fc.record({ auth: validAuth(tokenOf(who)!), query: queryArb(list!, who) }).map(({ auth, query }) =>
-          build(list!, who, { method: 'GET', auth, params: {}, query, body: { kind: 'none' }, trick: null }, 'list as a partner'),
-        ),
+        fc
+          .record({ auth: validAuth(tokenOf(who)!), query: queryArb(list!, who) })
+          .map(({ auth, query }) =>
+            build(
+              list!,
+              who,
+              { method: 'GET', auth, params: {}, query, body: { kind: 'none' }, trick: null },
+              'list as a partner',
+            ),
+          ),
       )
       .filter((r) => r.headBytes() <= MAX_HEAD_BYTES);
     const examples = [
@@ -1403,17 +1988,37 @@ describe('hostile input', () => {
     ].flatMap((query) =>
       PARTNERS.flatMap((who) =>
         [query, `${query}&partnerId=${otherOf(who)}`].map((q) =>
-          build(list!, who, { method: 'GET', auth: `Bearer ${tokenOf(who)}`, params: {}, query: `?${q}`, body: { kind: 'none' }, trick: null }, 'list example'),
+          build(
+            list!,
+            who,
+            {
+              method: 'GET',
+              auth: `Bearer ${tokenOf(who)}`,
+              params: {},
+              query: `?${q}`,
+              body: { kind: 'none' },
+              trick: null,
+            },
+            'list example',
+          ),
         ),
       ),
     );
-    await check('partner list', arb, async (r) => {
-      const res = await exchange(r);
-      if (res.status !== 200) return;
-      const items = res.body?.items as { voucherId: string; partnerId?: string }[];
-      if (!Array.isArray(items)) fail(r, res, 'a 200 list without items');
-      for (const item of items) if (item.partnerId !== r.who) fail(r, res, `LEAK: ${r.who} listed ${item.voucherId} of ${item.partnerId ?? 'nobody'}`);
-    }, 80, examples);
+    await check(
+      'partner list',
+      arb,
+      async (r) => {
+        const res = await exchange(r);
+        if (res.status !== 200) return;
+        const items = res.body?.items as { voucherId: string; partnerId?: string }[];
+        if (!Array.isArray(items)) fail(r, res, 'a 200 list without items');
+        for (const item of items)
+          if (item.partnerId !== r.who)
+            fail(r, res, `LEAK: ${r.who} listed ${item.voucherId} of ${item.partnerId ?? 'nobody'}`);
+      },
+      80,
+      examples,
+    );
 
     // A page token is bound to the partner's view: another partner cannot use it, nor can the same partner with other filters.
     const first = await http(stack, 'GET', '/v1/engagements?pageSize=1', { as: 'contoso' });
@@ -1424,7 +2029,9 @@ describe('hostile input', () => {
       ['contoso', 'pageSize=1&partnerId=fabrikam'],
       ['operator', 'pageSize=1'],
     ]) {
-      const res = await http(stack, 'GET', `/v1/engagements?${query}&pageToken=${first.body.nextPageToken}`, { as: who });
+      const res = await http(stack, 'GET', `/v1/engagements?${query}&pageToken=${first.body.nextPageToken}`, {
+        as: who,
+      });
       expect(res.status).toBe(400);
       expect(res.body.type).toBe(`${PROBLEM_BASE}invalid-page-token`);
     }

@@ -62,7 +62,11 @@ afterAll(async () => {
   await connection.close();
 });
 
-const isProblem = (res: { headers: Headers; body: { type?: string; status?: number } }, status: number, slug?: string) => {
+const isProblem = (
+  res: { headers: Headers; body: { type?: string; status?: number } },
+  status: number,
+  slug?: string,
+) => {
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   expect(res.body.status).toBe(status);
   if (slug) expect(res.body.type).toBe(`${PROBLEM_BASE}${slug}`);
@@ -72,7 +76,11 @@ describe('tokens', () => {
   it('parses API_TOKENS and finds the principal of a token', () => {
     const table = parseTokens(API_TOKENS);
     expect(lookupToken(table, TOKENS.backoffice)).toEqual({ role: 'backoffice', actor: 'backoffice' });
-    expect(lookupToken(table, TOKENS.contoso)).toEqual({ role: 'partner', partnerId: 'contoso', actor: 'partner:contoso' });
+    expect(lookupToken(table, TOKENS.contoso)).toEqual({
+      role: 'partner',
+      partnerId: 'contoso',
+      actor: 'partner:contoso',
+    });
     expect(lookupToken(table, 'http-test-backoffice-0002')).toBeUndefined();
     expect(lookupToken(table, '')).toBeUndefined();
     expect(parseTokens('').entries).toEqual([]);
@@ -95,17 +103,26 @@ describe('tokens', () => {
 
   it('createApp refuses an invalid API_TOKENS', () => {
     const client = new Client({ connection });
-    expect(() => createApp({ client, config: loadConfig({ API_TOKENS: 'x=y' }), logger: pino({ level: 'silent' }) })).toThrow(TokenConfigError);
+    expect(() =>
+      createApp({ client, config: loadConfig({ API_TOKENS: 'x=y' }), logger: pino({ level: 'silent' }) }),
+    ).toThrow(TokenConfigError);
   });
 
   it('401 with WWW-Authenticate: Bearer for a missing, malformed or unknown token', async () => {
-    for (const headers of [{} as Record<string, string>, { authorization: 'Basic dXNlcjpwYXNz' }, { authorization: 'Bearer nope-nope-nope-nope' }, { authorization: `Bearer ${TOKENS.backoffice} extra` }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: 'Basic dXNlcjpwYXNz' },
+      { authorization: 'Bearer nope-nope-nope-nope' },
+      { authorization: `Bearer ${TOKENS.backoffice} extra` },
+    ]) {
       const res = await req('GET', '/v1/catalog', { headers });
       expect(res.status).toBe(401);
       isProblem(res, 401, 'unauthorized');
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm=/);
     }
-    expect((await req('GET', '/v1/catalog', { headers: { authorization: `bearer ${TOKENS.operator}` } })).status).toBe(200);
+    expect((await req('GET', '/v1/catalog', { headers: { authorization: `bearer ${TOKENS.operator}` } })).status).toBe(
+      200,
+    );
   });
 });
 
@@ -121,11 +138,17 @@ describe('bad requests are problems, never 500s', () => {
   it('a body that is not an object, or has unknown fields, is a 400 naming them', async () => {
     const array = await req('POST', '/v1/engagements', { as: 'backoffice', body: '[]' });
     isProblem(array, 400, 'validation-failed');
-    const unknown = await req('POST', '/v1/engagements', { as: 'backoffice', body: { ...startBody(), isUrgent: true, customer: { ...startBody().customer, tier: 1 } } });
+    const unknown = await req('POST', '/v1/engagements', {
+      as: 'backoffice',
+      body: { ...startBody(), isUrgent: true, customer: { ...startBody().customer, tier: 1 } },
+    });
     isProblem(unknown, 400, 'validation-failed');
     expect(unknown.body.fields).toEqual(expect.arrayContaining(['isUrgent', 'customer.tier']));
     expect(unknown.body.errors).toEqual(expect.arrayContaining([{ field: 'isUrgent', message: 'unknown field' }]));
-    const proto = await req('PUT', '/v1/partners/contoso', { as: 'backoffice', body: `{"__proto__":{"admin":true},${JSON.stringify(profile()).slice(1)}` });
+    const proto = await req('PUT', '/v1/partners/contoso', {
+      as: 'backoffice',
+      body: `{"__proto__":{"admin":true},${JSON.stringify(profile()).slice(1)}`,
+    });
     expect(proto.status).toBe(400);
   });
 
@@ -136,18 +159,37 @@ describe('bad requests are problems, never 500s', () => {
   });
 
   it('a body over API_BODY_LIMIT is a 413', async () => {
-    const res = await req('PUT', '/v1/partners/contoso', { as: 'backoffice', body: profile({ description: 'x'.repeat(3_000) }) });
+    const res = await req('PUT', '/v1/partners/contoso', {
+      as: 'backoffice',
+      body: profile({ description: 'x'.repeat(3_000) }),
+    });
     expect(res.status).toBe(413);
     isProblem(res, 413, 'payload-too-large');
   });
 
   it('a body that is not JSON is a 415', async () => {
-    const res = await req('POST', '/v1/engagements', { as: 'backoffice', body: 'voucherId=V1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await req('POST', '/v1/engagements', {
+      as: 'backoffice',
+      body: 'voucherId=V1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.status).toBe(415);
     isProblem(res, 415, 'unsupported-media-type');
-    const charset = await req('POST', '/v1/engagements', { as: 'backoffice', body: '{}', headers: { 'content-type': 'application/json; charset=latin-9' } });
+    const charset = await req('POST', '/v1/engagements', {
+      as: 'backoffice',
+      body: '{}',
+      headers: { 'content-type': 'application/json; charset=latin-9' },
+    });
     expect(charset.status).toBe(415);
-    expect((await req('POST', '/v1/engagements', { as: 'backoffice', body: '{}', headers: { 'content-type': 'application/merge-patch+json' } })).status).toBe(400);
+    expect(
+      (
+        await req('POST', '/v1/engagements', {
+          as: 'backoffice',
+          body: '{}',
+          headers: { 'content-type': 'application/merge-patch+json' },
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('an unknown route is a 404 problem; a known path with another method a 405 with Allow', async () => {
@@ -180,7 +222,12 @@ describe('an unreachable Temporal', () => {
     ['GET', '/v1/engagements/V1', 'operator', undefined],
     ['GET', '/v1/engagements', 'operator', undefined],
     ['POST', '/v1/engagements', 'backoffice', startBody()],
-    ['POST', '/v1/engagements/V1/forwarding', 'contoso', { partnerId: 'contoso', projectManagerEmail: 'pm@fabrikam.example' }],
+    [
+      'POST',
+      '/v1/engagements/V1/forwarding',
+      'contoso',
+      { partnerId: 'contoso', projectManagerEmail: 'pm@fabrikam.example' },
+    ],
     ['PUT', '/v1/partners/contoso', 'backoffice', profile()],
     ['GET', '/v1/partners/contoso', 'contoso', undefined],
     ['GET', '/v1/directory', 'operator', undefined],
@@ -203,7 +250,9 @@ describe('an unreachable Temporal', () => {
   });
 
   it('validation and program rules still answer without Temporal', async () => {
-    expect((await req('POST', '/v1/engagements', { as: 'backoffice', body: { ...startBody(), days: 0 } })).status).toBe(400);
+    expect((await req('POST', '/v1/engagements', { as: 'backoffice', body: { ...startBody(), days: 0 } })).status).toBe(
+      400,
+    );
     const rule = await req('POST', '/v1/engagements', { as: 'backoffice', body: startBody({ days: 20 }) });
     expect(rule.status).toBe(422);
     expect(rule.body.rules).toEqual([expect.objectContaining({ code: 'DAYS_NOT_ALLOWED' })]);
@@ -222,7 +271,9 @@ describe('the OpenAPI document and the reference', () => {
   it('is a valid OpenAPI 3.1 document', async () => {
     expect(doc.openapi).toMatch(/^3\.1\./);
     const output = await new Promise<string>((resolve) => {
-      const child = execFile(process.execPath, [require.resolve('./validate-openapi.cjs')], (_err, stdout, stderr) => resolve(`${stdout}${stderr}`));
+      const child = execFile(process.execPath, [require.resolve('./validate-openapi.cjs')], (_err, stdout, stderr) =>
+        resolve(`${stdout}${stderr}`),
+      );
       child.stdin!.end(JSON.stringify(doc));
     });
     expect(output.trim()).toBe(`valid ${doc.openapi}`);
@@ -253,12 +304,18 @@ describe('the OpenAPI document and the reference', () => {
 
   it('generates the request bodies from the domain schemas (strict: no other fields)', () => {
     const schemas = doc.components.schemas;
-    expect(schemas.StartEngagementRequest.required).toEqual(expect.arrayContaining(['voucherId', 'offering', 'engagementType', 'days', 'assignedAt', 'customer']));
+    expect(schemas.StartEngagementRequest.required).toEqual(
+      expect.arrayContaining(['voucherId', 'offering', 'engagementType', 'days', 'assignedAt', 'customer']),
+    );
     expect(schemas.StartEngagementRequest.additionalProperties).toBe(false);
     expect(schemas.Reservation.properties.deliveryCountry.pattern).toBe('^[A-Z]{2}$');
     const start = doc.paths['/v1/engagements'].post;
-    expect(start.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/StartEngagementRequest' });
-    expect(Object.keys(start.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '401', '403', '409', '413', '415', '422', '503']));
+    expect(start.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/StartEngagementRequest',
+    });
+    expect(Object.keys(start.responses)).toEqual(
+      expect.arrayContaining(['200', '201', '400', '401', '403', '409', '413', '415', '422', '503']),
+    );
     expect(start.security).toEqual([{ bearerAuth: [] }]);
     expect(doc.paths['/healthz'].get.security).toEqual([]);
     const list = doc.paths['/v1/engagements'].get;
@@ -284,7 +341,9 @@ describe('metrics, request ids and logs', () => {
     const res = await req('GET', '/metrics');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-    expect(res.text).toMatch(/http_requests_total\{method="GET",route="\/v1\/engagements\/\{voucherId\}",status="503"\} [2-9]/);
+    expect(res.text).toMatch(
+      /http_requests_total\{method="GET",route="\/v1\/engagements\/\{voucherId\}",status="503"\} [2-9]/,
+    );
     expect(res.text).toContain('http_request_duration_seconds_bucket{le="0.005",method="GET",route="/healthz"');
     expect(res.text).not.toContain('V-METRICS-1');
     expect(res.text).toContain('process_cpu_user_seconds_total');
@@ -292,14 +351,23 @@ describe('metrics, request ids and logs', () => {
   });
 
   it('echoes an X-Request-Id, or makes one; every request is one JSON log line with it (and the workflow ID)', async () => {
-    const given = await req('GET', '/v1/engagements/V-LOGS-1', { as: 'operator', headers: { 'x-request-id': 'trace-abc-123' } });
+    const given = await req('GET', '/v1/engagements/V-LOGS-1', {
+      as: 'operator',
+      headers: { 'x-request-id': 'trace-abc-123' },
+    });
     expect(given.headers.get('x-request-id')).toBe('trace-abc-123');
     expect(given.body.requestId).toBe('trace-abc-123');
     const made = await req('GET', '/healthz', { headers: { 'x-request-id': 'bad id with spaces' } });
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const line = logLines.find((l) => l.requestId === 'trace-abc-123' && l.msg !== undefined && l.status !== undefined);
     expect(line).toEqual(
-      expect.objectContaining({ method: 'GET', route: '/v1/engagements/{voucherId}', status: 503, workflowId: 'engagement-V-LOGS-1', role: 'operator' }),
+      expect.objectContaining({
+        method: 'GET',
+        route: '/v1/engagements/{voucherId}',
+        status: 503,
+        workflowId: 'engagement-V-LOGS-1',
+        role: 'operator',
+      }),
     );
     expect(JSON.stringify(logLines)).not.toContain(TOKENS.operator);
   });

@@ -23,7 +23,9 @@ it('an engagement goes from assignment to PAID through the API', async () => {
   expect(enrolled.status).toBe(201);
   expect(enrolled.body.enrollments.DDPS.status).toBe('ACTIVE');
   const matrix = await req('GET', '/v1/partners/contoso/eligibility', { as: 'contoso' });
-  expect(matrix.body.rows.find((r: { engagementType: string }) => r.engagementType === 'DDPS-WINDOWS-OFFICE').eligible).toBe(true);
+  expect(
+    matrix.body.rows.find((r: { engagementType: string }) => r.engagementType === 'DDPS-WINDOWS-OFFICE').eligible,
+  ).toBe(true);
   const directory = await req('GET', '/v1/directory?offering=DDPS&country=US', { as: 'backoffice' });
   expect(directory.body.items.map((i: { partnerId: string }) => i.partnerId)).toContain('contoso');
 
@@ -35,7 +37,10 @@ it('an engagement goes from assignment to PAID through the API', async () => {
   expect(started.body.status).toBe('ASSIGNED');
 
   // 5. The partner validates the voucher with the project manager's e-mail.
-  const forwarded = await req('POST', `/v1/engagements/${voucherId}/forwarding`, { as: 'contoso', body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL } });
+  const forwarded = await req('POST', `/v1/engagements/${voucherId}/forwarding`, {
+    as: 'contoso',
+    body: { partnerId: 'contoso', projectManagerEmail: PM_EMAIL },
+  });
   expect(forwarded.status).toBe(200);
   expect(forwarded.body.status).toBe('FORWARDED');
   expect(forwarded.body.eligibility.eligible).toBe(true);
@@ -50,7 +55,10 @@ it('an engagement goes from assignment to PAID through the API', async () => {
   expect(reserved.body.status).toBe('RESERVED');
 
   // 6. Delivered; the completion report with both deliverables.
-  const reported = await req('POST', `/v1/engagements/${voucherId}/completion-report`, { as: 'contoso', body: reportBody(day) });
+  const reported = await req('POST', `/v1/engagements/${voucherId}/completion-report`, {
+    as: 'contoso',
+    body: reportBody(day),
+  });
   expect(reported.status).toBe(200);
   expect(reported.body.status).toBe('REPORT_SUBMITTED');
 
@@ -74,7 +82,10 @@ it('an engagement goes from assignment to PAID through the API', async () => {
       body: JSON.stringify({ partnerId: 'contoso', offering: 'DDPS' }),
     });
     expect([200, 201]).toContain(registered.status);
-    const retry = await req('POST', `/v1/engagements/${voucherId}/invoice/retry`, { as: 'contoso', body: { note: 'registered in SAVB' } });
+    const retry = await req('POST', `/v1/engagements/${voucherId}/invoice/retry`, {
+      as: 'contoso',
+      body: { note: 'registered in SAVB' },
+    });
     // The workflow also retries by itself at SAVB_REGISTRATION_RETRY_INTERVAL: it may have moved on.
     expect([200, 409]).toContain(retry.status);
   }
@@ -97,7 +108,12 @@ it('an engagement goes from assignment to PAID through the API', async () => {
     { what: 'the paid engagement in the list' },
   );
   // Nothing changes any more.
-  expect((await req('POST', `/v1/engagements/${voucherId}/cancellation`, { as: 'backoffice', body: { reason: 'too late' } })).status).toBe(409);
+  expect(
+    (await req('POST', `/v1/engagements/${voucherId}/cancellation`, { as: 'backoffice', body: { reason: 'too late' } }))
+      .status,
+  ).toBe(409);
   const history = paid.body.history.map((e: { event: string }) => e.event);
-  expect(history).toEqual(expect.arrayContaining(['voucherForwarded', 'voucherReserved', 'completionReportSubmitted', 'voucherRedeemed']));
+  expect(history).toEqual(
+    expect.arrayContaining(['voucherForwarded', 'voucherReserved', 'completionReportSubmitted', 'voucherRedeemed']),
+  );
 });

@@ -46,9 +46,13 @@ async function all(query: string, who = 'operator', pageSize = 100): Promise<{ i
 
 /** Polls the list until it holds exactly `expected` (visibility lags a little behind). */
 async function listed(query: string, expected: string[], who = 'operator') {
-  const result = await eventually(() => all(query, who), (r) => JSON.stringify(ids(r.items)) === JSON.stringify([...expected].sort()), {
-    what: `GET /v1/engagements?${query} as ${who} to list ${expected.length} engagements`,
-  });
+  const result = await eventually(
+    () => all(query, who),
+    (r) => JSON.stringify(ids(r.items)) === JSON.stringify([...expected].sort()),
+    {
+      what: `GET /v1/engagements?${query} as ${who} to list ${expected.length} engagements`,
+    },
+  );
   return result.items;
 }
 
@@ -60,8 +64,12 @@ const now = Date.now();
 beforeAll(async () => {
   stack = await startDevStack({ partnerIds: ['contoso', 'fabrikam'], savb: false });
   for (const id of ['contoso', 'fabrikam']) {
-    expect((await req('PUT', `/v1/partners/${id}`, { as: 'backoffice', body: profile({ name: id }) })).status).toBe(201);
-    expect((await req('POST', `/v1/partners/${id}/enrollments`, { as: 'backoffice', body: { offering: 'DDPS' } })).status).toBe(201);
+    expect((await req('PUT', `/v1/partners/${id}`, { as: 'backoffice', body: profile({ name: id }) })).status).toBe(
+      201,
+    );
+    expect(
+      (await req('POST', `/v1/partners/${id}/enrollments`, { as: 'backoffice', body: { offering: 'DDPS' } })).status,
+    ).toBe(201);
   }
   for (let k = 0; k < 5; k++) {
     const body = startBody({ assignedAt: new Date(now - k * DAY_MS).toISOString() });
@@ -81,7 +89,10 @@ beforeAll(async () => {
     [1, 'contoso'],
     [2, 'fabrikam'],
   ] as const) {
-    const res = await req('POST', `/v1/engagements/${nz[index]}/forwarding`, { as: partnerId, body: { partnerId, projectManagerEmail: PM_EMAIL } });
+    const res = await req('POST', `/v1/engagements/${nz[index]}/forwarding`, {
+      as: partnerId,
+      body: { partnerId, projectManagerEmail: PM_EMAIL },
+    });
     expect(res.status).toBe(200);
   }
 });
@@ -168,21 +179,38 @@ describe('GET /v1/engagements', () => {
   });
 
   it('refuses bad filters and page tokens (400)', async () => {
-    for (const query of ['status=LOST', 'pageSize=0', 'pageSize=101', 'pageSize=two', 'country=nz', 'expiresBefore=soon', 'sort=asc', 'pageToken=%21%21']) {
+    for (const query of [
+      'status=LOST',
+      'pageSize=0',
+      'pageSize=101',
+      'pageSize=two',
+      'country=nz',
+      'expiresBefore=soon',
+      'sort=asc',
+      'pageToken=%21%21',
+    ]) {
       const res = await req('GET', `/v1/engagements?${query}`, { as: 'operator' });
       expect(res.status).toBe(400);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     }
-    const forged = await req('GET', `/v1/engagements?pageToken=${Buffer.from('not a token of this server').toString('base64url')}`, { as: 'operator' });
+    const forged = await req(
+      'GET',
+      `/v1/engagements?pageToken=${Buffer.from('not a token of this server').toString('base64url')}`,
+      { as: 'operator' },
+    );
     expect(forged.status).toBe(400);
     expect(forged.body.type).toBe(`${PROBLEM_BASE}invalid-page-token`);
     expect(forged.body.fields).toEqual(['pageToken']);
     // A real token with other filters (or another partner's view) is refused too.
     const first = await page('country=NZ&pageSize=2');
-    const otherFilters = await req('GET', `/v1/engagements?country=AU&pageSize=2&pageToken=${first.nextPageToken}`, { as: 'operator' });
+    const otherFilters = await req('GET', `/v1/engagements?country=AU&pageSize=2&pageToken=${first.nextPageToken}`, {
+      as: 'operator',
+    });
     expect(otherFilters.status).toBe(400);
     expect(otherFilters.body.type).toBe(`${PROBLEM_BASE}invalid-page-token`);
     const tampered = first.nextPageToken!.slice(0, -2) + (first.nextPageToken!.endsWith('AA') ? 'BB' : 'AA');
-    expect((await req('GET', `/v1/engagements?country=NZ&pageSize=2&pageToken=${tampered}`, { as: 'operator' })).status).toBe(400);
+    expect(
+      (await req('GET', `/v1/engagements?country=NZ&pageSize=2&pageToken=${tampered}`, { as: 'operator' })).status,
+    ).toBe(400);
   });
 });

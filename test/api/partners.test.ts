@@ -29,7 +29,10 @@ describe('PUT /v1/partners/{partnerId}', () => {
     expect(created.body.partnerId).toBe(id);
     expect(created.body.profile.name).toBe('First name');
 
-    const replaced = await req('PUT', `/v1/partners/${id}`, { as: 'backoffice', body: profile({ name: 'Second name' }) });
+    const replaced = await req('PUT', `/v1/partners/${id}`, {
+      as: 'backoffice',
+      body: profile({ name: 'Second name' }),
+    });
     expect(replaced.status).toBe(200);
     expect(replaced.body.profile.name).toBe('Second name');
 
@@ -68,7 +71,10 @@ describe('PUT /v1/partners/{partnerId}', () => {
   });
 
   it('refuses a partner ID that is not an identifier', async () => {
-    const res = await req('PUT', `/v1/partners/${encodeURIComponent('bad id!')}`, { as: 'backoffice', body: profile() });
+    const res = await req('PUT', `/v1/partners/${encodeURIComponent('bad id!')}`, {
+      as: 'backoffice',
+      body: profile(),
+    });
     expect(res.status).toBe(400);
     expect(res.body.fields).toEqual(['partnerId']);
   });
@@ -97,7 +103,9 @@ describe('GET /v1/partners/{partnerId} and /eligibility', () => {
     expect((await req('GET', '/v1/partners/contoso', { as: 'fabrikam' })).status).toBe(403);
     expect((await req('GET', '/v1/partners/contoso/eligibility', { as: 'fabrikam' })).status).toBe(403);
     expect((await req('GET', '/v1/partners/contoso')).status).toBe(401);
-    expect((await req('GET', '/v1/partners/contoso', { headers: { authorization: 'Bearer not-a-known-token' } })).status).toBe(401);
+    expect(
+      (await req('GET', '/v1/partners/contoso', { headers: { authorization: 'Bearer not-a-known-token' } })).status,
+    ).toBe(401);
   });
 
   it('an unknown partner is a 404', async () => {
@@ -137,19 +145,38 @@ describe('enrollments', () => {
   it('refuses an unknown offering (422), a bad body (400), other roles (403), unknown partners (404)', async () => {
     const id = uniqueId('P');
     await putPartner(id);
-    const unknown = await req('POST', `/v1/partners/${id}/enrollments`, { as: 'backoffice', body: { offering: 'NOPE' } });
+    const unknown = await req('POST', `/v1/partners/${id}/enrollments`, {
+      as: 'backoffice',
+      body: { offering: 'NOPE' },
+    });
     expect(unknown.status).toBe(422);
     expect(unknown.body.rules[0].code).toBe('OFFERING_UNKNOWN');
-    expect((await req('POST', `/v1/partners/${id}/enrollments`, { as: 'backoffice', body: { offering: 'DDPS', x: 1 } })).status).toBe(400);
-    expect((await req('POST', `/v1/partners/${id}/enrollments`, { as: 'operator', body: { offering: 'DDPS' } })).status).toBe(403);
-    expect((await req('POST', `/v1/partners/${id}/enrollments`, { as: 'contoso', body: { offering: 'DDPS' } })).status).toBe(403);
-    expect((await req('POST', `/v1/partners/${uniqueId('nobody')}/enrollments`, { as: 'backoffice', body: { offering: 'DDPS' } })).status).toBe(404);
+    expect(
+      (await req('POST', `/v1/partners/${id}/enrollments`, { as: 'backoffice', body: { offering: 'DDPS', x: 1 } }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await req('POST', `/v1/partners/${id}/enrollments`, { as: 'operator', body: { offering: 'DDPS' } })).status,
+    ).toBe(403);
+    expect(
+      (await req('POST', `/v1/partners/${id}/enrollments`, { as: 'contoso', body: { offering: 'DDPS' } })).status,
+    ).toBe(403);
+    expect(
+      (
+        await req('POST', `/v1/partners/${uniqueId('nobody')}/enrollments`, {
+          as: 'backoffice',
+          body: { offering: 'DDPS' },
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('renewal before the window opens is refused (422); roles as for enrollment', async () => {
     const id = uniqueId('P');
     await putPartner(id);
-    expect((await req('POST', `/v1/partners/${id}/enrollments`, { as: 'backoffice', body: { offering: 'DDPS' } })).status).toBe(201);
+    expect(
+      (await req('POST', `/v1/partners/${id}/enrollments`, { as: 'backoffice', body: { offering: 'DDPS' } })).status,
+    ).toBe(201);
     const early = await req('POST', `/v1/partners/${id}/enrollments/DDPS/renewal`, { as: 'backoffice' });
     expect(early.status).toBe(422);
     expect(early.body.rules[0].code).toBe('RENEWAL_WINDOW_NOT_OPEN');
@@ -159,7 +186,9 @@ describe('enrollments', () => {
     expect((await req('POST', `/v1/partners/${id}/enrollments/DDPS/renewal`, { as: 'operator' })).status).toBe(403);
     expect((await req('POST', `/v1/partners/${id}/enrollments/DDPS/renewal`, { as: 'contoso' })).status).toBe(403);
     expect((await req('POST', `/v1/partners/${id}/enrollments/DDPS/renewal`)).status).toBe(401);
-    expect((await req('POST', `/v1/partners/${uniqueId('nobody')}/enrollments/DDPS/renewal`, { as: 'backoffice' })).status).toBe(404);
+    expect(
+      (await req('POST', `/v1/partners/${uniqueId('nobody')}/enrollments/DDPS/renewal`, { as: 'backoffice' })).status,
+    ).toBe(404);
   });
 });
 
@@ -168,11 +197,22 @@ describe('GET /v1/directory', () => {
     const inDe = uniqueId('P');
     const inFr = uniqueId('P');
     const notEnrolled = uniqueId('P');
-    await putPartner(inDe, profile({ name: `Directory DE ${inDe}`, locations: [{ locationId: 'L-DE', country: 'DE' }] }));
-    await putPartner(inFr, profile({ name: `Directory FR ${inFr}`, locations: [{ locationId: 'L-FR', country: 'FR' }] }));
-    await putPartner(notEnrolled, profile({ name: `Directory none ${notEnrolled}`, locations: [{ locationId: 'L-DE', country: 'DE' }] }));
+    await putPartner(
+      inDe,
+      profile({ name: `Directory DE ${inDe}`, locations: [{ locationId: 'L-DE', country: 'DE' }] }),
+    );
+    await putPartner(
+      inFr,
+      profile({ name: `Directory FR ${inFr}`, locations: [{ locationId: 'L-FR', country: 'FR' }] }),
+    );
+    await putPartner(
+      notEnrolled,
+      profile({ name: `Directory none ${notEnrolled}`, locations: [{ locationId: 'L-DE', country: 'DE' }] }),
+    );
     for (const id of [inDe, inFr]) {
-      expect((await req('POST', `/v1/partners/${id}/enrollments`, { as: 'backoffice', body: { offering: 'DDPS' } })).status).toBe(201);
+      expect(
+        (await req('POST', `/v1/partners/${id}/enrollments`, { as: 'backoffice', body: { offering: 'DDPS' } })).status,
+      ).toBe(201);
     }
     const ids = (res: { body: { items: { partnerId: string }[] } }) => res.body.items.map((i) => i.partnerId);
 
@@ -184,7 +224,9 @@ describe('GET /v1/directory', () => {
     expect(ids(de)).not.toContain(inFr);
     expect(ids(de)).not.toContain(notEnrolled);
     const entry = de.body.items.find((i: { partnerId: string }) => i.partnerId === inDe);
-    expect(entry).toEqual(expect.objectContaining({ name: `Directory DE ${inDe}`, countries: ['DE'], offerings: ['DDPS'] }));
+    expect(entry).toEqual(
+      expect.objectContaining({ name: `Directory DE ${inDe}`, countries: ['DE'], offerings: ['DDPS'] }),
+    );
 
     for (const who of ['backoffice', 'operator']) {
       const all = await req('GET', '/v1/directory?offering=DDPS', { as: who });
@@ -217,7 +259,14 @@ describe('GET /v1/catalog', () => {
       allowedDays: [1, 3, 5, 10, 15],
       qualifyingCompetencies: [{ area: 'Windows and Devices', minLevel: 'Silver' }],
     });
-    expect(res.body.offerings.map((o: { code: string }) => o.code)).toEqual(['DDPS', 'DYDPS', 'PVDPS', 'SDPS', 'S-EDPS', 'SSDPS']);
+    expect(res.body.offerings.map((o: { code: string }) => o.code)).toEqual([
+      'DDPS',
+      'DYDPS',
+      'PVDPS',
+      'SDPS',
+      'S-EDPS',
+      'SSDPS',
+    ]);
   });
 
   it('needs a token', async () => {

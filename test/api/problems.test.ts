@@ -41,7 +41,10 @@ describe('problems', () => {
     ['UNAVAILABLE', 503],
   ] as const)('a workflow refusal of kind %s is a %d', (kind, status) => {
     for (const nested of [false, true]) {
-      const mapped = temporalProblem(refused([{ kind, code: 'SOME_CODE', message: 'because', fields: ['x'] }], nested), ctx);
+      const mapped = temporalProblem(
+        refused([{ kind, code: 'SOME_CODE', message: 'because', fields: ['x'] }], nested),
+        ctx,
+      );
       expect(mapped.problem.status).toBe(status);
       expect(mapped.problem.type).toBe(`${PROBLEM_BASE}some-code`);
       expect(mapped.problem.fields).toEqual(['x']);
@@ -50,20 +53,28 @@ describe('problems', () => {
   });
 
   it("a partner's Forbidden is the engagement's 404", () => {
-    const mapped = temporalProblem(refused([{ kind: 'FORBIDDEN', code: 'NOT_THE_FORWARDED_PARTNER', message: 'no' }]), { ...ctx, forbiddenAsNotFound: true });
+    const mapped = temporalProblem(refused([{ kind: 'FORBIDDEN', code: 'NOT_THE_FORWARDED_PARTNER', message: 'no' }]), {
+      ...ctx,
+      forbiddenAsNotFound: true,
+    });
     expect(mapped.problem.status).toBe(404);
     expect(mapped.problem.type).toBe(`${PROBLEM_BASE}engagement-not-found`);
   });
 
   it('an unknown workflow is the 404; a timed-out update a 503', () => {
-    expect(temporalProblem(new WorkflowNotFoundError('gone', 'engagement-V1', undefined), ctx).problem.status).toBe(404);
+    expect(temporalProblem(new WorkflowNotFoundError('gone', 'engagement-V1', undefined), ctx).problem.status).toBe(
+      404,
+    );
     const timeout = temporalProblem(new WorkflowUpdateRPCTimeoutOrCancelledError('timed out'), ctx);
     expect(timeout.problem.status).toBe(503);
     expect(timeout.headers['Retry-After']).toBe('5');
   });
 
   it('an update failing for another reason is a 500 problem; anything unknown is rethrown', () => {
-    const bug = new WorkflowUpdateFailedError('failed', ApplicationFailure.create({ type: 'TypeError', message: 'x is undefined' }));
+    const bug = new WorkflowUpdateFailedError(
+      'failed',
+      ApplicationFailure.create({ type: 'TypeError', message: 'x is undefined' }),
+    );
     expect(temporalProblem(bug, ctx).problem.status).toBe(500);
     const odd = new Error('odd');
     expect(() => temporalProblem(odd, ctx)).toThrow(odd);

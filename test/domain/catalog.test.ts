@@ -17,17 +17,64 @@ type Row = [offering: string, typeName: string, code: string, competencies: [str
 // The program's table. The codes are part of the contract: they must never change.
 const PROGRAM: Row[] = [
   ['DDPS', 'Windows and Office Deployment Planning', 'DDPS-WINDOWS-OFFICE', [['Windows and Devices', 'Silver']]],
-  ['DDPS', 'Mobile Productivity Deployment Planning', 'DDPS-MOBILE-PRODUCTIVITY', [['Enterprise Mobility Management', 'Silver'], ['Windows and Devices', 'Silver']]],
-  ['DDPS', 'Modern IT Enterprise Security Proof of Concept', 'DDPS-MODERN-IT-SECURITY-POC', [['Enterprise Mobility Management', 'Silver']]],
-  ['DYDPS', 'Upgrading Dynamics 365 Customer Engagement', 'DYDPS-CE-UPGRADE', [['Cloud Business Applications', 'Silver'], ['Cloud CRM', 'Silver']]],
-  ['DYDPS', 'Migrating to Dynamics 365 Customer Engagement', 'DYDPS-CE-MIGRATION', [['Cloud Business Applications', 'Silver'], ['Cloud CRM', 'Silver']]],
-  ['DYDPS', 'Upgrading Dynamics 365 Finance and Operations', 'DYDPS-FO-UPGRADE', [['Enterprise Resource Planning', 'Gold']]],
+  [
+    'DDPS',
+    'Mobile Productivity Deployment Planning',
+    'DDPS-MOBILE-PRODUCTIVITY',
+    [
+      ['Enterprise Mobility Management', 'Silver'],
+      ['Windows and Devices', 'Silver'],
+    ],
+  ],
+  [
+    'DDPS',
+    'Modern IT Enterprise Security Proof of Concept',
+    'DDPS-MODERN-IT-SECURITY-POC',
+    [['Enterprise Mobility Management', 'Silver']],
+  ],
+  [
+    'DYDPS',
+    'Upgrading Dynamics 365 Customer Engagement',
+    'DYDPS-CE-UPGRADE',
+    [
+      ['Cloud Business Applications', 'Silver'],
+      ['Cloud CRM', 'Silver'],
+    ],
+  ],
+  [
+    'DYDPS',
+    'Migrating to Dynamics 365 Customer Engagement',
+    'DYDPS-CE-MIGRATION',
+    [
+      ['Cloud Business Applications', 'Silver'],
+      ['Cloud CRM', 'Silver'],
+    ],
+  ],
+  [
+    'DYDPS',
+    'Upgrading Dynamics 365 Finance and Operations',
+    'DYDPS-FO-UPGRADE',
+    [['Enterprise Resource Planning', 'Gold']],
+  ],
   ['PVDPS', 'Modernizing Your Windows Server Platform', 'PVDPS-WINDOWS-SERVER', [['Datacenter', 'Silver']]],
   ['SDPS', 'SharePoint Deployment Planning', 'SDPS-SHAREPOINT', [['Collaboration and Content', 'Silver']]],
-  ['SDPS', 'Project and Portfolio Management Solution Planning', 'SDPS-PPM', [['Project and Portfolio Management', 'Silver']]],
+  [
+    'SDPS',
+    'Project and Portfolio Management Solution Planning',
+    'SDPS-PPM',
+    [['Project and Portfolio Management', 'Silver']],
+  ],
   ['S-EDPS', 'Exchange Deployment Planning', 'S-EDPS-EXCHANGE', [['Messaging', 'Silver']]],
   ['S-EDPS', 'Skype for Business Deployment Planning', 'S-EDPS-SKYPE', [['Communications', 'Silver']]],
-  ['SSDPS', 'Data Estate Modernization', 'SSDPS-DATA-ESTATE', [['Data Analytics', 'Gold'], ['Data Platform', 'Gold']]],
+  [
+    'SSDPS',
+    'Data Estate Modernization',
+    'SSDPS-DATA-ESTATE',
+    [
+      ['Data Analytics', 'Gold'],
+      ['Data Platform', 'Gold'],
+    ],
+  ],
 ];
 
 const allTypes = () => catalog.offerings.flatMap((o) => o.engagementTypes);
@@ -47,7 +94,11 @@ describe('the shipped catalog', () => {
   });
 
   it('has no engagement type beyond the program table', () => {
-    expect(allTypes().map((t) => t.code).sort()).toEqual(PROGRAM.map((r) => r[2]).sort());
+    expect(
+      allTypes()
+        .map((t) => t.code)
+        .sort(),
+    ).toEqual(PROGRAM.map((r) => r[2]).sort());
   });
 
   it('gives every offering and engagement type a unique, URL-safe code', () => {
@@ -90,7 +141,7 @@ describe('parseCatalog', () => {
   });
   const offering = (code: string, types: unknown[]) => ({ code, name: `Offering ${code}`, engagementTypes: types });
 
-  it('keeps a type\'s own subset of days and fills in the default elsewhere', () => {
+  it("keeps a type's own subset of days and fills in the default elsewhere", () => {
     const parsed = parseCatalog({ offerings: [offering('X', [type('X-A', { allowedDays: [1, 3] }), type('X-B')])] });
     expect(parsed.offerings[0].engagementTypes.map((t) => [t.code, t.offering, t.allowedDays])).toEqual([
       ['X-A', 'X', [1, 3]],
@@ -114,10 +165,26 @@ describe('parseCatalog', () => {
   });
 
   it.each<[string, unknown, string]>([
-    ['a length the program does not have', { offerings: [offering('X', [type('X-A', { allowedDays: [2] })])] }, 'offerings.0.engagementTypes.0.allowedDays.0'],
+    [
+      'a length the program does not have',
+      { offerings: [offering('X', [type('X-A', { allowedDays: [2] })])] },
+      'offerings.0.engagementTypes.0.allowedDays.0',
+    ],
     ['more than 15 days', { offerings: [offering('X', [type('X-A', { allowedDays: [20] })])] }, 'allowedDays'],
-    ['an unknown competency level', { offerings: [offering('X', [type('X-A', { qualifyingCompetencies: [{ area: 'Datacenter', minLevel: 'Bronze' }] })])] }, 'minLevel'],
-    ['a type without qualifying competencies', { offerings: [offering('X', [type('X-A', { qualifyingCompetencies: [] })])] }, 'qualifyingCompetencies'],
+    [
+      'an unknown competency level',
+      {
+        offerings: [
+          offering('X', [type('X-A', { qualifyingCompetencies: [{ area: 'Datacenter', minLevel: 'Bronze' }] })]),
+        ],
+      },
+      'minLevel',
+    ],
+    [
+      'a type without qualifying competencies',
+      { offerings: [offering('X', [type('X-A', { qualifyingCompetencies: [] })])] },
+      'qualifyingCompetencies',
+    ],
     ['an offering without types', { offerings: [offering('X', [])] }, 'offerings.0.engagementTypes'],
     ['no offerings', { offerings: [] }, 'offerings'],
     ['a lower-case code', { offerings: [offering('x', [type('X-A')])] }, 'offerings.0.code'],

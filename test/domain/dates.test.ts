@@ -55,8 +55,6 @@ describe('dates', () => {
   });
 
   it('property: string order of dates is time order', () => {
-    fc.assert(
-      fc.property(dateArb, dateArb, (a, b) => Math.sign(daysBetween(a, b)) === (a < b ? 1 : a > b ? -1 : 0)),
-    );
+    fc.assert(fc.property(dateArb, dateArb, (a, b) => Math.sign(daysBetween(a, b)) === (a < b ? 1 : a > b ? -1 : 0)));
   });
 });

@@ -25,7 +25,10 @@ const LAST_VALID = '2026-07-31';
 const NOW = Date.parse('2026-03-02T10:00:00Z');
 const TODAY = '2026-03-02';
 
-function partner(overrides: Partial<PartnerSnapshot['profile']> = {}, enrollments?: PartnerSnapshot['enrollments']): PartnerSnapshot {
+function partner(
+  overrides: Partial<PartnerSnapshot['profile']> = {},
+  enrollments?: PartnerSnapshot['enrollments'],
+): PartnerSnapshot {
   return {
     partnerId: 'contoso',
     profile: {
@@ -36,13 +39,23 @@ function partner(overrides: Partial<PartnerSnapshot['profile']> = {}, enrollment
       ],
       competencies: [{ area: 'Windows and Devices', level: 'Silver', expiresAt: '2027-01-31' }],
       consultants: [
-        { consultantId: 'c-ana', name: 'Ana', exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2025-05-01' }] },
+        {
+          consultantId: 'c-ana',
+          name: 'Ana',
+          exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2025-05-01' }],
+        },
         { consultantId: 'c-bob', name: 'Bob', exams: [{ code: 'AZ-800', area: 'Datacenter', passedAt: '2025-05-01' }] },
       ],
       ...overrides,
     },
     enrollments: enrollments ?? {
-      DDPS: { offering: 'DDPS', acceptedAt: '2025-06-01T00:00:00Z', validUntil: '2026-06-01T00:00:00Z', status: 'ACTIVE', renewals: [] },
+      DDPS: {
+        offering: 'DDPS',
+        acceptedAt: '2025-06-01T00:00:00Z',
+        validUntil: '2026-06-01T00:00:00Z',
+        status: 'ACTIVE',
+        renewals: [],
+      },
     },
   };
 }
@@ -88,12 +101,20 @@ test('the fixture voucher is valid until 2026-07-31', () => {
 
 describe('forwardingRefusals', () => {
   it("accepts the project manager's e-mail whatever its case", () => {
-    expect(forwardingRefusals(state(), { partnerId: 'contoso', projectManagerEmail: 'pat.manager@fabrikam.example' }, NOW)).toEqual([]);
-    expect(forwardingRefusals(state(), { partnerId: 'contoso', projectManagerEmail: 'PAT.MANAGER@FABRIKAM.EXAMPLE' }, NOW)).toEqual([]);
+    expect(
+      forwardingRefusals(state(), { partnerId: 'contoso', projectManagerEmail: 'pat.manager@fabrikam.example' }, NOW),
+    ).toEqual([]);
+    expect(
+      forwardingRefusals(state(), { partnerId: 'contoso', projectManagerEmail: 'PAT.MANAGER@FABRIKAM.EXAMPLE' }, NOW),
+    ).toEqual([]);
   });
 
   it('refuses another e-mail', () => {
-    const refusals = forwardingRefusals(state(), { partnerId: 'contoso', projectManagerEmail: 'someone.else@fabrikam.example' }, NOW);
+    const refusals = forwardingRefusals(
+      state(),
+      { partnerId: 'contoso', projectManagerEmail: 'someone.else@fabrikam.example' },
+      NOW,
+    );
     expect(codes(refusals)).toEqual([Rule.PROJECT_MANAGER_EMAIL_MISMATCH]);
     expect(refusals[0]).toMatchObject({ kind: 'RULE', fields: ['projectManagerEmail'] });
   });
@@ -141,7 +162,9 @@ describe('reservationDateRefusals', () => {
   });
 
   it('accepts a one-day engagement on the last valid day', () => {
-    expect(reservationDateRefusals(state({ days: 1 }), { startDate: LAST_VALID, endDate: LAST_VALID }, NOW)).toEqual([]);
+    expect(reservationDateRefusals(state({ days: 1 }), { startDate: LAST_VALID, endDate: LAST_VALID }, NOW)).toEqual(
+      [],
+    );
   });
 });
 
@@ -164,33 +187,65 @@ describe('reservationRefusals', () => {
   });
 
   it('refuses an unknown consultant', () => {
-    expect(codes(reservationRefusals(state(), reservation({ consultantId: 'c-zed' }), NOW))).toEqual([Rule.CONSULTANT_UNKNOWN]);
+    expect(codes(reservationRefusals(state(), reservation({ consultantId: 'c-zed' }), NOW))).toEqual([
+      Rule.CONSULTANT_UNKNOWN,
+    ]);
   });
 
   it('refuses a consultant without an exam in a qualifying area', () => {
-    expect(codes(reservationRefusals(state(), reservation({ consultantId: 'c-bob' }), NOW))).toEqual([Rule.CONSULTANT_NOT_QUALIFIED]);
+    expect(codes(reservationRefusals(state(), reservation({ consultantId: 'c-bob' }), NOW))).toEqual([
+      Rule.CONSULTANT_NOT_QUALIFIED,
+    ]);
   });
 
   it('refuses a partner whose enrollment has lapsed', () => {
-    const lapsed = partner({}, {
-      DDPS: { offering: 'DDPS', acceptedAt: '2025-02-01T00:00:00Z', validUntil: '2026-02-01T00:00:00Z', status: 'LAPSED', renewals: [] },
-    });
-    expect(codes(reservationRefusals(state({ partnerSnapshot: lapsed }), reservation(), NOW))).toEqual([Rule.ENROLLMENT_NOT_ACTIVE]);
+    const lapsed = partner(
+      {},
+      {
+        DDPS: {
+          offering: 'DDPS',
+          acceptedAt: '2025-02-01T00:00:00Z',
+          validUntil: '2026-02-01T00:00:00Z',
+          status: 'LAPSED',
+          renewals: [],
+        },
+      },
+    );
+    expect(codes(reservationRefusals(state({ partnerSnapshot: lapsed }), reservation(), NOW))).toEqual([
+      Rule.ENROLLMENT_NOT_ACTIVE,
+    ]);
   });
 
   it('refuses a partner enrolled only in another offering', () => {
-    const other = partner({}, {
-      SDPS: { offering: 'SDPS', acceptedAt: '2025-06-01T00:00:00Z', validUntil: '2026-06-01T00:00:00Z', status: 'ACTIVE', renewals: [] },
-    });
-    expect(codes(reservationRefusals(state({ partnerSnapshot: other }), reservation(), NOW))).toEqual([Rule.ENROLLMENT_NOT_ACTIVE]);
+    const other = partner(
+      {},
+      {
+        SDPS: {
+          offering: 'SDPS',
+          acceptedAt: '2025-06-01T00:00:00Z',
+          validUntil: '2026-06-01T00:00:00Z',
+          status: 'ACTIVE',
+          renewals: [],
+        },
+      },
+    );
+    expect(codes(reservationRefusals(state({ partnerSnapshot: other }), reservation(), NOW))).toEqual([
+      Rule.ENROLLMENT_NOT_ACTIVE,
+    ]);
   });
 
   it('checks the competency at the engagement start: expired before it is refused, valid through it is accepted', () => {
-    const expiring = state({ partnerSnapshot: partner({ competencies: [{ area: 'Windows and Devices', level: 'Silver', expiresAt: '2026-03-15' }] }) });
-    expect(codes(reservationRefusals(expiring, reservation({ startDate: '2026-03-16', endDate: '2026-03-20' }), NOW))).toEqual([
-      Rule.COMPETENCY_NOT_QUALIFYING,
-    ]);
-    expect(reservationRefusals(expiring, reservation({ startDate: '2026-03-15', endDate: '2026-03-19' }), NOW)).toEqual([]);
+    const expiring = state({
+      partnerSnapshot: partner({
+        competencies: [{ area: 'Windows and Devices', level: 'Silver', expiresAt: '2026-03-15' }],
+      }),
+    });
+    expect(
+      codes(reservationRefusals(expiring, reservation({ startDate: '2026-03-16', endDate: '2026-03-20' }), NOW)),
+    ).toEqual([Rule.COMPETENCY_NOT_QUALIFYING]);
+    expect(reservationRefusals(expiring, reservation({ startDate: '2026-03-15', endDate: '2026-03-19' }), NOW)).toEqual(
+      [],
+    );
   });
 
   it('refuses a Silver competency where Gold is required, accepts Gold', () => {
@@ -201,9 +256,23 @@ describe('reservationRefusals', () => {
         partnerSnapshot: partner(
           {
             competencies: [{ area: 'Enterprise Resource Planning', level }],
-            consultants: [{ consultantId: 'c-ana', name: 'Ana', exams: [{ code: 'MB-300', area: 'Enterprise Resource Planning', passedAt: '2025-01-01' }] }],
+            consultants: [
+              {
+                consultantId: 'c-ana',
+                name: 'Ana',
+                exams: [{ code: 'MB-300', area: 'Enterprise Resource Planning', passedAt: '2025-01-01' }],
+              },
+            ],
           },
-          { DYDPS: { offering: 'DYDPS', acceptedAt: '2025-06-01T00:00:00Z', validUntil: '2026-06-01T00:00:00Z', status: 'ACTIVE', renewals: [] } },
+          {
+            DYDPS: {
+              offering: 'DYDPS',
+              acceptedAt: '2025-06-01T00:00:00Z',
+              validUntil: '2026-06-01T00:00:00Z',
+              status: 'ACTIVE',
+              renewals: [],
+            },
+          },
         ),
       });
     const silver = reservationRefusals(erp('Silver'), reservation(), NOW);
@@ -217,14 +286,22 @@ describe('reservationRefusals', () => {
       engagementType: 'DDPS-MOBILE-PRODUCTIVITY',
       partnerSnapshot: partner({
         competencies: [{ area: 'Enterprise Mobility Management', level: 'Gold' }],
-        consultants: [{ consultantId: 'c-ana', name: 'Ana', exams: [{ code: 'MD-101', area: 'Windows and Devices', passedAt: '2025-01-01' }] }],
+        consultants: [
+          {
+            consultantId: 'c-ana',
+            name: 'Ana',
+            exams: [{ code: 'MD-101', area: 'Windows and Devices', passedAt: '2025-01-01' }],
+          },
+        ],
       }),
     });
     expect(reservationRefusals(mobile, reservation(), NOW)).toEqual([]);
   });
 
   it('refuses when nothing is known of the partner', () => {
-    expect(codes(reservationRefusals(state({ partnerSnapshot: undefined }), reservation(), NOW))).toEqual([Rule.PARTNER_UNKNOWN]);
+    expect(codes(reservationRefusals(state({ partnerSnapshot: undefined }), reservation(), NOW))).toEqual([
+      Rule.PARTNER_UNKNOWN,
+    ]);
   });
 
   it('reports date and partner problems together', () => {
@@ -255,7 +332,13 @@ describe('completionReportRefusals', () => {
   });
 
   it('accepts a delivery later than the reserved window', () => {
-    expect(completionReportRefusals(reserved(), report({ deliveredFrom: '2026-03-12', deliveredTo: '2026-03-18' }), REPORT_NOW)).toEqual([]);
+    expect(
+      completionReportRefusals(
+        reserved(),
+        report({ deliveredFrom: '2026-03-12', deliveredTo: '2026-03-18' }),
+        REPORT_NOW,
+      ),
+    ).toEqual([]);
   });
 
   it('refuses a delivery that began before the reserved start', () => {
@@ -266,9 +349,17 @@ describe('completionReportRefusals', () => {
 
   it('refuses a delivery that ends in the future; today is fine', () => {
     const today = dateOf(REPORT_NOW);
-    expect(completionReportRefusals(reserved(), report({ deliveredFrom: '2026-03-16', deliveredTo: today }), REPORT_NOW)).toEqual([]);
     expect(
-      codes(completionReportRefusals(reserved(), report({ deliveredFrom: '2026-03-17', deliveredTo: addDays(today, 1) }), REPORT_NOW)),
+      completionReportRefusals(reserved(), report({ deliveredFrom: '2026-03-16', deliveredTo: today }), REPORT_NOW),
+    ).toEqual([]);
+    expect(
+      codes(
+        completionReportRefusals(
+          reserved(),
+          report({ deliveredFrom: '2026-03-17', deliveredTo: addDays(today, 1) }),
+          REPORT_NOW,
+        ),
+      ),
     ).toEqual([Rule.DELIVERY_IN_FUTURE]);
   });
 
@@ -283,21 +374,35 @@ describe('completionReportRefusals', () => {
   });
 
   it('refuses deliveredTo before deliveredFrom', () => {
-    expect(codes(completionReportRefusals(reserved(), report({ deliveredFrom: '2026-03-13', deliveredTo: '2026-03-09' }), REPORT_NOW))).toEqual([
-      Rule.END_BEFORE_START,
-    ]);
+    expect(
+      codes(
+        completionReportRefusals(
+          reserved(),
+          report({ deliveredFrom: '2026-03-13', deliveredTo: '2026-03-09' }),
+          REPORT_NOW,
+        ),
+      ),
+    ).toEqual([Rule.END_BEFORE_START]);
   });
 
   it("refuses on-site + off-site days that are not the voucher's days", () => {
     const refusals = completionReportRefusals(reserved(), report({ onSiteDays: 3, offSiteDays: 1 }), REPORT_NOW);
     expect(codes(refusals)).toEqual([Rule.DELIVERED_DAYS_MISMATCH]);
-    expect(codes(completionReportRefusals(reserved(), report({ onSiteDays: 5, offSiteDays: 1 }), REPORT_NOW))).toEqual([Rule.DELIVERED_DAYS_MISMATCH]);
+    expect(codes(completionReportRefusals(reserved(), report({ onSiteDays: 5, offSiteDays: 1 }), REPORT_NOW))).toEqual([
+      Rule.DELIVERED_DAYS_MISMATCH,
+    ]);
   });
 
   it('refuses 5 days delivered within 3 calendar days', () => {
-    expect(codes(completionReportRefusals(reserved(), report({ deliveredFrom: '2026-03-09', deliveredTo: '2026-03-11' }), REPORT_NOW))).toEqual([
-      Rule.DELIVERED_DAYS_MISMATCH,
-    ]);
+    expect(
+      codes(
+        completionReportRefusals(
+          reserved(),
+          report({ deliveredFrom: '2026-03-09', deliveredTo: '2026-03-11' }),
+          REPORT_NOW,
+        ),
+      ),
+    ).toEqual([Rule.DELIVERED_DAYS_MISMATCH]);
   });
 
   it('refuses more than 3 off-site days; 3 is the maximum', () => {
@@ -307,16 +412,27 @@ describe('completionReportRefusals', () => {
     expect(refusals[0].fields).toEqual(['offSiteDays']);
   });
 
-  it.each(['COMPLETION_REPORT', 'CUSTOMER_PLANNING_DELIVERABLE'] as const)('refuses a report without a %s deliverable', (kind) => {
-    const r = report();
-    const refusals = completionReportRefusals(reserved(), { ...r, deliverables: r.deliverables.filter((d) => d.kind !== kind) }, REPORT_NOW);
-    expect(codes(refusals)).toEqual([Rule.DELIVERABLE_MISSING]);
-    expect(refusals[0].message).toContain(kind);
-  });
+  it.each(['COMPLETION_REPORT', 'CUSTOMER_PLANNING_DELIVERABLE'] as const)(
+    'refuses a report without a %s deliverable',
+    (kind) => {
+      const r = report();
+      const refusals = completionReportRefusals(
+        reserved(),
+        { ...r, deliverables: r.deliverables.filter((d) => d.kind !== kind) },
+        REPORT_NOW,
+      );
+      expect(codes(refusals)).toEqual([Rule.DELIVERABLE_MISSING]);
+      expect(refusals[0].message).toContain(kind);
+    },
+  );
 
   it('refuses a report naming a consultant who is unknown or not qualified', () => {
-    expect(codes(completionReportRefusals(reserved(), report({ consultantId: 'c-zed' }), REPORT_NOW))).toEqual([Rule.CONSULTANT_UNKNOWN]);
-    expect(codes(completionReportRefusals(reserved(), report({ consultantId: 'c-bob' }), REPORT_NOW))).toEqual([Rule.CONSULTANT_NOT_QUALIFIED]);
+    expect(codes(completionReportRefusals(reserved(), report({ consultantId: 'c-zed' }), REPORT_NOW))).toEqual([
+      Rule.CONSULTANT_UNKNOWN,
+    ]);
+    expect(codes(completionReportRefusals(reserved(), report({ consultantId: 'c-bob' }), REPORT_NOW))).toEqual([
+      Rule.CONSULTANT_NOT_QUALIFIED,
+    ]);
   });
 });
 
@@ -325,15 +441,27 @@ describe('redemptionRefusals', () => {
     const expiry = voucherExpiresAtMs(ASSIGNED_AT);
     expect(redemptionRefusals({ assignedAt: ASSIGNED_AT }, expiry - 1)).toEqual([]);
     expect(codes(redemptionRefusals({ assignedAt: ASSIGNED_AT }, expiry))).toEqual([Rule.VOUCHER_EXPIRED]);
-    expect(codes(redemptionRefusals({ assignedAt: ASSIGNED_AT }, expiry + 30 * DAY_MS))).toEqual([Rule.VOUCHER_EXPIRED]);
+    expect(codes(redemptionRefusals({ assignedAt: ASSIGNED_AT }, expiry + 30 * DAY_MS))).toEqual([
+      Rule.VOUCHER_EXPIRED,
+    ]);
   });
 });
 
 describe('fifteenDayRepeatRefusal', () => {
   const existing: FifteenDayClaim[] = [
-    { voucherId: 'V-1', agreementNumber: 'EA-42', engagementType: 'SDPS-SHAREPOINT', division: 'Retail', productScope: 'SharePoint Online' },
+    {
+      voucherId: 'V-1',
+      agreementNumber: 'EA-42',
+      engagementType: 'SDPS-SHAREPOINT',
+      division: 'Retail',
+      productScope: 'SharePoint Online',
+    },
   ];
-  const candidate = (overrides: Partial<FifteenDayClaim> = {}): FifteenDayClaim => ({ ...existing[0], voucherId: 'V-2', ...overrides });
+  const candidate = (overrides: Partial<FifteenDayClaim> = {}): FifteenDayClaim => ({
+    ...existing[0],
+    voucherId: 'V-2',
+    ...overrides,
+  });
 
   it('refuses the same type, agreement, division and product scope', () => {
     const refusal = fifteenDayRepeatRefusal(existing, candidate());
@@ -343,16 +471,17 @@ describe('fifteenDayRepeatRefusal', () => {
   });
 
   it('compares division and product scope ignoring case and surrounding spaces', () => {
-    expect(fifteenDayRepeatRefusal(existing, candidate({ division: ' retail ', productScope: 'SHAREPOINT ONLINE' }))?.code).toBe(
-      Rule.REPEAT_FIFTEEN_DAY_ENGAGEMENT,
-    );
+    expect(
+      fifteenDayRepeatRefusal(existing, candidate({ division: ' retail ', productScope: 'SHAREPOINT ONLINE' }))?.code,
+    ).toBe(Rule.REPEAT_FIFTEEN_DAY_ENGAGEMENT);
   });
 
   it('treats two claims without division and scope as the same', () => {
     const bare = [{ voucherId: 'V-1', agreementNumber: 'EA-42', engagementType: 'SDPS-SHAREPOINT' }];
-    expect(fifteenDayRepeatRefusal(bare, { voucherId: 'V-2', agreementNumber: 'EA-42', engagementType: 'SDPS-SHAREPOINT' })?.code).toBe(
-      Rule.REPEAT_FIFTEEN_DAY_ENGAGEMENT,
-    );
+    expect(
+      fifteenDayRepeatRefusal(bare, { voucherId: 'V-2', agreementNumber: 'EA-42', engagementType: 'SDPS-SHAREPOINT' })
+        ?.code,
+    ).toBe(Rule.REPEAT_FIFTEEN_DAY_ENGAGEMENT);
   });
 
   it('accepts a different division', () => {

@@ -1,5 +1,11 @@
 // Which message is allowed in which status, and which refusal decides the HTTP answer.
-import { ALLOWED_IN, ENGAGEMENT_STATUSES, FINAL_STATUSES, partnerIdOfActor, statusRefusal } from '../../domain/engagement';
+import {
+  ALLOWED_IN,
+  ENGAGEMENT_STATUSES,
+  FINAL_STATUSES,
+  partnerIdOfActor,
+  statusRefusal,
+} from '../../domain/engagement';
 import { REFUSAL_FAILURE_TYPE, Rule, primaryRefusal, ruleRefusal, stateRefusal } from '../../domain/refusals';
 
 describe('statusRefusal', () => {
@@ -31,7 +37,8 @@ describe('statusRefusal', () => {
   });
 
   it('only uses known statuses', () => {
-    for (const statuses of Object.values(ALLOWED_IN)) for (const s of statuses) expect(ENGAGEMENT_STATUSES).toContain(s);
+    for (const statuses of Object.values(ALLOWED_IN))
+      for (const s of statuses) expect(ENGAGEMENT_STATUSES).toContain(s);
   });
 });
 

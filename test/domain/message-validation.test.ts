@@ -13,10 +13,18 @@ import { profile, report as baseReport, reservation } from '../support/message-f
 // A second deliverable whose link has a blank and a non-ASCII letter: zod's URL check accepts it.
 const report = {
   ...baseReport,
-  deliverables: [baseReport.deliverables[0], { ...baseReport.deliverables[1], uri: 'https://files.example/Shared Documents/vs ä.pdf' }],
+  deliverables: [
+    baseReport.deliverables[0],
+    { ...baseReport.deliverables[1], uri: 'https://files.example/Shared Documents/vs ä.pdf' },
+  ],
 };
 
-type Case = { workflow: 'engagement' | 'partner' | 'agreement'; message: string; zod: z.ZodType; valid: Record<string, unknown> };
+type Case = {
+  workflow: 'engagement' | 'partner' | 'agreement';
+  message: string;
+  zod: z.ZodType;
+  valid: Record<string, unknown>;
+};
 const cases: Case[] = [
   ['voucherForwarded', { partnerId: 'contoso', projectManagerEmail: 'pm@fabrikam.example', actor: 'partner:contoso' }],
   ['voucherReserved', { ...reservation, division: 'Retail', productScope: 'Exchange Online' }],
@@ -26,25 +34,61 @@ const cases: Case[] = [
   ['voucherRedeemed', { actor: 'operator' }],
   ['engagementCancelled', { reason: 'Customer withdrew 🙂' }],
   ['invoiceRetryRequested', { note: 'SAVB is back' }],
-].map(([message, valid]) => ({ workflow: 'engagement' as const, message: message as string, zod: ENGAGEMENT_MESSAGE_SCHEMAS[message as keyof typeof ENGAGEMENT_MESSAGE_SCHEMAS], valid: valid as Record<string, unknown> }));
+].map(([message, valid]) => ({
+  workflow: 'engagement' as const,
+  message: message as string,
+  zod: ENGAGEMENT_MESSAGE_SCHEMAS[message as keyof typeof ENGAGEMENT_MESSAGE_SCHEMAS],
+  valid: valid as Record<string, unknown>,
+}));
 cases.push(
-  { workflow: 'partner', message: 'profileReplaced', zod: PARTNER_MESSAGE_SCHEMAS.profileReplaced, valid: { ...profile, actor: 'backoffice' } },
-  { workflow: 'partner', message: 'enrollmentRequested', zod: PARTNER_MESSAGE_SCHEMAS.enrollmentRequested, valid: { offering: 'DDPS' } },
-  { workflow: 'partner', message: 'enrollmentRenewed', zod: PARTNER_MESSAGE_SCHEMAS.enrollmentRenewed, valid: { offering: 'DDPS', actor: 'partner:contoso' } },
-  { workflow: 'agreement', message: 'fifteenDayClaimed', zod: AGREEMENT_MESSAGE_SCHEMAS.fifteenDayClaimed, valid: { voucherId: 'V-1', agreementNumber: 'EA-42', engagementType: 'SDPS-PPM', division: 'Retail' } },
-  { workflow: 'agreement', message: 'fifteenDayReleased', zod: AGREEMENT_MESSAGE_SCHEMAS.fifteenDayReleased, valid: { voucherId: 'V-1' } },
+  {
+    workflow: 'partner',
+    message: 'profileReplaced',
+    zod: PARTNER_MESSAGE_SCHEMAS.profileReplaced,
+    valid: { ...profile, actor: 'backoffice' },
+  },
+  {
+    workflow: 'partner',
+    message: 'enrollmentRequested',
+    zod: PARTNER_MESSAGE_SCHEMAS.enrollmentRequested,
+    valid: { offering: 'DDPS' },
+  },
+  {
+    workflow: 'partner',
+    message: 'enrollmentRenewed',
+    zod: PARTNER_MESSAGE_SCHEMAS.enrollmentRenewed,
+    valid: { offering: 'DDPS', actor: 'partner:contoso' },
+  },
+  {
+    workflow: 'agreement',
+    message: 'fifteenDayClaimed',
+    zod: AGREEMENT_MESSAGE_SCHEMAS.fifteenDayClaimed,
+    valid: { voucherId: 'V-1', agreementNumber: 'EA-42', engagementType: 'SDPS-PPM', division: 'Retail' },
+  },
+  {
+    workflow: 'agreement',
+    message: 'fifteenDayReleased',
+    zod: AGREEMENT_MESSAGE_SCHEMAS.fifteenDayReleased,
+    valid: { voucherId: 'V-1' },
+  },
 );
 
-const jsonSchemaOf = (c: Case) => (MESSAGE_SCHEMAS[c.workflow] as Record<string, (typeof MESSAGE_SCHEMAS.agreement)["fifteenDayReleased"]>)[c.message];
+const jsonSchemaOf = (c: Case) =>
+  (MESSAGE_SCHEMAS[c.workflow] as Record<string, (typeof MESSAGE_SCHEMAS.agreement)['fifteenDayReleased']>)[c.message];
 const zodPaths = (c: Case, payload: unknown) => {
   const result = c.zod.safeParse(payload);
   return result.success ? [] : [...new Set(result.error.issues.map((i) => i.path.map(String).join('.')))].sort();
 };
-const workflowPaths = (c: Case, payload: unknown) => [...new Set(payloadIssues(jsonSchemaOf(c), payload).map((i) => i.path))].sort();
+const workflowPaths = (c: Case, payload: unknown) =>
+  [...new Set(payloadIssues(jsonSchemaOf(c), payload).map((i) => i.path))].sort();
 
 /** Every path to a value inside a payload. */
 function pathsIn(value: unknown, prefix: string[] = []): string[][] {
-  const children = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : typeof value === 'object' && value ? Object.entries(value) : [];
+  const children = Array.isArray(value)
+    ? value.map((v, i) => [String(i), v] as const)
+    : typeof value === 'object' && value
+      ? Object.entries(value)
+      : [];
   return [...(prefix.length ? [prefix] : []), ...children.flatMap(([k, v]) => pathsIn(v, [...prefix, k]))];
 }
 
@@ -63,7 +107,9 @@ test('workflows/message-schemas.json is generated from the zod schemas as they a
 test('every message the workflows receive has a schema, and no other', () => {
   expect(Object.keys(MESSAGE_SCHEMAS.engagement).sort()).toEqual(Object.keys(ENGAGEMENT_MESSAGE_SCHEMAS).sort());
   expect(cases.map((c) => `${c.workflow}.${c.message}`).sort()).toEqual(
-    Object.entries(MESSAGE_SCHEMAS).flatMap(([w, messages]) => Object.keys(messages).map((m) => `${w}.${m}`)).sort(),
+    Object.entries(MESSAGE_SCHEMAS)
+      .flatMap(([w, messages]) => Object.keys(messages).map((m) => `${w}.${m}`))
+      .sort(),
   );
 });
 
@@ -82,20 +128,39 @@ describe.each(cases.map((c) => [`${c.workflow}.${c.message}`, c] as const))('%s'
       ...(paths.length
         ? [
             fc
-              .tuple(fc.constantFrom(...paths), fc.oneof(
+              .tuple(
+                fc.constantFrom(...paths),
+                fc.oneof(
                   fc.jsonValue(),
                   fc.string({ unit: 'binary' }),
                   fc.string({ unit: 'grapheme' }),
                   fc.string({ minLength: 55, maxLength: 70 }), // around the identifier and code limits
                   fc.string({ minLength: 195, maxLength: 205 }), // around the short-text limit
-                  fc.constantFrom('\uD800', 'a\uDC00b', 'https://files.example/\uD800', 'https://files.example/a b', ' https://files.example/x'),
-                ),)
+                  fc.constantFrom(
+                    '\uD800',
+                    'a\uDC00b',
+                    'https://files.example/\uD800',
+                    'https://files.example/a b',
+                    ' https://files.example/x',
+                  ),
+                ),
+              )
               .map(([path, value]) => replacedAt(c.valid, path, value)),
           ]
         : []),
-      ...(keys.length ? [fc.constantFrom(...keys).map((k) => Object.fromEntries(Object.entries(c.valid).filter(([key]) => key !== k)))] : []),
-      ...(keys.length ? [fc.tuple(fc.constantFrom(...keys), fc.jsonValue()).map(([k, v]) => ({ ...c.valid, [k]: v }))] : []),
-      fc.tuple(fc.oneof(fc.string({ minLength: 1 }), fc.constantFrom('\uD800key', 'a/b~c#d%e')), fc.jsonValue()).map(([k, v]) => ({ ...c.valid, [k]: v })),
+      ...(keys.length
+        ? [
+            fc
+              .constantFrom(...keys)
+              .map((k) => Object.fromEntries(Object.entries(c.valid).filter(([key]) => key !== k))),
+          ]
+        : []),
+      ...(keys.length
+        ? [fc.tuple(fc.constantFrom(...keys), fc.jsonValue()).map(([k, v]) => ({ ...c.valid, [k]: v }))]
+        : []),
+      fc
+        .tuple(fc.oneof(fc.string({ minLength: 1 }), fc.constantFrom('\uD800key', 'a/b~c#d%e')), fc.jsonValue())
+        .map(([k, v]) => ({ ...c.valid, [k]: v })),
       fc.jsonValue(),
     );
     fc.assert(
@@ -140,7 +205,9 @@ test('refusals carry the schemas own messages and name the fields, like the API'
   ]) {
     expect(refusal.message).toContain(part);
   }
-  expect(invalidMessageRefusal(payloadIssues(MESSAGE_SCHEMAS.engagement.voucherForwarded, { partnerId: 'contoso', projectManagerEmail: 'pm' })).message).toBe(
-    'projectManagerEmail: Invalid email address',
-  );
+  expect(
+    invalidMessageRefusal(
+      payloadIssues(MESSAGE_SCHEMAS.engagement.voucherForwarded, { partnerId: 'contoso', projectManagerEmail: 'pm' }),
+    ).message,
+  ).toBe('projectManagerEmail: Invalid email address');
 });

@@ -23,18 +23,31 @@ const NOW = Date.parse('2026-03-02T10:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 const codes = (refusals: { code: string }[]) => refusals.map((r) => r.code);
 
-function enrollment(offering: string, acceptedAt: string, validUntil = iso(enrollmentValidUntil(Date.parse(acceptedAt)))): Enrollment {
+function enrollment(
+  offering: string,
+  acceptedAt: string,
+  validUntil = iso(enrollmentValidUntil(Date.parse(acceptedAt))),
+): Enrollment {
   return { offering, acceptedAt, validUntil, status: 'ACTIVE', renewals: [] };
 }
 
-function partner(profile: Partial<PartnerSnapshot['profile']> = {}, enrollments: PartnerSnapshot['enrollments'] = {}): PartnerSnapshot {
+function partner(
+  profile: Partial<PartnerSnapshot['profile']> = {},
+  enrollments: PartnerSnapshot['enrollments'] = {},
+): PartnerSnapshot {
   return {
     partnerId: 'contoso',
     profile: {
       name: 'Contoso Consulting',
       locations: [{ locationId: 'SEA-1', country: 'US' }],
       competencies: [{ area: 'Windows and Devices', level: 'Silver', expiresAt: '2027-01-31' }],
-      consultants: [{ consultantId: 'c-ana', name: 'Ana', exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2025-05-01' }] }],
+      consultants: [
+        {
+          consultantId: 'c-ana',
+          name: 'Ana',
+          exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2025-05-01' }],
+        },
+      ],
       ...profile,
     },
     enrollments,
@@ -113,7 +126,9 @@ describe('enrollmentRefusal', () => {
   });
 
   it('refuses when the only competency has expired', () => {
-    const expired = partner({ competencies: [{ area: 'Windows and Devices', level: 'Silver', expiresAt: '2026-03-01' }] });
+    const expired = partner({
+      competencies: [{ area: 'Windows and Devices', level: 'Silver', expiresAt: '2026-03-01' }],
+    });
     expect(enrollmentRefusal(expired, 'DDPS', NOW)?.code).toBe(Rule.ENROLLMENT_NO_QUALIFYING_COMPETENCY);
   });
 
@@ -129,9 +144,9 @@ describe('enrollmentRefusal', () => {
   });
 
   it('refuses an offering the partner is already enrolled in, and accepts it again after lapse', () => {
-    expect(enrollmentRefusal(partner({}, { DDPS: enrollment('DDPS', '2025-06-01T00:00:00Z') }), 'DDPS', NOW)?.code).toBe(
-      Rule.OFFERING_ALREADY_ENROLLED,
-    );
+    expect(
+      enrollmentRefusal(partner({}, { DDPS: enrollment('DDPS', '2025-06-01T00:00:00Z') }), 'DDPS', NOW)?.code,
+    ).toBe(Rule.OFFERING_ALREADY_ENROLLED);
     const lapsed = { ...enrollment('DDPS', '2024-06-01T00:00:00Z'), status: 'LAPSED' as const };
     expect(enrollmentRefusal(partner({}, { DDPS: lapsed }), 'DDPS', NOW)).toBeUndefined();
   });
@@ -144,7 +159,12 @@ describe('eligibility', () => {
     const type = findEngagementType('SDPS-SHAREPOINT')!;
     const bare = partner({ locations: [], competencies: [], consultants: [] });
     expect(codes(eligibilityRefusals(bare, type, NOW)).sort()).toEqual(
-      [Rule.ENROLLMENT_NOT_ACTIVE, Rule.COMPETENCY_NOT_QUALIFYING, Rule.NO_QUALIFIED_CONSULTANT, Rule.NO_LOCATION].sort(),
+      [
+        Rule.ENROLLMENT_NOT_ACTIVE,
+        Rule.COMPETENCY_NOT_QUALIFYING,
+        Rule.NO_QUALIFIED_CONSULTANT,
+        Rule.NO_LOCATION,
+      ].sort(),
     );
     expect(codes(eligibilityRefusals(undefined, type, NOW))).toEqual([Rule.PARTNER_UNKNOWN]);
   });
@@ -155,18 +175,27 @@ describe('eligibility', () => {
     expect(rows.map((r) => r.engagementType)).toEqual(allTypes);
     const byType = Object.fromEntries(rows.map((r) => [r.engagementType, r]));
 
-    expect(byType['DDPS-WINDOWS-OFFICE']).toMatchObject({ offering: 'DDPS', name: 'Windows and Office Deployment Planning', eligible: true, unmet: [] });
+    expect(byType['DDPS-WINDOWS-OFFICE']).toMatchObject({
+      offering: 'DDPS',
+      name: 'Windows and Office Deployment Planning',
+      eligible: true,
+      unmet: [],
+    });
     // Windows and Devices also qualifies for Mobile Productivity.
     expect(byType['DDPS-MOBILE-PRODUCTIVITY']).toMatchObject({ eligible: true, unmet: [] });
     // Security PoC needs Enterprise Mobility Management, which neither the company nor a consultant has.
     expect(byType['DDPS-MODERN-IT-SECURITY-POC'].eligible).toBe(false);
-    expect(codes(byType['DDPS-MODERN-IT-SECURITY-POC'].unmet).sort()).toEqual([Rule.COMPETENCY_NOT_QUALIFYING, Rule.NO_QUALIFIED_CONSULTANT].sort());
-    expect(byType['DDPS-MODERN-IT-SECURITY-POC'].unmet.find((u) => u.code === Rule.COMPETENCY_NOT_QUALIFYING)?.message).toContain(
-      'Enterprise Mobility Management (Silver+)',
+    expect(codes(byType['DDPS-MODERN-IT-SECURITY-POC'].unmet).sort()).toEqual(
+      [Rule.COMPETENCY_NOT_QUALIFYING, Rule.NO_QUALIFIED_CONSULTANT].sort(),
     );
+    expect(
+      byType['DDPS-MODERN-IT-SECURITY-POC'].unmet.find((u) => u.code === Rule.COMPETENCY_NOT_QUALIFYING)?.message,
+    ).toContain('Enterprise Mobility Management (Silver+)');
     // Another offering: not enrolled there either.
     expect(codes(byType['SDPS-SHAREPOINT'].unmet)).toContain(Rule.ENROLLMENT_NOT_ACTIVE);
-    expect(byType['SDPS-SHAREPOINT'].unmet.find((u) => u.code === Rule.ENROLLMENT_NOT_ACTIVE)?.message).toContain('SDPS');
+    expect(byType['SDPS-SHAREPOINT'].unmet.find((u) => u.code === Rule.ENROLLMENT_NOT_ACTIVE)?.message).toContain(
+      'SDPS',
+    );
     for (const row of rows) expect(row.eligible).toBe(row.unmet.length === 0);
   });
 
@@ -174,7 +203,13 @@ describe('eligibility', () => {
     const p = partner(
       {
         competencies: [{ area: 'Enterprise Resource Planning', level: 'Silver' }],
-        consultants: [{ consultantId: 'c-ana', name: 'Ana', exams: [{ code: 'MB-300', area: 'Enterprise Resource Planning', passedAt: '2025-01-01' }] }],
+        consultants: [
+          {
+            consultantId: 'c-ana',
+            name: 'Ana',
+            exams: [{ code: 'MB-300', area: 'Enterprise Resource Planning', passedAt: '2025-01-01' }],
+          },
+        ],
       },
       { DYDPS: enrollment('DYDPS', '2025-06-01T00:00:00Z') },
     );

@@ -49,7 +49,11 @@ describe('valid messages parse', () => {
     ['start request', StartEngagementRequest, start],
     ['forwarding', Forwarding, { partnerId: 'contoso', projectManagerEmail: 'pm@fabrikam.example' }],
     ['reservation', Reservation, reservation],
-    ['reservation with division and product scope', Reservation, { ...reservation, division: 'Retail', productScope: 'Exchange Online' }],
+    [
+      'reservation with division and product scope',
+      Reservation,
+      { ...reservation, division: 'Retail', productScope: 'Exchange Online' },
+    ],
     ['reservation change', ReservationChange, { startDate: '2026-03-10', endDate: '2026-03-14' }],
     ['completion report', CompletionReport, report],
     ['redemption', Redemption, {}],
@@ -63,17 +67,47 @@ describe('valid messages parse', () => {
 });
 
 describe('unknown fields are refused', () => {
-  it.each<[string, { safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[] }[] } } }, unknown, string]>([
+  it.each<
+    [
+      string,
+      { safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[] }[] } } },
+      unknown,
+      string,
+    ]
+  >([
     ['start request', StartEngagementRequest, { ...start, priority: 'high' }, ''],
-    ['customer inside a start request', StartEngagementRequest, { ...start, customer: { ...start.customer, vip: true } }, 'customer'],
+    [
+      'customer inside a start request',
+      StartEngagementRequest,
+      { ...start, customer: { ...start.customer, vip: true } },
+      'customer',
+    ],
     ['forwarding', Forwarding, { partnerId: 'contoso', projectManagerEmail: 'pm@fabrikam.example', note: 'hi' }, ''],
     ['reservation', Reservation, { ...reservation, hours: 40 }, ''],
     ['completion report', CompletionReport, { ...report, rating: 5 }, ''],
-    ['deliverable', CompletionReport, { ...report, deliverables: [{ ...report.deliverables[0], size: 1 }, report.deliverables[1]] }, 'deliverables.0'],
+    [
+      'deliverable',
+      CompletionReport,
+      { ...report, deliverables: [{ ...report.deliverables[0], size: 1 }, report.deliverables[1]] },
+      'deliverables.0',
+    ],
     ['redemption', Redemption, { at: 'now' }, ''],
     ['partner profile', PartnerProfile, { ...profile, tier: 'Gold' }, ''],
-    ['location', PartnerProfile, { ...profile, locations: [{ locationId: 'SEA-1', country: 'US', city: 'Seattle' }] }, 'locations.0'],
-    ['exam', PartnerProfile, { ...profile, consultants: [{ ...profile.consultants[0], exams: [{ ...profile.consultants[0].exams[0], score: 900 }] }] }, 'consultants.0.exams.0'],
+    [
+      'location',
+      PartnerProfile,
+      { ...profile, locations: [{ locationId: 'SEA-1', country: 'US', city: 'Seattle' }] },
+      'locations.0',
+    ],
+    [
+      'exam',
+      PartnerProfile,
+      {
+        ...profile,
+        consultants: [{ ...profile.consultants[0], exams: [{ ...profile.consultants[0].exams[0], score: 900 }] }],
+      },
+      'consultants.0.exams.0',
+    ],
   ])('%s', (_name, schema, value, where) => {
     const result = schema.safeParse(value);
     expect(issuePaths(result)).toEqual([where]);
@@ -85,24 +119,40 @@ describe('dates and instants', () => {
     expect(IsoDate.safeParse(d).success).toBe(true);
   });
 
-  it.each(['2026-02-30', '2026-02-29', '2026-04-31', '2026-13-01', '2026-00-10', '2026-1-5', '26-01-05', '2026-01-05T00:00:00Z', '', '2026/01/05'])(
-    'refuses %j as a date',
-    (d) => {
-      expect(IsoDate.safeParse(d).success).toBe(false);
-    },
-  );
+  it.each([
+    '2026-02-30',
+    '2026-02-29',
+    '2026-04-31',
+    '2026-13-01',
+    '2026-00-10',
+    '2026-1-5',
+    '26-01-05',
+    '2026-01-05T00:00:00Z',
+    '',
+    '2026/01/05',
+  ])('refuses %j as a date', (d) => {
+    expect(IsoDate.safeParse(d).success).toBe(false);
+  });
 
   it('refuses an impossible reservation date by field', () => {
     expect(issuePaths(Reservation.safeParse({ ...reservation, endDate: '2026-02-30' }))).toEqual(['endDate']);
   });
 
-  it.each(['2026-01-10T09:00:00Z', '2026-01-10T09:00:00.123Z', '2026-01-10T09:00:00+02:00', '2026-01-10T09:00:00-05:30'])('accepts the instant %s', (i) => {
+  it.each([
+    '2026-01-10T09:00:00Z',
+    '2026-01-10T09:00:00.123Z',
+    '2026-01-10T09:00:00+02:00',
+    '2026-01-10T09:00:00-05:30',
+  ])('accepts the instant %s', (i) => {
     expect(Instant.safeParse(i).success).toBe(true);
   });
 
-  it.each(['2026-01-10T09:00:00', '2026-01-10', 'yesterday', '2026-01-32T09:00:00Z'])('refuses %j as an instant (a zone is required)', (i) => {
-    expect(Instant.safeParse(i).success).toBe(false);
-  });
+  it.each(['2026-01-10T09:00:00', '2026-01-10', 'yesterday', '2026-01-32T09:00:00Z'])(
+    'refuses %j as an instant (a zone is required)',
+    (i) => {
+      expect(Instant.safeParse(i).success).toBe(false);
+    },
+  );
 });
 
 describe('formats', () => {
@@ -154,22 +204,27 @@ describe('formats', () => {
   it('refuses a malformed e-mail', () => {
     expect(Email.safeParse('pm@fabrikam.example').success).toBe(true);
     expect(Email.safeParse('not-an-email').success).toBe(false);
-    expect(issuePaths(Customer.safeParse({ ...start.customer, projectManagerEmail: 'nope' }))).toEqual(['projectManagerEmail']);
+    expect(issuePaths(Customer.safeParse({ ...start.customer, projectManagerEmail: 'nope' }))).toEqual([
+      'projectManagerEmail',
+    ]);
   });
 
   it('refuses a start request with non-integer days or a zone-less assignment', () => {
     expect(issuePaths(StartEngagementRequest.safeParse({ ...start, days: 2.5 }))).toEqual(['days']);
-    expect(issuePaths(StartEngagementRequest.safeParse({ ...start, assignedAt: '2026-01-10T09:00:00' }))).toEqual(['assignedAt']);
-  });
-
-  it('refuses a competency level other than Silver or Gold', () => {
-    expect(issuePaths(PartnerProfile.safeParse({ ...profile, competencies: [{ area: 'Datacenter', level: 'Platinum' }] }))).toEqual([
-      'competencies.0.level',
+    expect(issuePaths(StartEngagementRequest.safeParse({ ...start, assignedAt: '2026-01-10T09:00:00' }))).toEqual([
+      'assignedAt',
     ]);
   });
 
+  it('refuses a competency level other than Silver or Gold', () => {
+    expect(
+      issuePaths(PartnerProfile.safeParse({ ...profile, competencies: [{ area: 'Datacenter', level: 'Platinum' }] })),
+    ).toEqual(['competencies.0.level']);
+  });
+
   it('names the actor forms', () => {
-    for (const a of ['backoffice', 'operator', 'system', 'partner:contoso']) expect(Actor.safeParse(a).success).toBe(true);
+    for (const a of ['backoffice', 'operator', 'system', 'partner:contoso'])
+      expect(Actor.safeParse(a).success).toBe(true);
     for (const a of ['partner:', 'admin', 'partner:bad id']) expect(Actor.safeParse(a).success).toBe(false);
   });
 

@@ -74,7 +74,10 @@ describe('startRefusals', () => {
   it('refuses an unknown offering', () => {
     const refusals = startRefusals(request({ offering: 'NOPE' }), NOW);
     expect(codes(refusals)).toContain(Rule.OFFERING_UNKNOWN);
-    expect(refusals.find((r) => r.code === Rule.OFFERING_UNKNOWN)).toMatchObject({ kind: 'RULE', fields: ['offering'] });
+    expect(refusals.find((r) => r.code === Rule.OFFERING_UNKNOWN)).toMatchObject({
+      kind: 'RULE',
+      fields: ['offering'],
+    });
   });
 
   it('refuses an unknown engagement type', () => {
@@ -102,7 +105,12 @@ describe('startRefusals', () => {
           code: 'X',
           name: 'Offering X',
           engagementTypes: [
-            { code: 'X-SHORT', name: 'Short only', allowedDays: [1, 3], qualifyingCompetencies: [{ area: 'Datacenter', minLevel: 'Silver' }] },
+            {
+              code: 'X-SHORT',
+              name: 'Short only',
+              allowedDays: [1, 3],
+              qualifyingCompetencies: [{ area: 'Datacenter', minLevel: 'Silver' }],
+            },
           ],
         },
       ],
@@ -122,9 +130,9 @@ describe('startRefusals', () => {
   });
 
   it('reports every problem at once', () => {
-    expect(codes(startRefusals(request({ engagementType: 'NOPE', assignedAt: '2020-01-01T00:00:00Z' }), NOW)).sort()).toEqual(
-      [Rule.ENGAGEMENT_TYPE_UNKNOWN, Rule.VOUCHER_EXPIRED].sort(),
-    );
+    expect(
+      codes(startRefusals(request({ engagementType: 'NOPE', assignedAt: '2020-01-01T00:00:00Z' }), NOW)).sort(),
+    ).toEqual([Rule.ENGAGEMENT_TYPE_UNKNOWN, Rule.VOUCHER_EXPIRED].sort());
   });
 
   it('refuses a voucher assigned in the future beyond a few minutes of clock skew', () => {
@@ -148,7 +156,9 @@ describe('reminderSchedule', () => {
 
   it('does not depend on the order the days are given in', () => {
     const start = deadline - 100 * DAY_MS;
-    expect(reminderSchedule('EXPIRY', deadline, [7, 30], start)).toEqual(reminderSchedule('EXPIRY', deadline, [30, 7], start));
+    expect(reminderSchedule('EXPIRY', deadline, [7, 30], start)).toEqual(
+      reminderSchedule('EXPIRY', deadline, [30, 7], start),
+    );
   });
 
   it('started with 10 days left: the 30-day reminder once, immediately, then the 7-day one on time', () => {
@@ -161,7 +171,9 @@ describe('reminderSchedule', () => {
 
   it('started with 3 days left: only the nearest passed reminder (7 days), immediately', () => {
     const start = deadline - 3 * DAY_MS;
-    expect(reminderSchedule('EXPIRY', deadline, [30, 7], start)).toEqual([{ kind: 'EXPIRY_7D', atMs: start, daysBefore: 7 }]);
+    expect(reminderSchedule('EXPIRY', deadline, [30, 7], start)).toEqual([
+      { kind: 'EXPIRY_7D', atMs: start, daysBefore: 7 },
+    ]);
   });
 
   it('started exactly at a reminder time: that reminder is sent at once', () => {
@@ -182,7 +194,10 @@ describe('reminderSchedule', () => {
       fc.property(
         fc.integer({ min: 0, max: 2_000_000_000 }).map((s) => s * 1000),
         // Lead time in minutes, or in whole days so starts exactly at a reminder time are tried too.
-        fc.oneof(fc.integer({ min: -14_400, max: 576_000 }).map((m) => m * 60_000), fc.integer({ min: -10, max: 400 }).map((d) => d * DAY_MS)),
+        fc.oneof(
+          fc.integer({ min: -14_400, max: 576_000 }).map((m) => m * 60_000),
+          fc.integer({ min: -10, max: 400 }).map((d) => d * DAY_MS),
+        ),
         fc.uniqueArray(fc.integer({ min: 1, max: 120 }), { minLength: 0, maxLength: 5 }),
         (deadlineMs, leadMs, daysBefore) => {
           const startMs = deadlineMs - leadMs;

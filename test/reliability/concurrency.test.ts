@@ -64,20 +64,36 @@ afterAll(async () => {
 });
 
 let serial = 0;
-async function newEngagement(partner: string, overrides: Parameters<typeof engagementInput>[2] = {}, agreement?: string): Promise<Engagement> {
+async function newEngagement(
+  partner: string,
+  overrides: Parameters<typeof engagementInput>[2] = {},
+  agreement?: string,
+): Promise<Engagement> {
   serial += 1;
   const voucherId = `${stack.run}-V${serial}`;
   const input = engagementInput(voucherId, agreement ?? `${stack.run}-AGR${serial}`, overrides);
-  return { voucherId, partnerId: pid(partner), target: 'PAID', input, handle: await startEngagement(stack.client, input), refusals: [], retriedSends: 0 };
+  return {
+    voucherId,
+    partnerId: pid(partner),
+    target: 'PAID',
+    input,
+    handle: await startEngagement(stack.client, input),
+    refusals: [],
+    retriedSends: 0,
+  };
 }
 
 const accepted = (outcomes: UpdateOutcome[]) => outcomes.filter((o) => o.accepted).length;
-const conflicts = (outcomes: UpdateOutcome[]) => outcomes.filter((o) => !o.accepted && o.type === 'StateConflict' && o.codes.includes('NOT_ALLOWED_IN_STATUS')).length;
-const events = (s: EngagementState, name: string, ok = true) => s.history.filter((h) => h.event === name && h.accepted === ok);
+const conflicts = (outcomes: UpdateOutcome[]) =>
+  outcomes.filter((o) => !o.accepted && o.type === 'StateConflict' && o.codes.includes('NOT_ALLOWED_IN_STATUS')).length;
+const events = (s: EngagementState, name: string, ok = true) =>
+  s.history.filter((h) => h.event === name && h.accepted === ok);
 
 async function claimsOf(agreementNumber: string): Promise<string[]> {
   try {
-    const claims = await stack.client.workflow.getHandle(agreementWorkflowId(agreementNumber)).query(fifteenDayClaimsQuery);
+    const claims = await stack.client.workflow
+      .getHandle(agreementWorkflowId(agreementNumber))
+      .query(fifteenDayClaimsQuery);
     return claims.map((c) => c.voucherId);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return []; // no registry: nothing was ever claimed
@@ -92,7 +108,12 @@ async function claimsOf(agreementNumber: string): Promise<string[]> {
  */
 async function claimsOnceReleased(agreementNumber: string): Promise<string[]> {
   try {
-    return await until(`the claims of ${agreementNumber} released`, () => claimsOf(agreementNumber), (held) => held.length === 0, { timeoutMs: 30_000 });
+    return await until(
+      `the claims of ${agreementNumber} released`,
+      () => claimsOf(agreementNumber),
+      (held) => held.length === 0,
+      { timeoutMs: 30_000 },
+    );
   } catch {
     return claimsOf(agreementNumber);
   }
@@ -140,7 +161,8 @@ test('many partners at once, every message sent twice (redemption three times): 
   for (const e of list) {
     const s = await stateOf(e.handle);
     expect(events(s, 'voucherForwarded')).toHaveLength(2);
-    for (const step of ['voucherReserved', 'completionReportSubmitted', 'voucherRedeemed', 'invoiceSubmitted']) expect([step, events(s, step).length]).toEqual([step, 1]);
+    for (const step of ['voucherReserved', 'completionReportSubmitted', 'voucherRedeemed', 'invoiceSubmitted'])
+      expect([step, events(s, step).length]).toEqual([step, 1]);
     // The losing signal is in the history as rejected; a losing update only when it passed its
     // validator before the winner was applied (a validator's refusal never reaches the history).
     expect(events(s, 'voucherRedeemed', false).length).toBeLessThanOrEqual(2);
@@ -174,7 +196,15 @@ test('a 15-day reservation racing the cancellation: always CANCELLED, no claim h
       const p = PARTNERS[i % PARTNERS.length];
       const e = await newEngagement(p, { days: 15 });
       const agreement = e.input.customer.agreementNumber;
-      expect((await sendUpdate(e.handle, 'voucherForwarded', { partnerId: e.partnerId, projectManagerEmail: PM_EMAIL, ...as(p) })).accepted).toBe(true);
+      expect(
+        (
+          await sendUpdate(e.handle, 'voucherForwarded', {
+            partnerId: e.partnerId,
+            projectManagerEmail: PM_EMAIL,
+            ...as(p),
+          })
+        ).accepted,
+      ).toBe(true);
       const start = reservationToday().startDate;
       const reservation = { ...reservationToday(), endDate: addDays(start, 14), division: 'Retail', ...as(p) };
       const [reserved, cancelled] = await race(
@@ -186,23 +216,32 @@ test('a 15-day reservation racing the cancellation: always CANCELLED, no claim h
       const claims = await claimsOnceReleased(agreement);
       if (!cancelled.accepted) problems.push(`${e.voucherId}: cancellation refused ${JSON.stringify(cancelled)}`);
       if (s.status !== 'CANCELLED') problems.push(`${e.voucherId}: ${s.status}`);
-      if (claims.length) problems.push(`${e.voucherId}: cancelled, yet agreement ${agreement} holds claims ${claims.join(',')}`);
+      if (claims.length)
+        problems.push(`${e.voucherId}: cancelled, yet agreement ${agreement} holds claims ${claims.join(',')}`);
       if (reserved.accepted) {
         outcomes.reservedThenCancelled += 1;
-        if (events(s, 'voucherReserved').length !== 1) problems.push(`${e.voucherId}: reservation accepted but not in history`);
+        if (events(s, 'voucherReserved').length !== 1)
+          problems.push(`${e.voucherId}: reservation accepted but not in history`);
       } else {
         outcomes.cancelledFirst += 1;
-        if (!(reserved.type === 'StateConflict' && reserved.codes.includes('NOT_ALLOWED_IN_STATUS'))) problems.push(`${e.voucherId}: reservation refused oddly ${JSON.stringify(reserved)}`);
+        if (!(reserved.type === 'StateConflict' && reserved.codes.includes('NOT_ALLOWED_IN_STATUS')))
+          problems.push(`${e.voucherId}: reservation refused oddly ${JSON.stringify(reserved)}`);
         if (s.reservation) problems.push(`${e.voucherId}: refused reservation present in state`);
       }
-      if (s.daysDisposition?.outcome !== 'RETURNED_TO_POOL') problems.push(`${e.voucherId}: days ${JSON.stringify(s.daysDisposition)}`);
+      if (s.daysDisposition?.outcome !== 'RETURNED_TO_POOL')
+        problems.push(`${e.voucherId}: days ${JSON.stringify(s.daysDisposition)}`);
       // The same agreement, type, division and scope can be reserved again by another voucher.
       const again = await newEngagement(p, { days: 15 }, agreement);
-      await sendUpdate(again.handle, 'voucherForwarded', { partnerId: again.partnerId, projectManagerEmail: PM_EMAIL, ...as(p) });
+      await sendUpdate(again.handle, 'voucherForwarded', {
+        partnerId: again.partnerId,
+        projectManagerEmail: PM_EMAIL,
+        ...as(p),
+      });
       const second = await sendUpdate(again.handle, 'voucherReserved', reservation);
       if (!second.accepted) problems.push(`${e.voucherId}: the slot was not free again: ${JSON.stringify(second)}`);
       const held = await claimsOf(agreement);
-      if (held.join() !== again.voucherId) problems.push(`${agreement}: claims ${held.join(',')} after the new reservation`);
+      if (held.join() !== again.voucherId)
+        problems.push(`${agreement}: claims ${held.join(',')} after the new reservation`);
       await sendUpdate(again.handle, 'engagementCancelled', { reason: 'done', actor: 'backoffice' });
     }),
   );
@@ -233,17 +272,29 @@ test('two vouchers of one agreement racing for the same 15-day slot: exactly one
       const p = PARTNERS[i % PARTNERS.length];
       const agreement = `${stack.run}-SHARED${i}`;
       const pair = [await newEngagement(p, { days: 15 }, agreement), await newEngagement(p, { days: 15 }, agreement)];
-      for (const e of pair) await sendUpdate(e.handle, 'voucherForwarded', { partnerId: e.partnerId, projectManagerEmail: PM_EMAIL, ...as(p) });
+      for (const e of pair)
+        await sendUpdate(e.handle, 'voucherForwarded', {
+          partnerId: e.partnerId,
+          projectManagerEmail: PM_EMAIL,
+          ...as(p),
+        });
       const start = reservationToday().startDate;
-      const results = await Promise.all(pair.map((e) => sendUpdate(e.handle, 'voucherReserved', { ...reservationToday(), endDate: addDays(start, 14), ...as(p) })));
+      const results = await Promise.all(
+        pair.map((e) =>
+          sendUpdate(e.handle, 'voucherReserved', { ...reservationToday(), endDate: addDays(start, 14), ...as(p) }),
+        ),
+      );
       const winners = pair.filter((_, j) => results[j].accepted);
       const loser = results.find((r) => !r.accepted);
       if (winners.length !== 1) problems.push(`${agreement}: ${winners.length} reservations accepted`);
-      if (!loser || loser.accepted || !loser.codes.includes('REPEAT_FIFTEEN_DAY_ENGAGEMENT')) problems.push(`${agreement}: loser ${JSON.stringify(loser)}`);
+      if (!loser || loser.accepted || !loser.codes.includes('REPEAT_FIFTEEN_DAY_ENGAGEMENT'))
+        problems.push(`${agreement}: loser ${JSON.stringify(loser)}`);
       const held = await claimsOf(agreement);
-      if (held.length !== 1 || held[0] !== winners[0]?.voucherId) problems.push(`${agreement}: claims ${held.join(',')}`);
+      if (held.length !== 1 || held[0] !== winners[0]?.voucherId)
+        problems.push(`${agreement}: claims ${held.join(',')}`);
       for (const e of pair) await sendUpdate(e.handle, 'engagementCancelled', { reason: 'done', actor: 'backoffice' });
-      if ((await claimsOnceReleased(agreement)).length) problems.push(`${agreement}: claim not released on cancellation`);
+      if ((await claimsOnceReleased(agreement)).length)
+        problems.push(`${agreement}: claim not released on cancellation`);
     }),
   );
   table.add({
@@ -274,31 +325,47 @@ test('two partners forwarding at once, then the loser forwarding again while the
     Array.from({ length: K }, async (_, i) => {
       const [a, b] = [PARTNERS[i % PARTNERS.length], PARTNERS[(i + 1) % PARTNERS.length]];
       const e = await newEngagement(a);
-      const forwards = await Promise.all([a, b].map((p) => sendUpdate(e.handle, 'voucherForwarded', { partnerId: pid(p), projectManagerEmail: PM_EMAIL, ...as(p) })));
+      const forwards = await Promise.all(
+        [a, b].map((p) =>
+          sendUpdate(e.handle, 'voucherForwarded', { partnerId: pid(p), projectManagerEmail: PM_EMAIL, ...as(p) }),
+        ),
+      );
       if (accepted(forwards) !== 2) problems.push(`${e.voucherId}: forwardings ${JSON.stringify(forwards)}`);
       const s1 = await retryQuery(e.handle);
       // The holder is the partner of the forwarding applied last.
       const last = events(s1, 'voucherForwarded').at(-1)!;
       const holder = s1.partnerId === pid(a) ? a : b;
       const other = holder === a ? b : a;
-      if (!last.actor.endsWith(pid(holder)) || s1.eligibility?.partnerId !== pid(holder)) problems.push(`${e.voucherId}: holder ${s1.partnerId}, last forwarding by ${last.actor}`);
+      if (!last.actor.endsWith(pid(holder)) || s1.eligibility?.partnerId !== pid(holder))
+        problems.push(`${e.voucherId}: holder ${s1.partnerId}, last forwarding by ${last.actor}`);
       // The holder reserves while the other partner takes the voucher over.
       const [reserve, takeover] = await race(
         i,
         () => sendUpdate(e.handle, 'voucherReserved', { ...reservationToday(), ...as(holder) }),
-        () => sendUpdate(e.handle, 'voucherForwarded', { partnerId: pid(other), projectManagerEmail: PM_EMAIL, ...as(other) }),
+        () =>
+          sendUpdate(e.handle, 'voucherForwarded', {
+            partnerId: pid(other),
+            projectManagerEmail: PM_EMAIL,
+            ...as(other),
+          }),
       );
       const s2 = await retryQuery(e.handle);
       if (reserve.accepted) {
         tally.reservedByHolder += 1;
-        if (takeover.accepted || !takeover.codes.includes('NOT_ALLOWED_IN_STATUS')) problems.push(`${e.voucherId}: taken over after the reservation ${JSON.stringify(takeover)}`);
-        if (s2.status !== 'RESERVED' || s2.partnerId !== pid(holder)) problems.push(`${e.voucherId}: ${s2.status} with ${s2.partnerId} after ${holder} reserved`);
+        if (takeover.accepted || !takeover.codes.includes('NOT_ALLOWED_IN_STATUS'))
+          problems.push(`${e.voucherId}: taken over after the reservation ${JSON.stringify(takeover)}`);
+        if (s2.status !== 'RESERVED' || s2.partnerId !== pid(holder))
+          problems.push(`${e.voucherId}: ${s2.status} with ${s2.partnerId} after ${holder} reserved`);
         e.partnerId = pid(holder);
       } else {
         tally.takenOverFirst += 1;
         if (!takeover.accepted) problems.push(`${e.voucherId}: both refused: ${JSON.stringify([reserve, takeover])}`);
-        if (!reserve.codes.includes('NOT_THE_FORWARDED_PARTNER')) problems.push(`${e.voucherId}: reservation refused oddly ${JSON.stringify(reserve)}`);
-        if (s2.status !== 'FORWARDED' || s2.partnerId !== pid(other) || s2.reservation) problems.push(`${e.voucherId}: ${s2.status} with ${s2.partnerId}, reservation ${JSON.stringify(s2.reservation)}`);
+        if (!reserve.codes.includes('NOT_THE_FORWARDED_PARTNER'))
+          problems.push(`${e.voucherId}: reservation refused oddly ${JSON.stringify(reserve)}`);
+        if (s2.status !== 'FORWARDED' || s2.partnerId !== pid(other) || s2.reservation)
+          problems.push(
+            `${e.voucherId}: ${s2.status} with ${s2.partnerId}, reservation ${JSON.stringify(s2.reservation)}`,
+          );
         e.partnerId = pid(other);
         const r = await sendUpdate(e.handle, 'voucherReserved', { ...reservationToday(), ...as(other) });
         if (!r.accepted) problems.push(`${e.voucherId}: the new holder could not reserve ${JSON.stringify(r)}`);
@@ -313,8 +380,12 @@ test('two partners forwarding at once, then the loser forwarding again while the
   );
   const verdict = await verify(stack, list, { timeoutMs: 240_000 });
   for (const e of list) {
-    const paidTo = stack.savb.requests().filter((r) => r.voucherId === e.voucherId).map((r) => r.partnerId);
-    if (paidTo.join() !== e.partnerId) problems.push(`${e.voucherId}: paid to ${paidTo.join(',')}, held by ${e.partnerId}`);
+    const paidTo = stack.savb
+      .requests()
+      .filter((r) => r.voucherId === e.voucherId)
+      .map((r) => r.partnerId);
+    if (paidTo.join() !== e.partnerId)
+      problems.push(`${e.voucherId}: paid to ${paidTo.join(',')}, held by ${e.partnerId}`);
   }
   table.add({
     suite: 'concurrency',

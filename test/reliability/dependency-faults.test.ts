@@ -70,12 +70,21 @@ async function newEngagements(count: number, tag: string): Promise<Engagement[]>
     serial += 1;
     const voucherId = `${stack.run}-${tag}${serial}`;
     const input = engagementInput(voucherId, `${stack.run}-AGR${serial}`);
-    list.push({ voucherId, partnerId: `${stack.run}-${PARTNERS[i % PARTNERS.length]}`, target: 'PAID', input, handle: await startEngagement(stack.client, input), refusals: [], retriedSends: 0 });
+    list.push({
+      voucherId,
+      partnerId: `${stack.run}-${PARTNERS[i % PARTNERS.length]}`,
+      target: 'PAID',
+      input,
+      handle: await startEngagement(stack.client, input),
+      refusals: [],
+      retriedSends: 0,
+    });
   }
   return list;
 }
 
-const redeemedAll = (list: Engagement[]) => Promise.all(list.map((e) => drive(e, { pause: () => sleep(Math.floor(prng() * 500)) })));
+const redeemedAll = (list: Engagement[]) =>
+  Promise.all(list.map((e) => drive(e, { pause: () => sleep(Math.floor(prng() * 500)) })));
 
 test('SAVB fails half its requests, with latency: every invoice PAID, one payment request each', async () => {
   const began = Date.now();
@@ -87,10 +96,15 @@ test('SAVB fails half its requests, with latency: every invoice PAID, one paymen
   stack.savb.setFaults({ errorRate: 0.5, latencyMs: 300 });
   const list = await newEngagements(N, 'ERR');
   await redeemedAll(list);
-  await until('all PAID or the error window over', () => Promise.all(list.map((e) => stateOf(e.handle))), (states) => states.every((s) => s.status === 'PAID'), {
-    timeoutMs: WINDOW_MS,
-    intervalMs: 500,
-  }).catch(() => undefined);
+  await until(
+    'all PAID or the error window over',
+    () => Promise.all(list.map((e) => stateOf(e.handle))),
+    (states) => states.every((s) => s.status === 'PAID'),
+    {
+      timeoutMs: WINDOW_MS,
+      intervalMs: 500,
+    },
+  ).catch(() => undefined);
   const during = injected503 - before503;
   stack.savb.setFaults({ errorRate: 0, latencyMs: 0 });
 
@@ -125,8 +139,10 @@ test('SAVB slower than the client waits (latency 4 s, client timeout 3 s): every
   // caller hung up during its latency, so usually nothing is stored yet; if it were, the key finds it).
   const views = await until(
     'every submission to have timed out at least once',
-    () => Promise.all(list.map(async (e) => ({ s: await stateOf(e.handle), pending: await pendingActivities(e.handle) }))),
-    (vs) => vs.every((v) => v.s.status === 'REDEEMED' && v.pending.some((a) => a.type === 'submitInvoice' && a.attempt >= 2)),
+    () =>
+      Promise.all(list.map(async (e) => ({ s: await stateOf(e.handle), pending: await pendingActivities(e.handle) }))),
+    (vs) =>
+      vs.every((v) => v.s.status === 'REDEEMED' && v.pending.some((a) => a.type === 'submitInvoice' && a.attempt >= 2)),
     { timeoutMs: 60_000, intervalMs: 500 },
   );
   expect(views.every((v) => v.s.invoice?.referenceNumber === undefined)).toBe(true);
@@ -157,11 +173,20 @@ test('SAVB down for a stretch: engagements show they wait, then recover to PAID 
   const began = Date.now();
   const N = scaled(3, 15);
   // Some invoices are submitted and waiting for payment when SAVB goes down ...
-  const res = await fetch(`${stack.savb.url}/_admin/timing`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ approveAfterMs: 500, payAfterMs: 6_000 }) });
+  const res = await fetch(`${stack.savb.url}/_admin/timing`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ approveAfterMs: 500, payAfterMs: 6_000 }),
+  });
   expect(res.status).toBe(200);
   const polling = await newEngagements(N, 'POLL');
   await redeemedAll(polling);
-  await until('invoices submitted', () => Promise.all(polling.map((e) => stateOf(e.handle))), (ss) => ss.every((s) => s.status === 'INVOICE_SUBMITTED'), { timeoutMs: 60_000, intervalMs: 300 });
+  await until(
+    'invoices submitted',
+    () => Promise.all(polling.map((e) => stateOf(e.handle))),
+    (ss) => ss.every((s) => s.status === 'INVOICE_SUBMITTED'),
+    { timeoutMs: 60_000, intervalMs: 300 },
+  );
 
   // ... and others are redeemed while it is down.
   stack.savb.setFaults({ down: true });
@@ -175,13 +200,24 @@ test('SAVB down for a stretch: engagements show they wait, then recover to PAID 
   const seen = await until(
     'the engagements waiting on SAVB, with failed attempts',
     async () => ({
-      polling: await Promise.all(polling.map(async (e) => ({ s: await stateOf(e.handle), pending: await pendingActivities(e.handle) }))),
-      submitting: await Promise.all(submitting.map(async (e) => ({ s: await stateOf(e.handle), pending: await pendingActivities(e.handle) }))),
+      polling: await Promise.all(
+        polling.map(async (e) => ({ s: await stateOf(e.handle), pending: await pendingActivities(e.handle) })),
+      ),
+      submitting: await Promise.all(
+        submitting.map(async (e) => ({ s: await stateOf(e.handle), pending: await pendingActivities(e.handle) })),
+      ),
     }),
     (v) =>
-      v.polling.every((x) => x.s.status === 'INVOICE_SUBMITTED' && x.pending.some((a) => a.type === 'getPaymentStatus' && a.attempt >= 3 && /503/.test(a.lastFailure ?? ''))) &&
+      v.polling.every(
+        (x) =>
+          x.s.status === 'INVOICE_SUBMITTED' &&
+          x.pending.some((a) => a.type === 'getPaymentStatus' && a.attempt >= 3 && /503/.test(a.lastFailure ?? '')),
+      ) &&
       v.submitting.every(
-        (x) => x.s.status === 'REDEEMED' && x.s.invoice?.referenceNumber === undefined && x.pending.some((a) => a.type === 'submitInvoice' && a.attempt >= 3 && /503/.test(a.lastFailure ?? '')),
+        (x) =>
+          x.s.status === 'REDEEMED' &&
+          x.s.invoice?.referenceNumber === undefined &&
+          x.pending.some((a) => a.type === 'submitInvoice' && a.attempt >= 3 && /503/.test(a.lastFailure ?? '')),
       ),
     { timeoutMs: 90_000, intervalMs: 500 },
   );
@@ -190,10 +226,21 @@ test('SAVB down for a stretch: engagements show they wait, then recover to PAID 
   const downMs = Date.now() - downAt;
   // The attempts Temporal made while SAVB was down, just before it comes back.
   const attempts = await Promise.all(
-    [...polling, ...submitting].map(async (e) => Math.max(0, ...(await pendingActivities(e.handle)).filter((a) => a.type === 'submitInvoice' || a.type === 'getPaymentStatus').map((a) => a.attempt))),
+    [...polling, ...submitting].map(async (e) =>
+      Math.max(
+        0,
+        ...(await pendingActivities(e.handle))
+          .filter((a) => a.type === 'submitInvoice' || a.type === 'getPaymentStatus')
+          .map((a) => a.attempt),
+      ),
+    ),
   );
   stack.savb.setFaults({ down: false });
-  await fetch(`${stack.savb.url}/_admin/timing`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ approveAfterMs: 300, payAfterMs: 600 }) });
+  await fetch(`${stack.savb.url}/_admin/timing`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ approveAfterMs: 300, payAfterMs: 600 }),
+  });
 
   const all = [...polling, ...submitting];
   const verdict = await verify(stack, all, { timeoutMs: 180_000 });
@@ -230,8 +277,16 @@ test('a partner entity that cannot answer: forwarding refused as DEPENDENCY_UNAV
 
   // The same forwarding as an update and as a signal, at once (each waits out the activity's retries).
   const [refused] = await Promise.all([
-    sendUpdate(viaUpdate.handle, 'voucherForwarded', { partnerId: broken, projectManagerEmail: PM_EMAIL, actor: 'operator' }),
-    sendSignal(viaSignal.handle, 'voucherForwarded', { partnerId: broken, projectManagerEmail: PM_EMAIL, actor: 'operator' }),
+    sendUpdate(viaUpdate.handle, 'voucherForwarded', {
+      partnerId: broken,
+      projectManagerEmail: PM_EMAIL,
+      actor: 'operator',
+    }),
+    sendSignal(viaSignal.handle, 'voucherForwarded', {
+      partnerId: broken,
+      projectManagerEmail: PM_EMAIL,
+      actor: 'operator',
+    }),
   ]);
   expect(refused).toMatchObject({ accepted: false, type: 'DependencyUnavailable', codes: ['DEPENDENCY_UNAVAILABLE'] });
   const afterSignal = await until(
@@ -241,7 +296,10 @@ test('a partner entity that cannot answer: forwarding refused as DEPENDENCY_UNAV
     { timeoutMs: 90_000, intervalMs: 500 },
   );
   const rejected = afterSignal.history.find((h) => h.event === 'voucherForwarded' && !h.accepted)!;
-  expect(rejected).toMatchObject({ via: 'signal', refusals: [expect.objectContaining({ kind: 'UNAVAILABLE', code: 'DEPENDENCY_UNAVAILABLE' })] });
+  expect(rejected).toMatchObject({
+    via: 'signal',
+    refusals: [expect.objectContaining({ kind: 'UNAVAILABLE', code: 'DEPENDENCY_UNAVAILABLE' })],
+  });
   for (const e of [viaUpdate, viaSignal]) {
     expect((await e.handle.describe()).status.name).toBe('RUNNING');
     expect((await stateOf(e.handle)).status).toBe('ASSIGNED');

@@ -36,7 +36,10 @@ const table = new FaultTable('server-restart');
 const PARTNERS = ['P-A', 'P-B'];
 
 beforeAll(async () => {
-  stack = await startReliabilityStack({ name: 'restart', savb: { faults: { latencyMs: 800 }, approveAfterMs: 1_000, payAfterMs: 2_500 } });
+  stack = await startReliabilityStack({
+    name: 'restart',
+    savb: { faults: { latencyMs: 800 }, approveAfterMs: 1_000, payAfterMs: 2_500 },
+  });
   for (const p of PARTNERS) {
     await createPartner(stack.client, `${stack.run}-${p}`);
     stack.savb.register(`${stack.run}-${p}`, 'DDPS');
@@ -54,21 +57,33 @@ test(`${N} engagements at every stage survive ${RESTARTS} SIGKILLs of the Tempor
   for (const [i, target] of planTargets(N).entries()) {
     const voucherId = `${stack.run}-V${String(i).padStart(3, '0')}`;
     const input = engagementInput(voucherId, `${stack.run}-AGR${i}`);
-    engagements.push({ voucherId, partnerId: `${stack.run}-${PARTNERS[i % PARTNERS.length]}`, target, input, handle: await startEngagement(stack.client, input), refusals: [], retriedSends: 0 });
+    engagements.push({
+      voucherId,
+      partnerId: `${stack.run}-${PARTNERS[i % PARTNERS.length]}`,
+      target,
+      input,
+      handle: await startEngagement(stack.client, input),
+      refusals: [],
+      retriedSends: 0,
+    });
   }
   const toPay = engagements.filter((e) => e.target === 'PAID');
   const waveOf = new Map(toPay.map((e, i) => [e.voucherId, i % RESTARTS]));
   const waveOpen: (() => void)[] = [];
   const waveGates = Array.from({ length: RESTARTS }, (_, k) => new Promise<void>((resolve) => (waveOpen[k] = resolve)));
   const driving = Promise.all(
-    engagements.map((e) => drive(e, { pause: () => sleep(between(0, 1_000)), beforeRedeem: () => waveGates[waveOf.get(e.voucherId) ?? 0] })),
+    engagements.map((e) =>
+      drive(e, { pause: () => sleep(between(0, 1_000)), beforeRedeem: () => waveGates[waveOf.get(e.voucherId) ?? 0] }),
+    ),
   );
 
   const savbInFlight = async (): Promise<number> => {
     const counts = await Promise.all(
       toPay.map(async (e) => {
         try {
-          return (await pendingActivities(e.handle)).filter((a) => a.type === 'submitInvoice' || a.type === 'getPaymentStatus').length;
+          return (await pendingActivities(e.handle)).filter(
+            (a) => a.type === 'submitInvoice' || a.type === 'getPaymentStatus',
+          ).length;
         } catch {
           return 0;
         }
@@ -83,7 +98,8 @@ test(`${N} engagements at every stage survive ${RESTARTS} SIGKILLs of the Tempor
   for (let k = 0; k < RESTARTS; k++) {
     waveOpen[k]();
     // Kill while SAVB work is pending (a submission or a payment poll) or, every other time, at a random moment.
-    if (k % 2 === 0) await until('SAVB activities pending', savbInFlight, (n) => n > 0, { timeoutMs: 120_000, intervalMs: 150 });
+    if (k % 2 === 0)
+      await until('SAVB activities pending', savbInFlight, (n) => n > 0, { timeoutMs: 120_000, intervalMs: 150 });
     else await sleep(between(500, 3_000));
     const pending = await savbInFlight();
     await stack.server.kill();
@@ -94,7 +110,12 @@ test(`${N} engagements at every stage survive ${RESTARTS} SIGKILLs of the Tempor
     // The same worker process polls again, without being touched.
     let reconnectedMs = -1;
     try {
-      await until('the worker polling again', () => stack.worker.polling(), (ok) => ok, { timeoutMs: 90_000, intervalMs: 250 });
+      await until(
+        'the worker polling again',
+        () => stack.worker.polling(),
+        (ok) => ok,
+        { timeoutMs: 90_000, intervalMs: 250 },
+      );
       reconnectedMs = Date.now() - killedAt - downMs;
     } catch {
       // reported below; restart it so the run can still tell whether anything was lost

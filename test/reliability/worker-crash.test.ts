@@ -46,7 +46,10 @@ const NEWCOMER = 'P-NEW'; // not registered in SAVB: its first invoice waits for
 
 beforeAll(async () => {
   // Every SAVB call takes a while, so kills land while submissions and polls are in flight.
-  stack = await startReliabilityStack({ name: 'crash', savb: { faults: { latencyMs: 1_500 }, approveAfterMs: 500, payAfterMs: 1_000 } });
+  stack = await startReliabilityStack({
+    name: 'crash',
+    savb: { faults: { latencyMs: 1_500 }, approveAfterMs: 500, payAfterMs: 1_000 },
+  });
   for (const p of [...PARTNERS, NEWCOMER]) await createPartner(stack.client, `${stack.run}-${p}`);
   for (const p of PARTNERS) stack.savb.register(`${stack.run}-${p}`, 'DDPS');
 });
@@ -64,7 +67,15 @@ test(`${N} engagements at every stage survive ${KILLS} worker SIGKILLs; exactly 
     const voucherId = `${stack.run}-V${String(i).padStart(3, '0')}`;
     const partner = target === 'PAID' && i === targets.length - 1 ? NEWCOMER : PARTNERS[i % PARTNERS.length];
     const input = engagementInput(voucherId, `${stack.run}-AGR${i}`);
-    engagements.push({ voucherId, partnerId: `${stack.run}-${partner}`, target, input, handle: await startEngagement(stack.client, input), refusals: [], retriedSends: 0 });
+    engagements.push({
+      voucherId,
+      partnerId: `${stack.run}-${partner}`,
+      target,
+      input,
+      handle: await startEngagement(stack.client, input),
+      refusals: [],
+      retriedSends: 0,
+    });
   }
 
   // Redemptions come in waves, one per kill, so every kill has fresh invoices around it.
@@ -85,7 +96,12 @@ test(`${N} engagements at every stage survive ${KILLS} worker SIGKILLs; exactly 
   // The newcomer registers in SAVB once its invoice was refused (SAVB then knows a redeemed voucher).
   const newcomer = toPay.find((e) => e.partnerId.endsWith(NEWCOMER))!;
   const registration = (async () => {
-    await until('the newcomer to wait for SAVB registration', () => retryQuery(newcomer.handle), (s) => s.status === 'AWAITING_SAVB_REGISTRATION' || s.status === 'PAID', { timeoutMs: 400_000, intervalMs: 500 });
+    await until(
+      'the newcomer to wait for SAVB registration',
+      () => retryQuery(newcomer.handle),
+      (s) => s.status === 'AWAITING_SAVB_REGISTRATION' || s.status === 'PAID',
+      { timeoutMs: 400_000, intervalMs: 500 },
+    );
     const res = await fetch(`${stack.savb.url}/registrations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -103,7 +119,9 @@ test(`${N} engagements at every stage survive ${KILLS} worker SIGKILLs; exactly 
     const counts = await Promise.all(
       toPay.map(async (e) => {
         try {
-          return (await pendingActivities(e.handle)).filter((a) => a.type === 'submitInvoice' && a.state === STARTED && a.worker?.startsWith(mine)).length;
+          return (await pendingActivities(e.handle)).filter(
+            (a) => a.type === 'submitInvoice' && a.state === STARTED && a.worker?.startsWith(mine),
+          ).length;
         } catch {
           return 0;
         }
@@ -120,7 +138,10 @@ test(`${N} engagements at every stage survive ${KILLS} worker SIGKILLs; exactly 
       // This kill waits for a submission to SAVB in flight (with 1.5 s of SAVB latency, there is one).
       trigger = 'invoice submission in flight';
       // (If none is seen in time the kill happens anyway; the test asserts some kill had one.)
-      await until('an invoice submission in flight', inFlight, (n) => n > 0, { timeoutMs: 60_000, intervalMs: 150 }).catch(() => (trigger = 'no submission seen in time'));
+      await until('an invoice submission in flight', inFlight, (n) => n > 0, {
+        timeoutMs: 60_000,
+        intervalMs: 150,
+      }).catch(() => (trigger = 'no submission seen in time'));
     } else {
       await sleep(between(500, 4_000));
     }
@@ -135,12 +156,18 @@ test(`${N} engagements at every stage survive ${KILLS} worker SIGKILLs; exactly 
 
   const verdict = await verify(stack, engagements, { timeoutMs: 300_000 });
   const engagementCount = await visibleCount(stack.client, `WorkflowType = 'engagementWorkflow'`, N);
-  const paidVisible = await visibleCount(stack.client, `WorkflowType = 'engagementWorkflow' AND EngagementStatus = 'PAID'`, toPay.length);
+  const paidVisible = await visibleCount(
+    stack.client,
+    `WorkflowType = 'engagementWorkflow' AND EngagementStatus = 'PAID'`,
+    toPay.length,
+  );
   const stuck = await cancelLeftBehind(engagements);
 
   const withInFlight = kills.filter((k) => k.invoicesInFlight > 0).length;
   // Submissions Temporal had to run again (a killed worker's attempt timed out): each hit SAVB with the same key.
-  const rerun = (await Promise.all(toPay.map((e) => activityAttempts(e.handle, 'submitInvoice')))).flat().filter((a) => a > 1).length;
+  const rerun = (await Promise.all(toPay.map((e) => activityAttempts(e.handle, 'submitInvoice'))))
+    .flat()
+    .filter((a) => a > 1).length;
   table.add({
     suite: 'worker crash',
     fault: `worker SIGKILL ×${KILLS} (SAVB latency 1.5 s)`,
@@ -152,7 +179,10 @@ test(`${N} engagements at every stage survive ${KILLS} worker SIGKILLs; exactly 
     lost: verdict.lost + (N - engagementCount),
     stuck: stuck.length,
     wrongState: verdict.wrongState,
-    injected: `${KILLS} kills, ${withInFlight} with invoices in flight (${kills.map((k) => k.invoicesInFlight).join('/')}), ${rerun} submissions re-run, worker restarts ${stack.worker.startMs.slice(1).map((ms) => (ms / 1000).toFixed(1)).join('/')} s`,
+    injected: `${KILLS} kills, ${withInFlight} with invoices in flight (${kills.map((k) => k.invoicesInFlight).join('/')}), ${rerun} submissions re-run, worker restarts ${stack.worker.startMs
+      .slice(1)
+      .map((ms) => (ms / 1000).toFixed(1))
+      .join('/')} s`,
     durationS: Math.round((Date.now() - began) / 1000),
     seed,
   });
@@ -175,7 +205,15 @@ test('SAVB stores the request but the response is lost: the retried submission (
   for (let i = 0; i < M; i++) {
     const voucherId = `${stack.run}-LOST${i}`;
     const input = engagementInput(voucherId, `${stack.run}-AGRL${i}`);
-    engagements.push({ voucherId, partnerId: `${stack.run}-${PARTNERS[i % PARTNERS.length]}`, target: 'PAID', input, handle: await startEngagement(stack.client, input), refusals: [], retriedSends: 0 });
+    engagements.push({
+      voucherId,
+      partnerId: `${stack.run}-${PARTNERS[i % PARTNERS.length]}`,
+      target: 'PAID',
+      input,
+      handle: await startEngagement(stack.client, input),
+      refusals: [],
+      retriedSends: 0,
+    });
   }
   await Promise.all(engagements.map((e) => drive(e)));
 
@@ -185,12 +223,22 @@ test('SAVB stores the request but the response is lost: the retried submission (
     'every request stored by SAVB and its submission retried',
     async () => {
       const stored = new Set(stack.savb.requests().map((r) => r.voucherId));
-      const views = await Promise.all(engagements.map(async (e) => ({ s: await stateOf(e.handle), pending: await pendingActivities(e.handle), stored: stored.has(e.voucherId) })));
+      const views = await Promise.all(
+        engagements.map(async (e) => ({
+          s: await stateOf(e.handle),
+          pending: await pendingActivities(e.handle),
+          stored: stored.has(e.voucherId),
+        })),
+      );
       return views;
     },
     (views) =>
       views.every(
-        (v) => v.stored && v.s.status === 'REDEEMED' && v.s.invoice?.referenceNumber === undefined && v.pending.some((a) => a.type === 'submitInvoice' && a.attempt >= 2),
+        (v) =>
+          v.stored &&
+          v.s.status === 'REDEEMED' &&
+          v.s.invoice?.referenceNumber === undefined &&
+          v.pending.some((a) => a.type === 'submitInvoice' && a.attempt >= 2),
       ),
     { timeoutMs: 120_000, intervalMs: 500 },
   );

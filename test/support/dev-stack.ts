@@ -75,7 +75,9 @@ export const DEFAULT_PARTNER_IDS = ['contoso', 'fabrikam', 'northwind'];
 function quietRuntime(): void {
   const level = (process.env.TEST_LOG_LEVEL ?? '').toUpperCase();
   try {
-    Runtime.install({ logger: new DefaultLogger(['TRACE', 'DEBUG', 'INFO'].includes(level) ? (level as 'INFO') : 'WARN') });
+    Runtime.install({
+      logger: new DefaultLogger(['TRACE', 'DEBUG', 'INFO'].includes(level) ? (level as 'INFO') : 'WARN'),
+    });
   } catch {
     // already installed (a second stack in this process, or another harness)
   }
@@ -94,7 +96,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   const tokens: DevStackTokens = {
     backoffice: 'test-backoffice-token-0001',
     operator: 'test-operator-token-00001',
-    partners: Object.fromEntries(partnerIds.map((id, i) => [id, `test-partner-token-${String(i).padStart(4, '0')}-${id}`])),
+    partners: Object.fromEntries(
+      partnerIds.map((id, i) => [id, `test-partner-token-${String(i).padStart(4, '0')}-${id}`]),
+    ),
   };
   const apiTokens = [
     `${tokens.backoffice}=backoffice`,
@@ -154,7 +158,10 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       });
     }
 
-    const logger = createPinoLogger(options.logLevel ?? ((process.env.TEST_LOG_LEVEL as Config['LOG_LEVEL']) || 'silent'), 'api');
+    const logger = createPinoLogger(
+      options.logLevel ?? ((process.env.TEST_LOG_LEVEL as Config['LOG_LEVEL']) || 'silent'),
+      'api',
+    );
     const app = createApp({ client: env.client, config, logger });
     const server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve, reject) => {
@@ -171,7 +178,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     const auth = (who: string): Record<string, string> => {
-      const token = who === 'backoffice' ? tokens.backoffice : who === 'operator' ? tokens.operator : tokens.partners[who];
+      const token =
+        who === 'backoffice' ? tokens.backoffice : who === 'operator' ? tokens.operator : tokens.partners[who];
       if (!token) throw new Error(`no token for ${who}`);
       return { authorization: `Bearer ${token}` };
     };
@@ -187,7 +195,11 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
 export async function eventually<T>(
   probe: () => Promise<T>,
   accept: (value: T) => boolean,
-  { timeoutMs = 20_000, intervalMs = 100, what = 'condition' }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+  {
+    timeoutMs = 20_000,
+    intervalMs = 100,
+    what = 'condition',
+  }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
@@ -200,7 +212,9 @@ export async function eventually<T>(
       lastError = err;
     }
     if (Date.now() > deadline) {
-      const seen = lastError ? ` (last error: ${(lastError as Error).message})` : ` (last value: ${JSON.stringify(last)?.slice(0, 2000)})`;
+      const seen = lastError
+        ? ` (last error: ${(lastError as Error).message})`
+        : ` (last value: ${JSON.stringify(last)?.slice(0, 2000)})`;
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${seen}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));

@@ -18,7 +18,12 @@ export const report = {
   offSiteDays: 2,
   deliverables: [
     { kind: 'COMPLETION_REPORT', title: 'Completion report', uri: 'https://files.example/cr.pdf', sha256: SHA },
-    { kind: 'CUSTOMER_PLANNING_DELIVERABLE', title: 'Vision and scope', uri: 'https://files.example/vs.pdf', sha256: SHA },
+    {
+      kind: 'CUSTOMER_PLANNING_DELIVERABLE',
+      title: 'Vision and scope',
+      uri: 'https://files.example/vs.pdf',
+      sha256: SHA,
+    },
   ],
 };
 
@@ -27,5 +32,11 @@ export const profile = {
   website: 'https://contoso.example',
   locations: [{ locationId: 'SEA-1', country: 'US' }],
   competencies: [{ area: 'Windows and Devices', level: 'Silver', expiresAt: '2027-01-31' }],
-  consultants: [{ consultantId: 'c-ana', name: 'Ana', exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2025-05-01' }] }],
+  consultants: [
+    {
+      consultantId: 'c-ana',
+      name: 'Ana',
+      exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2025-05-01' }],
+    },
+  ],
 };

@@ -105,7 +105,9 @@ export async function until<T>(
       lastError = err;
     }
     if (Date.now() > deadline) {
-      const seen = lastError ? `last error: ${(lastError as Error).message}` : `last value: ${JSON.stringify(last)?.slice(0, 1500)}`;
+      const seen = lastError
+        ? `last error: ${(lastError as Error).message}`
+        : `last value: ${JSON.stringify(last)?.slice(0, 1500)}`;
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${seen})`);
     }
     await sleep(intervalMs);
@@ -192,7 +194,8 @@ export class DevServer {
     await until(
       `the Temporal dev server on ${this.address}`,
       async () => {
-        if (!alive(proc)) throw new Error(`the dev server exited (${proc.exitCode ?? proc.signalCode}): ${tail(this.logFile, 1500)}`);
+        if (!alive(proc))
+          throw new Error(`the dev server exited (${proc.exitCode ?? proc.signalCode}): ${tail(this.logFile, 1500)}`);
         const connection = await Connection.connect({ address: this.address, connectTimeout: 1_000 });
         try {
           await connection.workflowService.describeNamespace({ namespace: NAMESPACE });
@@ -273,14 +276,23 @@ export class WorkerProcess {
       NOTIFY_WEBHOOK_SECRET: '',
       ...this.options.env,
     };
-    const proc = track(spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', log, log] }));
+    const proc = track(
+      spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', log, log],
+      }),
+    );
     closeSync(log);
     this.proc = proc;
     this.starts += 1;
     await until(
       `the worker (pid ${proc.pid}) polling ${TASK_QUEUE}`,
       async () => {
-        if (!alive(proc)) throw new Error(`the worker exited (${proc.exitCode ?? proc.signalCode}): ${tail(this.options.logFile, 1500)}`);
+        if (!alive(proc))
+          throw new Error(
+            `the worker exited (${proc.exitCode ?? proc.signalCode}): ${tail(this.options.logFile, 1500)}`,
+          );
         return this.polling();
       },
       (ok) => ok,
@@ -296,7 +308,11 @@ export class WorkerProcess {
     const connection = await Connection.connect({ address: this.options.temporalAddress, connectTimeout: 1_000 });
     try {
       for (const taskQueueType of [1, 2]) {
-        const { pollers } = await connection.workflowService.describeTaskQueue({ namespace: NAMESPACE, taskQueue: { name: TASK_QUEUE }, taskQueueType });
+        const { pollers } = await connection.workflowService.describeTaskQueue({
+          namespace: NAMESPACE,
+          taskQueue: { name: TASK_QUEUE },
+          taskQueueType,
+        });
         if (!(pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`))) return false;
       }
       return true;
@@ -375,7 +391,12 @@ export async function startReliabilityStack(options: ReliabilityStackOptions): P
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: NAMESPACE });
 
-    const worker = new WorkerProcess({ temporalAddress: server.address, savbUrl: savb.url, env: options.workerEnv, logFile: join(dir, 'worker.log') });
+    const worker = new WorkerProcess({
+      temporalAddress: server.address,
+      savbUrl: savb.url,
+      env: options.workerEnv,
+      logFile: join(dir, 'worker.log'),
+    });
     cleanups.push(() => worker.stop());
     await worker.start();
 
@@ -398,7 +419,13 @@ export function partnerProfile(overrides: Partial<PartnerProfile> = {}): Partner
       { locationId: 'LOC-DE', country: 'DE' },
     ],
     competencies: [{ area: 'Windows and Devices', level: 'Gold', expiresAt: '2099-12-31' }],
-    consultants: [{ consultantId: 'C-1', name: 'Ada', exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2020-01-01' }] }],
+    consultants: [
+      {
+        consultantId: 'C-1',
+        name: 'Ada',
+        exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2020-01-01' }],
+      },
+    ],
     ...overrides,
   };
 }
@@ -412,7 +439,8 @@ export async function createPartner(client: Client, partnerId: string, offerings
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
   await handle.executeUpdate(profileReplacedUpdate, { args: [{ ...partnerProfile(), actor: 'backoffice' }] });
-  for (const offering of offerings) await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering, actor: 'backoffice' }] });
+  for (const offering of offerings)
+    await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering, actor: 'backoffice' }] });
 }
 
 export const today = () => dateOf(Date.now());
@@ -421,14 +449,24 @@ export const today = () => dateOf(Date.now());
  * A voucher that can be walked to PAID in real time: 1 day, reserved for today and delivered today
  * (a reservation starts today or later, a delivery ends today or earlier). SAVB intervals in seconds.
  */
-export function engagementInput(voucherId: string, agreementNumber: string, overrides: Partial<EngagementInput> = {}): EngagementInput {
+export function engagementInput(
+  voucherId: string,
+  agreementNumber: string,
+  overrides: Partial<EngagementInput> = {},
+): EngagementInput {
   return {
     voucherId,
     offering: 'DDPS',
     engagementType: 'DDPS-WINDOWS-OFFICE',
     days: 1,
     assignedAt: new Date().toISOString(),
-    customer: { agreementNumber, name: 'Fabrikam', country: 'US', projectManagerEmail: PM_EMAIL, enrollmentEndsAt: '2099-12-31' },
+    customer: {
+      agreementNumber,
+      name: 'Fabrikam',
+      country: 'US',
+      projectManagerEmail: PM_EMAIL,
+      enrollmentEndsAt: '2099-12-31',
+    },
     settings: { savbPollInterval: '1s', registrationRetryInterval: '2s' },
     ...overrides,
   };
@@ -447,14 +485,28 @@ export function reportFor(res: Pick<Reservation, 'startDate'>): CompletionReport
     onSiteDays: 1,
     offSiteDays: 0,
     deliverables: [
-      { kind: 'COMPLETION_REPORT', title: 'Completion report', uri: 'https://files.example/report.pdf', sha256: 'a'.repeat(64) },
-      { kind: 'CUSTOMER_PLANNING_DELIVERABLE', title: 'Vision and scope', uri: 'https://files.example/vision.pdf', sha256: 'b'.repeat(64) },
+      {
+        kind: 'COMPLETION_REPORT',
+        title: 'Completion report',
+        uri: 'https://files.example/report.pdf',
+        sha256: 'a'.repeat(64),
+      },
+      {
+        kind: 'CUSTOMER_PLANNING_DELIVERABLE',
+        title: 'Vision and scope',
+        uri: 'https://files.example/vision.pdf',
+        sha256: 'b'.repeat(64),
+      },
     ],
   };
 }
 
 /** Starts an engagement; safe to repeat after an unknown outcome (the same workflow ID is reused). */
-export async function startEngagement(client: Client, input: EngagementInput, { retryForMs = 120_000 } = {}): Promise<WorkflowHandle> {
+export async function startEngagement(
+  client: Client,
+  input: EngagementInput,
+  { retryForMs = 120_000 } = {},
+): Promise<WorkflowHandle> {
   const deadline = Date.now() + retryForMs;
   for (;;) {
     try {
@@ -465,14 +517,17 @@ export async function startEngagement(client: Client, input: EngagementInput, { 
         workflowIdConflictPolicy: 'USE_EXISTING',
       });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(engagementWorkflowId(input.voucherId));
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        return client.workflow.getHandle(engagementWorkflowId(input.voucherId));
       if (Date.now() > deadline) throw err;
       await sleep(500);
     }
   }
 }
 
-export type UpdateOutcome = { accepted: true; state: EngagementState; tries: number } | { accepted: false; type: string; codes: string[]; tries: number };
+export type UpdateOutcome =
+  | { accepted: true; state: EngagementState; tries: number }
+  | { accepted: false; type: string; codes: string[]; tries: number };
 
 /**
  * Sends a message as an Update. Transport trouble (server restarting, a worker gone) is retried with
@@ -488,7 +543,10 @@ export async function sendUpdate<K extends EngagementMessage>(
   const deadline = Date.now() + retryForMs;
   for (let tries = 1; ; tries++) {
     try {
-      const state = (await handle.executeUpdate(engagementUpdates[name] as never, { args: [payload] as never, ...(updateId ? { updateId } : {}) })) as EngagementState;
+      const state = (await handle.executeUpdate(engagementUpdates[name] as never, {
+        args: [payload] as never,
+        ...(updateId ? { updateId } : {}),
+      })) as EngagementState;
       return { accepted: true, state, tries };
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
@@ -501,7 +559,12 @@ export async function sendUpdate<K extends EngagementMessage>(
   }
 }
 
-export async function sendSignal<K extends EngagementMessage>(handle: WorkflowHandle, name: K, payload: unknown, { retryForMs = 120_000 } = {}): Promise<void> {
+export async function sendSignal<K extends EngagementMessage>(
+  handle: WorkflowHandle,
+  name: K,
+  payload: unknown,
+  { retryForMs = 120_000 } = {},
+): Promise<void> {
   const deadline = Date.now() + retryForMs;
   for (;;) {
     try {
@@ -603,9 +666,21 @@ export interface DriveOptions {
  */
 export async function drive(e: Engagement, options: DriveOptions = {}): Promise<void> {
   const steps: { name: EngagementMessage; after: EngagementStatus; payload: () => unknown }[] = [
-    { name: 'voucherForwarded', after: 'FORWARDED', payload: () => ({ partnerId: e.partnerId, projectManagerEmail: PM_EMAIL, actor: `partner:${e.partnerId}` }) },
-    { name: 'voucherReserved', after: 'RESERVED', payload: () => ({ ...reservationToday(), actor: `partner:${e.partnerId}` }) },
-    { name: 'completionReportSubmitted', after: 'REPORT_SUBMITTED', payload: () => ({ ...reportFor({ startDate: today() }), actor: `partner:${e.partnerId}` }) },
+    {
+      name: 'voucherForwarded',
+      after: 'FORWARDED',
+      payload: () => ({ partnerId: e.partnerId, projectManagerEmail: PM_EMAIL, actor: `partner:${e.partnerId}` }),
+    },
+    {
+      name: 'voucherReserved',
+      after: 'RESERVED',
+      payload: () => ({ ...reservationToday(), actor: `partner:${e.partnerId}` }),
+    },
+    {
+      name: 'completionReportSubmitted',
+      after: 'REPORT_SUBMITTED',
+      payload: () => ({ ...reportFor({ startDate: today() }), actor: `partner:${e.partnerId}` }),
+    },
     { name: 'voucherRedeemed', after: 'REDEEMED', payload: () => ({ actor: `partner:${e.partnerId}` }) },
   ];
   const stopAfter = e.target === 'PAID' ? 'REDEEMED' : e.target;
@@ -616,7 +691,10 @@ export async function drive(e: Engagement, options: DriveOptions = {}): Promise<
     // Reports are dated by the reservation's day, so a run across midnight still reports inside the window.
     const payload =
       step.name === 'completionReportSubmitted'
-        ? { ...reportFor({ startDate: (await retryQuery(e.handle)).reservation!.startDate }), actor: `partner:${e.partnerId}` }
+        ? {
+            ...reportFor({ startDate: (await retryQuery(e.handle)).reservation!.startDate }),
+            actor: `partner:${e.partnerId}`,
+          }
         : step.payload();
     const outcome = await sendUpdate(e.handle, step.name, payload, { updateId: `${e.voucherId}-${step.name}` });
     if (outcome.tries > 1) e.retriedSends += 1;
@@ -627,7 +705,12 @@ export async function drive(e: Engagement, options: DriveOptions = {}): Promise<
 
 /** A query, retried while the worker or the server is away. */
 export async function retryQuery(handle: WorkflowHandle, timeoutMs = 180_000): Promise<EngagementState> {
-  return until(`a state query of ${handle.workflowId}`, () => stateOf(handle), () => true, { timeoutMs, intervalMs: 300 });
+  return until(
+    `a state query of ${handle.workflowId}`,
+    () => stateOf(handle),
+    () => true,
+    { timeoutMs, intervalMs: 300 },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -652,7 +735,11 @@ export interface Verdict {
  * Waits (bounded) until every engagement is in its expected status, then checks the workflow
  * executions and SAVB's records: one payment request per redeemed voucher, none for the others.
  */
-export async function verify(stack: ReliabilityStack, engagements: Engagement[], { timeoutMs = 240_000 } = {}): Promise<Verdict> {
+export async function verify(
+  stack: ReliabilityStack,
+  engagements: Engagement[],
+  { timeoutMs = 240_000 } = {},
+): Promise<Verdict> {
   const problems: string[] = [];
   const deadline = Date.now() + timeoutMs;
   const finals = new Map<string, EngagementState>();
@@ -676,7 +763,9 @@ export async function verify(stack: ReliabilityStack, engagements: Engagement[],
       } catch {
         // gone
       }
-      problems.push(`${e.voucherId} (target ${expected}, execution ${status}): ${(err as Error).message.slice(0, 600)}`);
+      problems.push(
+        `${e.voucherId} (target ${expected}, execution ${status}): ${(err as Error).message.slice(0, 600)}`,
+      );
     }
     try {
       const status = await executionStatus(e.handle);
@@ -699,14 +788,20 @@ export async function verify(stack: ReliabilityStack, engagements: Engagement[],
     paymentRequests += mine.length;
     if (mine.length > 1) {
       duplicatePayments += 1;
-      problems.push(`${e.voucherId}: ${mine.length} payment requests (${mine.map((r) => `${r.referenceNumber}/${r.idempotencyKey}/${r.status}`).join(', ')})`);
+      problems.push(
+        `${e.voucherId}: ${mine.length} payment requests (${mine.map((r) => `${r.referenceNumber}/${r.idempotencyKey}/${r.status}`).join(', ')})`,
+      );
     }
     if (e.target === 'PAID') {
       const state = finals.get(e.voucherId);
       if (mine.length === 0) problems.push(`${e.voucherId}: redeemed but SAVB holds no payment request`);
       if (state && mine.length === 1) {
-        if (state.invoice?.referenceNumber !== mine[0].referenceNumber) problems.push(`${e.voucherId}: state says ${state.invoice?.referenceNumber}, SAVB holds ${mine[0].referenceNumber}`);
-        if (mine[0].idempotencyKey !== e.voucherId) problems.push(`${e.voucherId}: idempotency key ${mine[0].idempotencyKey}`);
+        if (state.invoice?.referenceNumber !== mine[0].referenceNumber)
+          problems.push(
+            `${e.voucherId}: state says ${state.invoice?.referenceNumber}, SAVB holds ${mine[0].referenceNumber}`,
+          );
+        if (mine[0].idempotencyKey !== e.voucherId)
+          problems.push(`${e.voucherId}: idempotency key ${mine[0].idempotencyKey}`);
         if (mine[0].status !== 'PAID') problems.push(`${e.voucherId}: SAVB status ${mine[0].status}`);
       }
     } else if (mine.length > 0) {
@@ -737,7 +832,12 @@ export async function cancelLeftBehind(engagements: Engagement[]): Promise<strin
       .filter((e) => e.target !== 'PAID')
       .map(async (e) => {
         try {
-          const outcome = await sendUpdate(e.handle, 'engagementCancelled', { reason: 'reliability run over', actor: 'backoffice' }, { updateId: `${e.voucherId}-cancel`, retryForMs: 60_000 });
+          const outcome = await sendUpdate(
+            e.handle,
+            'engagementCancelled',
+            { reason: 'reliability run over', actor: 'backoffice' },
+            { updateId: `${e.voucherId}-cancel`, retryForMs: 60_000 },
+          );
           if (!outcome.accepted) throw new Error(`cancellation refused: ${outcome.type} ${outcome.codes.join(',')}`);
           const result = (await e.handle.result()) as { status: string };
           if (result.status !== 'CANCELLED') throw new Error(`ended ${result.status}`);
@@ -750,9 +850,19 @@ export async function cancelLeftBehind(engagements: Engagement[]): Promise<strin
 }
 
 /** Counts engagement workflows by a visibility query (eventually consistent: polled until equal). */
-export async function visibleCount(client: Client, query: string, expected: number, timeoutMs = 30_000): Promise<number> {
+export async function visibleCount(
+  client: Client,
+  query: string,
+  expected: number,
+  timeoutMs = 30_000,
+): Promise<number> {
   try {
-    const { count } = await until(`${expected} workflows for ${query}`, () => client.workflow.count(query), (c) => c.count === expected, { timeoutMs, intervalMs: 500 });
+    const { count } = await until(
+      `${expected} workflows for ${query}`,
+      () => client.workflow.count(query),
+      (c) => c.count === expected,
+      { timeoutMs, intervalMs: 500 },
+    );
     return count;
   } catch {
     return (await client.workflow.count(query)).count;
@@ -797,7 +907,20 @@ export class FaultTable {
 }
 
 export function renderTable(rows: FaultRow[]): string {
-  const header = ['suite', 'fault', 'engagements', 'redeemed', 'paid', 'payment requests', 'duplicates', 'lost', 'stuck', 'wrong state', 'injected', 's'];
+  const header = [
+    'suite',
+    'fault',
+    'engagements',
+    'redeemed',
+    'paid',
+    'payment requests',
+    'duplicates',
+    'lost',
+    'stuck',
+    'wrong state',
+    'injected',
+    's',
+  ];
   const lines = rows.map((r) => [
     r.suite,
     r.fault,
@@ -812,7 +935,11 @@ export function renderTable(rows: FaultRow[]): string {
     r.injected,
     r.durationS,
   ]);
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...lines.map((l) => `| ${l.join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...lines.map((l) => `| ${l.join(' | ')} |`),
+  ].join('\n');
 }
 
 export function readAllResults(): FaultRow[] {

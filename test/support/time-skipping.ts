@@ -50,7 +50,12 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
   const worker = await createWorker({
     connection: env.nativeConnection,
     client: env.client,
-    config: { SAVB_URL: savb.url, SAVB_TIMEOUT_MS: 5_000, NOTIFY_WEBHOOK_URL: undefined, NOTIFY_WEBHOOK_SECRET: undefined },
+    config: {
+      SAVB_URL: savb.url,
+      SAVB_TIMEOUT_MS: 5_000,
+      NOTIFY_WEBHOOK_URL: undefined,
+      NOTIFY_WEBHOOK_SECRET: undefined,
+    },
     rateCard: loadRateCard(join(__dirname, '..', '..', 'config', 'rate-card.sample.json')),
   });
   const running = worker.run();
@@ -80,7 +85,11 @@ export function partnerProfile(overrides: Partial<PartnerProfile> = {}): Partner
     ],
     competencies: [{ area: 'Windows and Devices', level: 'Gold', expiresAt: '2099-12-31' }],
     consultants: [
-      { consultantId: 'C-1', name: 'Ada', exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2020-01-01' }] },
+      {
+        consultantId: 'C-1',
+        name: 'Ada',
+        exams: [{ code: 'MD-100', area: 'Windows and Devices', passedAt: '2020-01-01' }],
+      },
       { consultantId: 'C-2', name: 'Bob', exams: [{ code: 'MS-900', area: 'Messaging', passedAt: '2020-01-01' }] },
     ],
     ...overrides,
@@ -108,7 +117,12 @@ export async function keepEnrolled(stack: TimeSkippingStack, partnerId: string, 
 }
 
 /** Creates (or replaces) a partner and enrolls it in the offerings, through the partner workflow. */
-export async function createPartner(stack: TimeSkippingStack, partnerId: string, offerings = ['DDPS'], profile = partnerProfile()): Promise<void> {
+export async function createPartner(
+  stack: TimeSkippingStack,
+  partnerId: string,
+  offerings = ['DDPS'],
+  profile = partnerProfile(),
+): Promise<void> {
   const handle = await stack.client.workflow.start('partnerWorkflow', {
     taskQueue: TASK_QUEUE,
     workflowId: partnerWorkflowId(partnerId),
@@ -116,7 +130,8 @@ export async function createPartner(stack: TimeSkippingStack, partnerId: string,
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
   await handle.executeUpdate(profileReplacedUpdate, { args: [{ ...profile, actor: 'backoffice' }] });
-  for (const offering of offerings) await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering, actor: 'backoffice' }] });
+  for (const offering of offerings)
+    await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering, actor: 'backoffice' }] });
 }
 
 let counter = 0;
@@ -154,10 +169,21 @@ export async function startEngagement(stack: TimeSkippingStack, input: Engagemen
 
 export function reservation(nowMs: number, overrides: Partial<Reservation> = {}): Reservation {
   const start = addDays(dateOf(nowMs), 7);
-  return { locationId: 'LOC-US', consultantId: 'C-1', startDate: start, endDate: addDays(start, 6), deliveryCountry: 'US', ...overrides };
+  return {
+    locationId: 'LOC-US',
+    consultantId: 'C-1',
+    startDate: start,
+    endDate: addDays(start, 6),
+    deliveryCountry: 'US',
+    ...overrides,
+  };
 }
 
-export function report(res: Pick<Reservation, 'startDate'>, days = 5, overrides: Partial<CompletionReport> = {}): CompletionReport {
+export function report(
+  res: Pick<Reservation, 'startDate'>,
+  days = 5,
+  overrides: Partial<CompletionReport> = {},
+): CompletionReport {
   return {
     consultantId: 'C-1',
     deliveredFrom: res.startDate,
@@ -165,8 +191,18 @@ export function report(res: Pick<Reservation, 'startDate'>, days = 5, overrides:
     onSiteDays: days - Math.min(2, days - 1),
     offSiteDays: Math.min(2, days - 1),
     deliverables: [
-      { kind: 'COMPLETION_REPORT', title: 'Completion report', uri: 'https://files.example/report.pdf', sha256: 'a'.repeat(64) },
-      { kind: 'CUSTOMER_PLANNING_DELIVERABLE', title: 'Vision and scope', uri: 'https://files.example/vision.pdf', sha256: 'b'.repeat(64) },
+      {
+        kind: 'COMPLETION_REPORT',
+        title: 'Completion report',
+        uri: 'https://files.example/report.pdf',
+        sha256: 'a'.repeat(64),
+      },
+      {
+        kind: 'CUSTOMER_PLANNING_DELIVERABLE',
+        title: 'Vision and scope',
+        uri: 'https://files.example/vision.pdf',
+        sha256: 'b'.repeat(64),
+      },
     ],
     ...overrides,
   };
@@ -176,7 +212,13 @@ export function report(res: Pick<Reservation, 'startDate'>, days = 5, overrides:
  * Moves workflow time forward in steps until the engagement reaches a status (bounded): activities
  * run in real time between the steps, so nothing is skipped over.
  */
-export async function settle(stack: TimeSkippingStack, handle: WorkflowHandle, status: string, step = '1 hour', maxSteps = 500): Promise<EngagementState> {
+export async function settle(
+  stack: TimeSkippingStack,
+  handle: WorkflowHandle,
+  status: string,
+  step = '1 hour',
+  maxSteps = 500,
+): Promise<EngagementState> {
   for (let i = 0; i < maxSteps; i++) {
     const state = await stateOf(handle);
     if (state.status === status) return state;
@@ -188,7 +230,9 @@ export async function settle(stack: TimeSkippingStack, handle: WorkflowHandle, s
 export const stateOf = (handle: WorkflowHandle): Promise<EngagementState> => handle.query(engagementStateQuery);
 
 /** The refusal an update was rejected with: its failure type and the refusals it carries. */
-export async function refusalOf(promise: Promise<unknown>): Promise<{ type: string; codes: string[]; refusals: Refusal[] }> {
+export async function refusalOf(
+  promise: Promise<unknown>,
+): Promise<{ type: string; codes: string[]; refusals: Refusal[] }> {
   try {
     await promise;
   } catch (err) {
