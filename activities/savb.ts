@@ -8,7 +8,7 @@
 import { asyncLocalStorage } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { invoiceAmount } from '../domain/rules/invoice';
+import { SAVB_STATUSES, invoiceAmount } from '../domain/rules/invoice';
 import type { RateCard } from '../domain/schemas';
 import {
   SAVB_REFUSAL,
@@ -32,7 +32,7 @@ export interface SavbActivityDeps {
   fetchImpl?: typeof fetch;
 }
 
-const SavbStatus = z.enum(['SUBMITTED', 'APPROVED', 'PAID', 'DENIED']);
+const SavbStatus = z.enum(SAVB_STATUSES);
 const SubmittedResponse = z.object({
   referenceNumber: z.string().min(1),
   status: SavbStatus,

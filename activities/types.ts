@@ -2,6 +2,7 @@
 import type { PartnerSnapshot } from '../domain/partner';
 import type { Refusal } from '../domain/refusals';
 import type { FifteenDayClaim } from '../domain/rules/delivery';
+import type { SavbStatus } from '../domain/rules/invoice';
 
 export interface EligibilityCheckInput {
   partnerId: string;
@@ -29,13 +30,13 @@ export interface InvoiceSubmission {
 
 export interface InvoiceSubmitted {
   referenceNumber: string;
-  status: 'SUBMITTED' | 'APPROVED' | 'PAID' | 'DENIED';
+  status: SavbStatus;
   amount: number;
   currency: string;
 }
 
 export interface PaymentStatus {
-  status: 'SUBMITTED' | 'APPROVED' | 'PAID' | 'DENIED';
+  status: SavbStatus;
   reason?: string;
 }
 

@@ -2,6 +2,7 @@
 // the OpenAPI document). Request bodies are the domain's schemas (domain/schemas.ts), used as they are.
 import { z } from 'zod';
 import { ENGAGEMENT_STATUSES } from '../domain/engagement';
+import { SAVB_STATUSES } from '../domain/rules/invoice';
 import {
   CompletionReport,
   CountryCode,
@@ -190,7 +191,7 @@ export const EngagementSchema = z
         dueAt: Instant,
         attempts: z.number().int(),
         referenceNumber: z.string().optional(),
-        savbStatus: z.enum(['SUBMITTED', 'APPROVED', 'PAID', 'DENIED']).optional(),
+        savbStatus: z.enum(SAVB_STATUSES).optional(),
         amount: z.number().optional(),
         currency: z.string().optional(),
         submittedAt: Instant.optional(),

@@ -1,11 +1,14 @@
 // The engagement's state as the workflow holds it and the API returns it, and which message is
 // allowed in which status. Pure types and functions.
-import type { Actor, CompletionReport, Customer, Reservation } from './schemas';
+import type { CompletionReport, Customer, Reservation } from './schemas';
 import type { Refusal } from './refusals';
 import { stateRefusal } from './refusals';
 import type { PartnerSnapshot } from './partner';
 import { toIso } from './dates';
-import { lastValidDate, voucherExpiresAtMs } from './rules/voucher';
+import { lastValidDate, voucherExpiresAtMs, type DaysDisposition } from './rules/voucher';
+import type { SavbStatus } from './rules/invoice';
+
+export type { DaysDisposition };
 
 export const ENGAGEMENT_STATUSES = [
   'ASSIGNED',
@@ -26,15 +29,18 @@ export type EngagementStatus = (typeof ENGAGEMENT_STATUSES)[number];
 /** Statuses after which nothing can change any more (INVOICE_DENIED stays open to a retry until the invoice window closes). */
 export const FINAL_STATUSES: readonly EngagementStatus[] = ['PAID', 'EXPIRED', 'CANCELLED', 'INVOICE_WINDOW_MISSED'];
 
-export type EngagementMessage =
-  | 'voucherForwarded'
-  | 'voucherReserved'
-  | 'reservationChanged'
-  | 'reservationCancelled'
-  | 'completionReportSubmitted'
-  | 'voucherRedeemed'
-  | 'engagementCancelled'
-  | 'invoiceRetryRequested';
+/** The engagement's messages: each is an Update and a Signal of this name (SPEC §3). */
+export const ENGAGEMENT_MESSAGES = [
+  'voucherForwarded',
+  'voucherReserved',
+  'reservationChanged',
+  'reservationCancelled',
+  'completionReportSubmitted',
+  'voucherRedeemed',
+  'engagementCancelled',
+  'invoiceRetryRequested',
+] as const;
+export type EngagementMessage = (typeof ENGAGEMENT_MESSAGES)[number];
 
 /** Where each message may be sent. */
 export const ALLOWED_IN: Record<EngagementMessage, readonly EngagementStatus[]> = {
@@ -86,19 +92,12 @@ export interface InvoiceState {
   attempts: number;
   idempotencyKey?: string;
   referenceNumber?: string;
-  savbStatus?: 'SUBMITTED' | 'APPROVED' | 'PAID' | 'DENIED';
+  savbStatus?: SavbStatus;
   amount?: number;
   currency?: string;
   submittedAt?: string;
   paidAt?: string;
   lastRefusal?: { code: string; message: string; at: string };
-}
-
-export interface DaysDisposition {
-  outcome: 'RETURNED_TO_POOL' | 'LOST';
-  days: number;
-  at: string;
-  reason: 'EXPIRED' | 'CANCELLED';
 }
 
 export interface EngagementState {
@@ -171,8 +170,3 @@ export interface EngagementSettings {
 
 export const DEFAULT_SAVB_POLL_INTERVAL = '1 hour';
 export const DEFAULT_REGISTRATION_RETRY_INTERVAL = '1 day';
-
-/** Actor helpers: partners are named `partner:<id>`. */
-export function partnerIdOfActor(actor: Actor | string | undefined): string | undefined {
-  return actor?.startsWith('partner:') ? actor.slice('partner:'.length) : undefined;
-}

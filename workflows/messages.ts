@@ -1,8 +1,9 @@
 // The engagement and partner workflows' messages, defined once. Every engagement message is both
 // an Update (with a validator; the HTTP API uses it so a caller gets a synchronous, specific refusal)
 // and a Signal of the same name and meaning (for operators in the Temporal CLI/UI).
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { EngagementMessage, EngagementState } from '../domain/engagement';
+import { ENGAGEMENT_MESSAGES, type EngagementMessage, type EngagementState } from '../domain/engagement';
 import type { Enrollment, EligibilityMatrixRow, PartnerSnapshot } from '../domain/partner';
 import type { FifteenDayClaim } from '../domain/rules/delivery';
 import type {
@@ -36,30 +37,38 @@ export interface EngagementPayloads {
   invoiceRetryRequested: WithActor<{ note?: string }>;
 }
 
-type UpdateDefs = {
-  [K in EngagementMessage]: ReturnType<typeof defineUpdate<EngagementState, [EngagementPayloads[K]], K>>;
+const update = <K extends EngagementMessage>(name: K) =>
+  defineUpdate<EngagementState, [EngagementPayloads[K]], K>(name);
+const signal = <K extends EngagementMessage>(name: K) => defineSignal<[EngagementPayloads[K]], K>(name);
+
+/** One Update per message: the HTTP API's way in (its validator refuses synchronously). */
+export const engagementUpdates: {
+  [K in EngagementMessage]: UpdateDefinition<EngagementState, [EngagementPayloads[K]], K>;
+} = {
+  voucherForwarded: update('voucherForwarded'),
+  voucherReserved: update('voucherReserved'),
+  reservationChanged: update('reservationChanged'),
+  reservationCancelled: update('reservationCancelled'),
+  completionReportSubmitted: update('completionReportSubmitted'),
+  voucherRedeemed: update('voucherRedeemed'),
+  engagementCancelled: update('engagementCancelled'),
+  invoiceRetryRequested: update('invoiceRetryRequested'),
 };
-type SignalDefs = { [K in EngagementMessage]: ReturnType<typeof defineSignal<[EngagementPayloads[K]], K>> };
 
-const MESSAGE_NAMES: EngagementMessage[] = [
-  'voucherForwarded',
-  'voucherReserved',
-  'reservationChanged',
-  'reservationCancelled',
-  'completionReportSubmitted',
-  'voucherRedeemed',
-  'engagementCancelled',
-  'invoiceRetryRequested',
-];
+/** One Signal of the same name and meaning per message: the operators' way in (Temporal CLI/UI). */
+export const engagementSignals: { [K in EngagementMessage]: SignalDefinition<[EngagementPayloads[K]], K> } = {
+  voucherForwarded: signal('voucherForwarded'),
+  voucherReserved: signal('voucherReserved'),
+  reservationChanged: signal('reservationChanged'),
+  reservationCancelled: signal('reservationCancelled'),
+  completionReportSubmitted: signal('completionReportSubmitted'),
+  voucherRedeemed: signal('voucherRedeemed'),
+  engagementCancelled: signal('engagementCancelled'),
+  invoiceRetryRequested: signal('invoiceRetryRequested'),
+};
 
-export const engagementUpdates = Object.fromEntries(
-  MESSAGE_NAMES.map((n) => [n, defineUpdate(n)]),
-) as unknown as UpdateDefs;
-export const engagementSignals = Object.fromEntries(
-  MESSAGE_NAMES.map((n) => [n, defineSignal(n)]),
-) as unknown as SignalDefs;
 export const engagementStateQuery = defineQuery<EngagementState>('engagementState');
-export { MESSAGE_NAMES as ENGAGEMENT_MESSAGES };
+export { ENGAGEMENT_MESSAGES };
 
 // ---------- partner entity ----------
 

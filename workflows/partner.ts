@@ -30,7 +30,7 @@ import {
   renewedValidUntil,
 } from '../domain/partner';
 import { REFUSAL_FAILURE_TYPE, Refusal, Rule, stateRefusal } from '../domain/refusals';
-import { reminderSchedule } from '../domain/rules/voucher';
+import { reminderSchedule } from '../domain/rules/reminders';
 import type { EnrollmentRequest, PartnerProfile } from '../domain/schemas';
 import {
   PartnerState,

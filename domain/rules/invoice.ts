@@ -3,6 +3,9 @@ import { DAY_MS } from '../dates';
 import type { RateCard } from '../schemas';
 
 export const INVOICE_WINDOW_DAYS = 60;
+/** What SAVB says of a payment request. */
+export const SAVB_STATUSES = ['SUBMITTED', 'APPROVED', 'PAID', 'DENIED'] as const;
+export type SavbStatus = (typeof SAVB_STATUSES)[number];
 export const INVOICE_REMINDER_DAYS = [14, 3] as const;
 
 export function invoiceDueAtMs(redeemedAtMs: number): number {

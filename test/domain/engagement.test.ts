@@ -3,9 +3,9 @@ import {
   ALLOWED_IN,
   ENGAGEMENT_STATUSES,
   FINAL_STATUSES,
-  partnerIdOfActor,
   statusRefusal,
 } from '../../domain/engagement';
+import { partnerIdOfActor } from '../../domain/rules/actors';
 import { REFUSAL_FAILURE_TYPE, Rule, primaryRefusal, ruleRefusal, stateRefusal } from '../../domain/refusals';
 
 describe('statusRefusal', () => {

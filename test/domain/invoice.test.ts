@@ -10,7 +10,7 @@ import {
   invoiceDueAtMs,
   invoiceIdempotencyKey,
 } from '../../domain/rules/invoice';
-import { reminderSchedule } from '../../domain/rules/voucher';
+import { reminderSchedule } from '../../domain/rules/reminders';
 
 const sampleCard = RateCard.parse(sampleCardJson);
 
