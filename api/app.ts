@@ -1,4 +1,5 @@
 // The HTTP API as an express app (not listening: api/main.ts and the tests do that).
+import packageJson from '../package.json';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -23,7 +24,7 @@ export interface CreateAppDeps {
   timeouts?: Partial<Timeouts>;
 }
 
-export const API_VERSION: string = (require('../package.json') as { version: string }).version;
+export const API_VERSION: string = packageJson.version;
 
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 

@@ -2,9 +2,14 @@
 // api/routes/engagements.ts are thin wrappers; program rules are the domain's and the workflow's.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { fromPayloadsAtIndex, WorkflowNotFoundError } from '@temporalio/common';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
-import { optionalTsToDate } from '@temporalio/common/lib/time';
+import {
+  defaultPayloadConverter,
+  fromPayloadsAtIndex,
+  optionalTsToDate,
+  WorkflowNotFoundError,
+  type Payload,
+  type UpdateDefinition,
+} from '@temporalio/common';
 import type pino from 'pino';
 import {
   initialEngagementState,
@@ -15,12 +20,8 @@ import {
 } from '../domain/engagement';
 import { startRefusals } from '../domain/rules/voucher';
 import type { StartEngagementRequest } from '../domain/schemas';
-import {
-  engagementStateQuery,
-  engagementUpdates,
-  engagementWorkflowId,
-  type EngagementPayloads,
-} from '../workflows/messages';
+import { engagementStateQuery, engagementUpdates, engagementWorkflowId } from '../workflows/messages';
+import { engagementWorkflow } from '../workflows/engagement/workflow';
 import { engagementSearchAttributes, SA } from '../workflows/search-attributes';
 import type { Principal } from './auth';
 import { engagementNotFound, forbidden, problem, ProblemError, refusalProblem } from './problems';
@@ -28,7 +29,7 @@ import type { AppContext } from './router';
 import { expiresBeforeInstant, type EngagementSummary, type ListEngagementsQuery } from './schemas';
 import { GrpcStatus, grpcCode, temporalProblem, withDeadline } from './temporal';
 
-export const ENGAGEMENT_WORKFLOW_TYPE = 'engagementWorkflow';
+export const ENGAGEMENT_WORKFLOW_TYPE = engagementWorkflow.name;
 
 const namespaceOf = (app: AppContext) => app.client.options.namespace;
 
@@ -80,14 +81,10 @@ export function startDifferences(a: StartEngagementRequest, b: StartEngagementRe
 async function storedStartRequest(app: AppContext, voucherId: string): Promise<StartEngagementRequest> {
   const workflowId = engagementWorkflowId(voucherId);
   try {
-    const response = await withDeadline(app.client, app.timeouts.readMs, () =>
-      app.client.workflowService.getWorkflowExecutionHistory({
-        namespace: namespaceOf(app),
-        execution: { workflowId },
-        maximumPageSize: 1,
-      }),
+    const history = await withDeadline(app.client, app.timeouts.readMs, () =>
+      app.client.workflow.getHandle(workflowId).fetchHistory(),
     );
-    const attributes = response.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
+    const attributes = history.events?.[0]?.workflowExecutionStartedEventAttributes;
     const input = attributes?.input?.payloads
       ? fromPayloadsAtIndex<EngagementInput>(
           app.client.options.loadedDataConverter.payloadConverter,
@@ -143,7 +140,7 @@ export async function startEngagement(
   let created = true;
   try {
     await withDeadline(app.client, app.timeouts.writeMs, () =>
-      app.client.workflow.start(ENGAGEMENT_WORKFLOW_TYPE, {
+      app.client.workflow.start(engagementWorkflow, {
         workflowId,
         taskQueue: app.config.TEMPORAL_TASK_QUEUE,
         args: [input],
@@ -196,7 +193,8 @@ export async function sendMessage<K extends EngagementMessage>(
   who: Principal,
   voucherId: string,
   message: K,
-  body: Omit<EngagementPayloads[K], 'actor'>,
+  /** The HTTP body, checked by the route's schema; the workflow checks it again against the message's. */
+  body: object,
   log: pino.Logger,
 ): Promise<EngagementState> {
   const workflowId = engagementWorkflowId(voucherId);
@@ -209,8 +207,9 @@ export async function sendMessage<K extends EngagementMessage>(
   // No read before the update: the workflow refuses a partner that is not the engagement's own
   // with a Forbidden refusal whatever the status, which becomes the same 404 (forbiddenAsNotFound).
   const notFound = () => engagementNotFound(voucherId);
-  const update = engagementUpdates[message] as (typeof engagementUpdates)['voucherRedeemed'];
-  const payload = { ...body, actor: who.actor } as unknown as EngagementPayloads['voucherRedeemed'];
+  // The workflow checks every payload against its message's schema, so the API sends it as it is.
+  const update: UpdateDefinition<EngagementState, [unknown]> = engagementUpdates[message];
+  const payload = { ...body, actor: who.actor };
   try {
     const state = await withDeadline(app.client, app.timeouts.writeMs, () =>
       app.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload] }),
@@ -291,6 +290,29 @@ const EXECUTION_STATUS: Record<number, string> = {
   7: 'TimedOut',
 };
 
+/**
+ * Reads a listed execution's search attributes. The paged list below is the raw visibility call
+ * (the client's list() hides page tokens), so its values are decoded here with the public converter.
+ */
+function searchAttributesOf(fields: Record<string, Payload> | null | undefined) {
+  const read = (key: { name: string }): unknown => {
+    const payload = fields?.[key.name];
+    const value: unknown = payload ? defaultPayloadConverter.fromPayload(payload) : undefined;
+    // Visibility may hold a single value as a one-element list.
+    return Array.isArray(value) ? (value as unknown[])[0] : value;
+  };
+  return {
+    text: (key: { name: string }) => {
+      const value = read(key);
+      return typeof value === 'string' ? value : undefined;
+    },
+    number: (key: { name: string }) => {
+      const value = read(key);
+      return typeof value === 'number' ? value : undefined;
+    },
+  };
+}
+
 export async function listEngagements(
   app: AppContext,
   filters: ListEngagementsQuery,
@@ -322,18 +344,18 @@ export async function listEngagements(
     throw temporalProblem(err, { notFound: () => problem(404, 'route-not-found', 'Not found') });
   }
   const items = (response.executions ?? []).map((execution): EngagementSummary => {
-    const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
-    const expiresAt = attributes.get(SA.VoucherExpiresAt);
+    const attributes = searchAttributesOf(execution.searchAttributes?.indexedFields);
+    const expiresAt = attributes.text(SA.VoucherExpiresAt);
     const started = optionalTsToDate(execution.startTime);
     const workflowId = execution.execution?.workflowId ?? '';
     const item: EngagementSummary = {
-      voucherId: attributes.get(SA.VoucherId) ?? workflowId.replace(/^engagement-/, ''),
-      status: attributes.get(SA.EngagementStatus) as EngagementSummary['status'],
-      offering: attributes.get(SA.Offering),
-      engagementType: attributes.get(SA.EngagementType),
-      partnerId: attributes.get(SA.PartnerId),
-      customerCountry: attributes.get(SA.CustomerCountry),
-      days: attributes.get(SA.EngagementDays),
+      voucherId: attributes.text(SA.VoucherId) ?? workflowId.replace(/^engagement-/, ''),
+      status: attributes.text(SA.EngagementStatus) as EngagementSummary['status'],
+      offering: attributes.text(SA.Offering),
+      engagementType: attributes.text(SA.EngagementType),
+      partnerId: attributes.text(SA.PartnerId),
+      customerCountry: attributes.text(SA.CustomerCountry),
+      days: attributes.number(SA.EngagementDays),
       voucherExpiresAt: expiresAt ? new Date(expiresAt).toISOString() : undefined,
       workflowStatus: EXECUTION_STATUS[execution.status ?? 0] ?? 'Unknown',
       startedAt: (started ?? new Date(0)).toISOString(),

@@ -74,8 +74,8 @@ async function main(): Promise<number> {
   const app = createApp({ client, config, logger: log });
   server = app.listen(config.PORT);
   await new Promise<void>((resolve, reject) => {
-    server!.once('listening', resolve);
-    server!.once('error', reject);
+    server.once('listening', resolve);
+    server.once('error', reject);
   }).catch((err: Error) => {
     log.fatal({ err, port: config.PORT }, `cannot listen on port ${config.PORT}`);
     throw err;

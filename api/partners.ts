@@ -1,5 +1,6 @@
 // Partner operations against the partner entity workflows, and the directory built from them.
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { partnerWorkflow } from '../workflows/partner';
 import type pino from 'pino';
 import { isEnrollmentActive, type EligibilityMatrixRow } from '../domain/partner';
 import type { EnrollmentRequest, PartnerProfile } from '../domain/schemas';
@@ -19,7 +20,7 @@ import type { AppContext } from './router';
 import type { DirectoryEntry } from './schemas';
 import { temporalProblem, withDeadline } from './temporal';
 
-export const PARTNER_WORKFLOW_TYPE = 'partnerWorkflow';
+export const PARTNER_WORKFLOW_TYPE = partnerWorkflow.name;
 
 /** Backoffice and operators see every partner; a partner only itself (403 otherwise). */
 export function assertMayRead(who: Principal, partnerId: string): void {
@@ -82,8 +83,8 @@ export async function putProfile(
   try {
     const state = await withDeadline(app.client, app.timeouts.writeMs, () =>
       app.client.workflow.executeUpdateWithStart(profileReplacedUpdate, {
-        args: args as never,
-        startWorkflowOperation: new WithStartWorkflowOperation(PARTNER_WORKFLOW_TYPE, {
+        args: args,
+        startWorkflowOperation: new WithStartWorkflowOperation(partnerWorkflow, {
           workflowId,
           taskQueue: app.config.TEMPORAL_TASK_QUEUE,
           args: [{ partnerId }],
@@ -100,7 +101,7 @@ export async function putProfile(
   }
   try {
     const state = await withDeadline(app.client, app.timeouts.writeMs, () =>
-      handle(app, partnerId).executeUpdate(profileReplacedUpdate, { args: args as never }),
+      handle(app, partnerId).executeUpdate(profileReplacedUpdate, { args: args }),
     );
     log.info({ workflowId }, 'partner profile replaced');
     return { created: false, state };
@@ -122,7 +123,7 @@ export async function enroll(
   try {
     const state = await withDeadline(app.client, app.timeouts.writeMs, () =>
       handle(app, partnerId).executeUpdate(renewal ? enrollmentRenewedUpdate : enrollmentRequestedUpdate, {
-        args: [{ ...request, actor: who.actor } as never],
+        args: [{ ...request, actor: who.actor }],
       }),
     );
     log.info({ workflowId, offering: request.offering }, renewal ? 'enrollment renewed' : 'enrolled');
@@ -156,7 +157,7 @@ export async function directory(
     throw temporalProblem(err, { notFound: () => partnerNotFound('') });
   }
   const now = Date.now();
-  const entries: (DirectoryEntry | undefined)[] = new Array(ids.length);
+  const entries: (DirectoryEntry | undefined)[] = Array.from({ length: ids.length });
   let next = 0;
   const work = async () => {
     while (next < ids.length) {

@@ -73,7 +73,7 @@ export interface RouteDef<
 
 export const defineRoute = <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
   route: RouteDef<P, Q, B>,
-): RouteDef => route as unknown as RouteDef;
+): RouteDef => route;
 
 /** /v1/engagements/{voucherId} → /v1/engagements/:voucherId */
 export const expressPath = (path: string) => path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');

@@ -223,7 +223,9 @@ function loadState(dataFile: string): PersistedState {
   try {
     raw = JSON.parse(readFileSync(dataFile, 'utf8'));
   } catch (err) {
-    throw new Error(`SAVB simulator: cannot read its data file ${dataFile}: ${(err as Error).message}`);
+    throw new Error(`SAVB simulator: cannot read its data file ${dataFile}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const parsed = PersistedState.safeParse(raw);
   if (!parsed.success) {

@@ -17,5 +17,5 @@ export function writeHistoryFile(address: string, workflowId: string, name: stri
   );
   const file = join(__dirname, '..', 'test', 'histories', `${name}.json`);
   writeFileSync(file, json);
-  console.log(`wrote ${file} (${JSON.parse(json).events.length} events)`);
+  console.log(`wrote ${file} (${(JSON.parse(json) as { events: unknown[] }).events.length} events)`);
 }

@@ -94,7 +94,9 @@ export function formatLogLine(line: string): string {
           ? new Date(time).toISOString().slice(11, 23)
           : '';
     const levelName =
-      typeof level === 'number' ? (PINO_LEVELS[level] ?? String(level)) : String(level ?? '').toUpperCase();
+      typeof level === 'number'
+        ? (PINO_LEVELS[level] ?? String(level))
+        : (typeof level === 'string' ? level : '').toUpperCase();
     const fields = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
     return `${when} ${levelName.padEnd(5)} ${msg}${fields}`;
   } catch {

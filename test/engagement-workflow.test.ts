@@ -1,6 +1,5 @@
 // The engagement workflow on the time-skipping test server with the real worker, activities,
 // partner workflow and SAVB simulator: a voucher's whole life runs in seconds.
-import { WorkflowHandle } from '@temporalio/client';
 import type { EngagementState } from '../domain/engagement';
 import { engagementSignals, engagementUpdates } from '../workflows/messages';
 import {

@@ -131,8 +131,8 @@ describe('npm start (the whole stack)', () => {
       output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
       if (output.length > 2000) output.splice(0, output.length - 2000);
     };
-    proc.stdout!.on('data', keep);
-    proc.stderr!.on('data', keep);
+    proc.stdout.on('data', keep);
+    proc.stderr.on('data', keep);
     const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       proc.on('exit', (code, signal) => resolve({ code, signal })),
     );

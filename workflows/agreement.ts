@@ -2,19 +2,17 @@
 // repeat rule, which spans engagements. Engagements claim a slot when reserved (the update refuses a
 // repeat, domain fifteenDayRepeatRefusal) and release it when the reservation is cancelled or the
 // engagement is cancelled or expires; a redeemed or completed engagement keeps its claim forever.
-import { refusalFailure } from './failures';
+import { refused } from './failures';
+import { historyIsLong } from './history-limit';
 import { MESSAGE_SCHEMAS, invalidMessageRefusal, issueText, payloadIssues } from './payload-validation';
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
   log,
   setCurrentDetails,
   setHandler,
-  workflowInfo,
 } from '@temporalio/workflow';
-import { REFUSAL_FAILURE_TYPE, Refusal } from '../domain/refusals';
 import { FifteenDayClaim, fifteenDayRepeatRefusal } from '../domain/rules/delivery';
 import { fifteenDayClaimUpdate, fifteenDayClaimsQuery, fifteenDayReleaseSignal } from './messages';
 
@@ -22,12 +20,6 @@ export interface CustomerAgreementWorkflowInput {
   agreementNumber: string;
   /** Claims carried over by continue-as-new. */
   claims?: FifteenDayClaim[];
-}
-
-const HISTORY_EVENTS_LIMIT = 2000;
-
-function refused(refusal: Refusal): ApplicationFailure {
-  return refusalFailure([refusal]);
 }
 
 export async function customerAgreementWorkflow(input: CustomerAgreementWorkflowInput): Promise<void> {
@@ -82,7 +74,7 @@ export async function customerAgreementWorkflow(input: CustomerAgreementWorkflow
 
   setCurrentDetails(details());
   // Nothing to time: the registry just waits, and starts a new run when its history grows long.
-  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_LIMIT);
+  await condition(() => historyIsLong());
   await condition(allHandlersFinished);
   await continueAsNew<typeof customerAgreementWorkflow>({ agreementNumber, claims });
 }

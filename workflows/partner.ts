@@ -2,10 +2,10 @@
 // the profile and the enrollments per offering, answers eligibility, and runs the enrollment timers
 // (reminders 30 and 7 days before lapse, the lapse itself). The rules are domain/partner.ts; this file
 // only applies them at workflow time and keeps the state.
-import { refusalFailure } from './failures';
+import { refused } from './failures';
+import { historyIsLong } from './history-limit';
 import { MESSAGE_SCHEMAS, invalidMessageRefusal, payloadIssues } from './payload-validation';
 import {
-  ApplicationFailure,
   ActivityFailure,
   allHandlersFinished,
   condition,
@@ -14,7 +14,6 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { PartnerActivities } from '../activities/types';
 import { dateOf, toIso } from '../domain/dates';
@@ -29,7 +28,7 @@ import {
   renewalRefusal,
   renewedValidUntil,
 } from '../domain/partner';
-import { REFUSAL_FAILURE_TYPE, Refusal, Rule, stateRefusal } from '../domain/refusals';
+import { Rule, stateRefusal } from '../domain/refusals';
 import { reminderSchedule } from '../domain/rules/reminders';
 import type { EnrollmentRequest, PartnerProfile } from '../domain/schemas';
 import {
@@ -53,8 +52,6 @@ export const ENROLLMENT_LAPSED_KIND = 'ENROLLMENT_LAPSED';
 
 /** Notifications kept in the state: enough for several years of reminders, bounded for continue-as-new. */
 const MAX_NOTIFICATIONS = 100;
-/** Continue-as-new well before Temporal's hard limits, even if the server never suggests it. */
-const HISTORY_EVENTS_LIMIT = 2000;
 
 type PartnerNotification = PartnerState['notifications'][number] & { delivered?: boolean; detail?: string };
 
@@ -63,10 +60,6 @@ const { notifyPartner } = proxyActivities<PartnerActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5 },
 });
-
-function refused(refusal: Refusal): ApplicationFailure {
-  return refusalFailure([refusal]);
-}
 
 /** Checks a payload `T & { actor? }` against its message schema; returns the body without the actor. */
 function parsePayload<T>(message: keyof typeof MESSAGE_SCHEMAS.partner, payload: WithActor<T>): T {
@@ -276,8 +269,7 @@ export async function partnerWorkflow(input: PartnerWorkflowInput): Promise<void
     }
     setCurrentDetails(describe(state, next));
 
-    const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > HISTORY_EVENTS_LIMIT) {
+    if (historyIsLong()) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof partnerWorkflow>({ partnerId, state });
     }

@@ -95,7 +95,7 @@ interface MessageRoute {
   description: string;
   roles: Role[];
   message: EngagementMessage;
-  body: z.ZodType;
+  body: z.ZodType<object>;
 }
 
 const messageRoute = (m: MessageRoute): RouteDef =>
@@ -117,14 +117,7 @@ const messageRoute = (m: MessageRoute): RouteDef =>
     handler: async ({ params, body, principal, app, log, res }) => {
       const workflowId = engagementWorkflowId(params.voucherId);
       res.locals.workflowId = workflowId;
-      const state = await sendMessage(
-        app,
-        principal,
-        params.voucherId,
-        m.message,
-        body as never,
-        log.child({ workflowId }),
-      );
+      const state = await sendMessage(app, principal, params.voucherId, m.message, body, log.child({ workflowId }));
       return { status: 200, body: state };
     },
   });

@@ -4,7 +4,7 @@ import type { Refusal } from '../refusals';
 import type { Actor } from '../schemas';
 
 /** Partners are named `partner:<id>`. */
-export function partnerIdOfActor(actor: Actor | string | undefined): string | undefined {
+export function partnerIdOfActor(actor: Actor | undefined): string | undefined {
   return actor?.startsWith('partner:') ? actor.slice('partner:'.length) : undefined;
 }
 

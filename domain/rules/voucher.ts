@@ -42,7 +42,7 @@ export function startRefusals(
         ['engagementType'],
       ),
     );
-  } else if (request.days > MAX_ENGAGEMENT_DAYS || !type.allowedDays.includes(request.days as never)) {
+  } else if (request.days > MAX_ENGAGEMENT_DAYS || !type.allowedDays.some((allowed) => allowed === request.days)) {
     refusals.push(
       ruleRefusal(Rule.DAYS_NOT_ALLOWED, `${type.code} allows ${type.allowedDays.join(', ')} days`, ['days']),
     );

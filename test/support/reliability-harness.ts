@@ -15,7 +15,7 @@
 //
 // Counts scale with SOAK=1 (`npm run soak`): see `scaled`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ import {
   WorkflowUpdateFailedError,
   WorkflowExecutionAlreadyStartedError,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { dateOf } from '../../domain/dates';
 import type { EngagementInput, EngagementMessage, EngagementState, EngagementStatus } from '../../domain/engagement';
 import type { CompletionReport, PartnerProfile, Reservation } from '../../domain/schemas';
@@ -543,10 +543,8 @@ export async function sendUpdate<K extends EngagementMessage>(
   const deadline = Date.now() + retryForMs;
   for (let tries = 1; ; tries++) {
     try {
-      const state = (await handle.executeUpdate(engagementUpdates[name] as never, {
-        args: [payload] as never,
-        ...(updateId ? { updateId } : {}),
-      })) as EngagementState;
+      const update: UpdateDefinition<EngagementState, [unknown]> = engagementUpdates[name];
+      const state = await handle.executeUpdate(update, { args: [payload], ...(updateId ? { updateId } : {}) });
       return { accepted: true, state, tries };
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
@@ -568,7 +566,8 @@ export async function sendSignal<K extends EngagementMessage>(
   const deadline = Date.now() + retryForMs;
   for (;;) {
     try {
-      await handle.signal(engagementSignals[name] as never, payload as never);
+      const signal: SignalDefinition<[unknown]> = engagementSignals[name];
+      await handle.signal(signal, payload);
       return;
     } catch (err) {
       if (Date.now() > deadline) throw err;
@@ -945,7 +944,7 @@ export function renderTable(rows: FaultRow[]): string {
 export function readAllResults(): FaultRow[] {
   const rows: FaultRow[] = [];
   try {
-    for (const file of require('node:fs').readdirSync(RESULTS_DIR) as string[]) {
+    for (const file of readdirSync(RESULTS_DIR)) {
       if (!file.endsWith('.json')) continue;
       rows.push(...(JSON.parse(readFileSync(join(RESULTS_DIR, file), 'utf8')) as FaultRow[]));
     }
