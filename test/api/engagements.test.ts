@@ -73,6 +73,8 @@ describe('POST /v1/engagements', () => {
     const body = startBody();
     const first = await req('POST', '/v1/engagements', { as: 'backoffice', body });
     expect(first.status).toBe(201);
+    const handle = stack.client.workflow.getHandle(`engagement-${body.voucherId}`);
+    const { runId } = await handle.describe();
     const again = await req('POST', '/v1/engagements', { as: 'backoffice', body });
     expect(again.status).toBe(200);
     expect(again.body.voucherId).toBe(body.voucherId);
@@ -80,8 +82,10 @@ describe('POST /v1/engagements', () => {
     // The same instant written differently is the same request.
     const sameInstant = { ...body, assignedAt: body.assignedAt.replace('Z', '+00:00') };
     expect((await req('POST', '/v1/engagements', { as: 'backoffice', body: sameInstant })).status).toBe(200);
-    const runs = await stack.client.workflow.getHandle(`engagement-${body.voucherId}`).describe();
-    expect(runs.runId).toBeDefined();
+    // Still the first run: a repeat neither starts nor replaces the workflow.
+    const now = await handle.describe();
+    expect(now.runId).toBe(runId);
+    expect(now.status.name).toBe('RUNNING');
   });
 
   it('the same voucher with another body is a 409 naming the differences', async () => {
