@@ -417,6 +417,81 @@ describe('reservation', () => {
   });
 });
 
+describe('PATCH /v1/engagements/{voucherId}/reservation: the date rules', () => {
+  /** A 5-day engagement assigned `ageDays` ago, reserved by contoso from `startIn` days on; its last valid date. */
+  async function reserved(ageDays: number, startIn: number) {
+    const voucherId = await forwarded('contoso', {
+      assignedAt: new Date(Date.now() - ageDays * 86_400_000).toISOString(),
+    });
+    const start = addDays(today(), startIn);
+    const res = await req('POST', `/v1/engagements/${voucherId}/reservation`, {
+      as: 'contoso',
+      body: reservationBody({ startDate: start, endDate: addDays(start, 4) }),
+    });
+    expect(res.status).toBe(200);
+    // The server's expiry instant decides the last valid date (the day holding the final instant).
+    const expiresAtMs = Date.parse(res.body.deadlines.voucherExpiresAt as string);
+    const lastValid = new Date(expiresAtMs - 1).toISOString().slice(0, 10);
+    return { voucherId, reservation: res.body.reservation as { startDate: string; endDate: string }, lastValid };
+  }
+
+  const change = (voucherId: string, startDate: string, endDate: string) =>
+    req('PATCH', `/v1/engagements/${voucherId}/reservation`, { as: 'contoso', body: { startDate, endDate } });
+
+  function refusedBy(res: Awaited<ReturnType<typeof change>>, status: number, code: string, fields?: string[]) {
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(res.body.type).toBe(`${PROBLEM_BASE}${code.toLowerCase().replace(/_/g, '-')}`);
+    expect(codes(res)).toEqual([code]);
+    if (fields) expect(res.body.fields).toEqual(fields);
+  }
+
+  it('refuses a start in the past, an end before the start, and dates after expiry (422 naming the rule)', async () => {
+    // Assigned 170 days ago: the voucher is valid for about 10 more days.
+    const { voucherId, reservation, lastValid } = await reserved(170, 1);
+    const t = today();
+    refusedBy(await change(voucherId, addDays(t, -1), addDays(t, 4)), 422, 'START_DATE_IN_PAST', ['startDate']);
+    refusedBy(await change(voucherId, addDays(t, 6), addDays(t, 2)), 422, 'END_BEFORE_START', ['endDate']);
+    refusedBy(await change(voucherId, addDays(lastValid, 1), addDays(lastValid, 5)), 422, 'DATES_AFTER_EXPIRY', [
+      'startDate',
+      'endDate',
+    ]);
+    refusedBy(await change(voucherId, addDays(lastValid, -3), addDays(lastValid, 1)), 422, 'DATES_AFTER_EXPIRY', [
+      'endDate',
+    ]);
+    // Nothing of the refused changes was kept.
+    const read = await req('GET', `/v1/engagements/${voucherId}`, { as: 'contoso' });
+    expect(read.body.reservation).toEqual(reservation);
+    expect(read.body.history.map((e: { event: string }) => e.event)).not.toContain('reservationChanged');
+  });
+
+  it('accepts a valid change, up to the last valid date, and records it', async () => {
+    const { voucherId, reservation, lastValid } = await reserved(170, 1);
+    const start = addDays(lastValid, -4);
+    const changed = await change(voucherId, start, lastValid);
+    expect(changed.status).toBe(200);
+    expect(changed.body.status).toBe('RESERVED');
+    expect(changed.body.reservation).toEqual({ ...reservation, startDate: start, endDate: lastValid });
+    const read = await req('GET', `/v1/engagements/${voucherId}`, { as: 'contoso' });
+    expect(read.body.reservation).toEqual(changed.body.reservation);
+    expect(read.body.history.map((e: { event: string }) => e.event)).toContain('reservationChanged');
+  });
+
+  it('refuses any change once the engagement started (409 ENGAGEMENT_STARTED)', async () => {
+    // Starts today: the engagement has started, so its dates are fixed.
+    const voucherId = await forwarded('contoso', { days: 1 });
+    const t = today();
+    const res = await req('POST', `/v1/engagements/${voucherId}/reservation`, {
+      as: 'contoso',
+      body: reservationBody({ startDate: t, endDate: t }),
+    });
+    expect(res.status).toBe(200);
+    refusedBy(await change(voucherId, addDays(t, 2), addDays(t, 2)), 409, 'ENGAGEMENT_STARTED');
+    const read = await req('GET', `/v1/engagements/${voucherId}`, { as: 'contoso' });
+    expect(read.body.reservation).toEqual(expect.objectContaining({ startDate: t, endDate: t }));
+  });
+});
+
 describe('completion report, redemption, invoice retry, cancellation', () => {
   it('are refused in the wrong status (409)', async () => {
     const voucherId = await forwarded('contoso');
