@@ -2,8 +2,11 @@
 // running stack; each is restarted (the dev server on the same SQLite file), the other children stay
 // up, and an engagement started before the crashes reaches PAID over HTTP without a restart of the
 // stack. Ctrl-C then still stops everything.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { temporalCliPath } from '../scripts/temporal-binaries';
 import {
   engagementStatus,
   reportAndRedeem,
@@ -21,6 +24,21 @@ const WORKER = 'worker/main.ts';
 const API = 'api/main.ts';
 const SAVB = 'savb-simulator/main.ts';
 const TEMPORAL = 'start-dev';
+
+const execFileAsync = promisify(execFile);
+
+/** True once the worker process `pid` polls the stack's task queue (what the Temporal CLI shows). */
+async function polling(temporalPort: number, pid: number): Promise<true | undefined> {
+  const { stdout } = await execFileAsync(temporalCliPath(), [
+    'task-queue',
+    'describe',
+    '--address',
+    `127.0.0.1:${temporalPort}`,
+    '--task-queue',
+    'planning-services',
+  ]);
+  return stdout.includes(`${pid}@`) ? true : undefined;
+}
 
 describe('npm start restarts a crashed child', () => {
   const dataDir = stackDataDir();
@@ -60,7 +78,7 @@ describe('npm start restarts a crashed child', () => {
     await startAndForward(stack, voucherId, nextYear);
 
     // The worker dies; the reservation is processed by its successor.
-    await crash(stack, 'worker', WORKER);
+    const worker = await crash(stack, 'worker', WORKER);
     await reserve(stack, voucherId, today);
 
     // The dev server dies; the one that replaces it has the engagement (same SQLite file).
@@ -70,6 +88,9 @@ describe('npm start restarts a crashed child', () => {
     expect(await eventually('the engagement readable again', 60_000, () => engagementStatus(stack, voucherId))).toBe(
       'RESERVED',
     );
+    // The worker lived through it and polls the new dev server.
+    await eventually('the worker polling again', 120_000, () => polling(stack.ports.temporal, worker));
+    expect(pidOf(WORKER)).toBe(worker);
     await reportAndRedeem(stack, voucherId, today);
     await waitPaid(stack, voucherId);
 

@@ -60,7 +60,10 @@ describe('POST /v1/engagements', () => {
         days: 5,
       }),
     );
-    expect(res.body.deadlines.voucherExpiresAt).toBeDefined();
+    // Valid for 180 days from assignment.
+    expect(res.body.deadlines.voucherExpiresAt).toBe(
+      new Date(Date.parse(body.assignedAt) + 180 * 86_400_000).toISOString(),
+    );
     const workflow = await stack.client.workflow.getHandle(`engagement-${body.voucherId}`).describe();
     expect(workflow.type).toBe('engagementWorkflow');
     expect(workflow.typedSearchAttributes.get(SA.EngagementStatus)).toBe('ASSIGNED');
