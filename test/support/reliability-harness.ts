@@ -664,6 +664,8 @@ export interface DriveOptions {
  * landed), anything else is recorded as a refusal the suite fails on.
  */
 export async function drive(e: Engagement, options: DriveOptions = {}): Promise<void> {
+  // One date for the reservation and the report, even when the drive runs across midnight (UTC).
+  const day = today();
   const steps: { name: EngagementMessage; after: EngagementStatus; payload: () => unknown }[] = [
     {
       name: 'voucherForwarded',
@@ -673,12 +675,12 @@ export async function drive(e: Engagement, options: DriveOptions = {}): Promise<
     {
       name: 'voucherReserved',
       after: 'RESERVED',
-      payload: () => ({ ...reservationToday(), actor: `partner:${e.partnerId}` }),
+      payload: () => ({ ...reservationToday({ startDate: day, endDate: day }), actor: `partner:${e.partnerId}` }),
     },
     {
       name: 'completionReportSubmitted',
       after: 'REPORT_SUBMITTED',
-      payload: () => ({ ...reportFor({ startDate: today() }), actor: `partner:${e.partnerId}` }),
+      payload: () => ({ ...reportFor({ startDate: day }), actor: `partner:${e.partnerId}` }),
     },
     { name: 'voucherRedeemed', after: 'REDEEMED', payload: () => ({ actor: `partner:${e.partnerId}` }) },
   ];
