@@ -1,6 +1,6 @@
 // Partner operations against the partner entity workflows, and the directory built from them.
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { partnerWorkflow } from '../workflows/partner';
+import { partnerWorkflow } from '../workflows/partner/workflow';
 import type pino from 'pino';
 import { isEnrollmentActive, type EligibilityMatrixRow } from '../domain/partner';
 import type { EnrollmentRequest, PartnerProfile } from '../domain/schemas';

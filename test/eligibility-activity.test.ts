@@ -17,7 +17,7 @@ import {
   partnerWorkflowId,
   profileReplacedUpdate,
 } from '../workflows/messages';
-import type { partnerWorkflow } from '../workflows/partner';
+import type { partnerWorkflow } from '../workflows/partner/workflow';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;

@@ -25,7 +25,7 @@ import {
   partnerWorkflowId,
   profileReplacedUpdate,
 } from '../workflows/messages';
-import type { partnerWorkflow } from '../workflows/partner';
+import type { partnerWorkflow } from '../workflows/partner/workflow';
 
 type Sent = Parameters<PartnerActivities['notifyPartner']>[0];
 
