@@ -14,7 +14,8 @@ export const IsoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
   .refine(isCalendarDate, 'not a calendar date')
-  .meta({ description: 'A calendar date, YYYY-MM-DD', example: '2026-12-01' });
+  // `format: date` says "a real calendar date" to OpenAPI clients (the refinement above checks it).
+  .meta({ description: 'A calendar date, YYYY-MM-DD', example: '2026-12-01', format: 'date' });
 
 export const Instant = z.iso
   .datetime({ offset: true })
@@ -32,7 +33,8 @@ export const Identifier = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only, starting with a letter or digit');
 
-export const Email = z.email().max(254);
+/** An e-mail address as zod checks it: documented with zod's own pattern, as `format: email` alone allows more. */
+export const Email = z.email().max(254).meta({ pattern: z.regexes.email.source, description: 'An e-mail address' });
 /** A link as callers send it (the same well-formed text rule: a lone surrogate is no URL). */
 const Url = () => z.url().max(2000).refine(isWellFormed, ILL_FORMED_TEXT);
 export const ShortText = text().min(1).max(200);
