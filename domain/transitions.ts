@@ -161,3 +161,49 @@ export function mermaidDiagram(table: readonly Transition[] = TRANSITIONS): stri
   for (const status of TERMINAL_STATUSES) lines.push(`  ${status} --> [*]`);
   return lines.join('\n');
 }
+
+/** Every status, the main line first (the order diagrams and filters list them in). */
+export const STATUSES: readonly EngagementStatus[] = [
+  ...MAIN_LINE,
+  ...[...new Set(TRANSITIONS.map((t) => t.to))].filter((s) => !MAIN_LINE.includes(s)),
+];
+
+/** The history events (EngagementState.history[].event) that are a transition's cause, by cause name. */
+const EVENT_CAUSES: Record<string, readonly TransitionCause['name'][]> = {
+  voucherExpired: ['voucherExpiry'],
+  invoiceWindowMissed: ['invoiceWindow'],
+  invoiceSubmitted: ['invoiceSubmitted'],
+  savbStatusPAID: ['savbPaid'],
+  savbStatusDENIED: ['savbDenied'],
+};
+
+export interface HistoryStep {
+  event: string;
+  accepted: boolean;
+  refusals?: { code: string }[];
+}
+
+function causesOf(step: HistoryStep): readonly TransitionCause['name'][] {
+  // SAVB's refusal is recorded as not accepted: "not registered" waits for registration, any other code denies.
+  if (step.event === 'invoiceRefused')
+    return step.refusals?.some((r) => r.code === 'PARTNER_NOT_REGISTERED') ? ['savbNotRegistered'] : ['savbRefused'];
+  if (!step.accepted) return [];
+  return EVENT_CAUSES[step.event] ?? [step.event as TransitionMessage];
+}
+
+/**
+ * The statuses an engagement went through, replayed from its history with the table: each accepted
+ * event that is a transition's cause from the status reached so far moves along that transition.
+ * Ends with `current` (so a history cut short still ends where the engagement is).
+ */
+export function pathTaken(history: readonly HistoryStep[], current: EngagementStatus): EngagementStatus[] {
+  const path: EngagementStatus[] = [MAIN_LINE[0]];
+  for (const step of history) {
+    const at = path[path.length - 1];
+    const causes = causesOf(step);
+    const next = TRANSITIONS.find((t) => t.from === at && t.to !== at && causes.includes(t.cause.name));
+    if (next) path.push(next.to);
+  }
+  if (path[path.length - 1] !== current) path.push(current);
+  return path;
+}
