@@ -23,12 +23,11 @@ function download(name: string, text: string) {
 }
 
 /** A value as display text: objects as JSON, nothing as empty. */
-const textOf = (value: unknown): string =>
-  value === undefined || value === null
-    ? ''
-    : typeof value === 'object'
-      ? JSON.stringify(value)
-      : String(value as string);
+const textOf = (value: unknown): string => {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value);
+};
 
 const csvCell = (value: unknown) => {
   const text = textOf(value);
