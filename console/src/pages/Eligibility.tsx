@@ -24,7 +24,7 @@ export function Eligibility({ partnerId }: { partnerId: string }): ReactNode {
 
 export function EligibilityTable({ matrix }: { matrix: Schemas['EligibilityMatrix'] }): ReactNode {
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0} role="region" aria-label="Table, scrolls sideways on small screens">
       <table>
         <caption className="visually-hidden">Eligibility per engagement type</caption>
         <thead>

@@ -116,7 +116,7 @@ export function EngagementTable({
   selection?: { selected: Set<string>; toggle: (voucherId: string) => void };
 }): ReactNode {
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0} role="region" aria-label="Table, scrolls sideways on small screens">
       <table className="engagements">
         <caption className="visually-hidden">Engagements, the ones needing action first</caption>
         <thead>

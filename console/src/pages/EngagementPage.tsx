@@ -187,7 +187,7 @@ function History({ engagement }: { engagement: Engagement }): ReactNode {
   return (
     <>
       <h2>History</h2>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Table, scrolls sideways on small screens">
         <table>
           <thead>
             <tr>

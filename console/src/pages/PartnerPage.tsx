@@ -123,7 +123,7 @@ function Enrollments({
       <h2>Enrollments</h2>
       {entries.length === 0 ? <p>Not enrolled in any offering.</p> : null}
       {entries.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Table, scrolls sideways on small screens">
           <table>
             <thead>
               <tr>

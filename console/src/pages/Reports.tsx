@@ -140,7 +140,7 @@ export function Reports(): ReactNode {
       {notice ? <Notice text={notice} /> : null}
       {rows ? (
         rows.length ? (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Table, scrolls sideways on small screens">
             <table>
               <thead>
                 <tr>
