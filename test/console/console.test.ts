@@ -251,7 +251,7 @@ describe('the console', () => {
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Download engagements CSV' }).click(),
     ]);
-    const csv = readFileSync((await download.path())!, 'utf8');
+    const csv = readFileSync(await download.path(), 'utf8');
     expect(csv.split('\r\n')[0]).toBe(
       'voucherId,status,offering,engagementType,days,partnerId,customerCountry,voucherExpiresAt,startedAt',
     );

@@ -56,10 +56,28 @@ export function StateDiagram({ current, path }: { current: EngagementStatus; pat
       >
         <title id="diagram-title">{`State diagram: currently ${current}; path taken ${path.join(' → ')}`}</title>
         <defs>
-          <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto">
+          <marker
+            id="arrow"
+            viewBox="0 0 10 10"
+            refX="9"
+            refY="5"
+            markerWidth="9"
+            markerHeight="9"
+            markerUnits="userSpaceOnUse"
+            orient="auto"
+          >
             <path d="M0,0 L10,5 L0,10 z" className="arrow-head" />
           </marker>
-          <marker id="arrow-taken" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto">
+          <marker
+            id="arrow-taken"
+            viewBox="0 0 10 10"
+            refX="9"
+            refY="5"
+            markerWidth="9"
+            markerHeight="9"
+            markerUnits="userSpaceOnUse"
+            orient="auto"
+          >
             <path d="M0,0 L10,5 L0,10 z" className="arrow-head-taken" />
           </marker>
         </defs>

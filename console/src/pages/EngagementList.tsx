@@ -166,6 +166,11 @@ function ValidateVoucher({ partnerId }: { partnerId: string }): ReactNode {
   const [email, setEmail] = useState('');
   const navigate = useNavigate();
   const action = useAction(['voucherId', 'partnerId', 'projectManagerEmail']);
+  // An unknown voucher (404) is about the voucher ID the partner typed.
+  const errors =
+    action.problem?.status === 404
+      ? { fields: { voucherId: ['No voucher with this ID is waiting for validation.'] }, form: [] }
+      : action.errors;
   async function submit(event: FormEvent) {
     event.preventDefault();
     const done = await action.run(() =>
@@ -181,25 +186,18 @@ function ValidateVoucher({ partnerId }: { partnerId: string }): ReactNode {
       <h2 id="validate-title">Validate a voucher</h2>
       <p>The customer gives you the voucher ID; its project manager's e-mail proves it was assigned to you.</p>
       <div className="row">
-        <Field
-          label="Voucher ID"
-          name="voucherId"
-          value={voucherId}
-          onChange={setVoucherId}
-          errors={action.errors}
-          required
-        />
+        <Field label="Voucher ID" name="voucherId" value={voucherId} onChange={setVoucherId} errors={errors} required />
         <Field
           label="Project manager's e-mail"
           name="projectManagerEmail"
           type="email"
           value={email}
           onChange={setEmail}
-          errors={action.errors}
+          errors={errors}
           required
         />
       </div>
-      <FormErrors errors={action.errors} />
+      <FormErrors errors={errors} />
       <button type="submit" disabled={action.busy}>
         {action.busy ? 'Validating…' : 'Validate'}
       </button>
