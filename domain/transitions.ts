@@ -3,8 +3,8 @@
 // Mermaid diagram are all derived from. Pure data and functions.
 import type { EngagementStatus } from './engagement';
 
-/** Messages a caller sends to an engagement (HTTP update or Temporal signal of the same name). */
-export const ENGAGEMENT_MESSAGES = [
+/** Messages a caller sends to an engagement (HTTP update or Temporal signal of the same name), the validity extension included. */
+export const TRANSITION_MESSAGES = [
   'voucherForwarded',
   'voucherReserved',
   'reservationChanged',
@@ -15,7 +15,7 @@ export const ENGAGEMENT_MESSAGES = [
   'invoiceRetryRequested',
   'voucherExpiryExtended',
 ] as const;
-export type TransitionMessage = (typeof ENGAGEMENT_MESSAGES)[number];
+export type TransitionMessage = (typeof TRANSITION_MESSAGES)[number];
 
 /** What moves an engagement: a caller's message, a workflow timer, or an activity's answer (SAVB). */
 export type TransitionCause =
@@ -141,7 +141,7 @@ export function messagesAllowedIn(
   status: EngagementStatus,
   table: readonly Transition[] = TRANSITIONS,
 ): TransitionMessage[] {
-  return ENGAGEMENT_MESSAGES.filter((name) => allowedIn(name, table).includes(status));
+  return TRANSITION_MESSAGES.filter((name) => allowedIn(name, table).includes(status));
 }
 
 export const isTerminal = (status: EngagementStatus): boolean => TERMINAL_STATUSES.includes(status);

@@ -140,7 +140,7 @@ async function shoot(browser: Browser, stack: DevStack, out: string): Promise<vo
   await signIn(phone, stack, 'contoso');
   await phone.goto(`${stack.baseUrl}/console/engagements/V-1003`);
   await phone.getByTestId('state-diagram').waitFor();
-  await phone.screenshot({ path: join(out, 'console-phone-engagement.png') });
+  await phone.screenshot({ path: join(out, 'console-phone-engagement.png'), fullPage: true });
 }
 
 async function main(): Promise<void> {

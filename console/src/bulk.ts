@@ -38,7 +38,12 @@ export async function resultOf(voucherId: string, response: Response): Promise<I
     detail?: string;
     rules?: { message: string }[];
   };
-  if (response.ok) return { voucherId, ok: true, detail: `done (${String(body.status ?? response.status)})` };
+  if (response.ok)
+    return {
+      voucherId,
+      ok: true,
+      detail: typeof body.status === 'string' ? `accepted, now ${body.status}` : 'accepted',
+    };
   const why = body.rules?.map((r) => r.message).join('; ') || body.detail || body.title || `HTTP ${response.status}`;
   return { voucherId, ok: false, detail: `refused (${response.status}): ${why}` };
 }

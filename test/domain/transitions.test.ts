@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { ALLOWED_IN, ENGAGEMENT_STATUSES, FINAL_STATUSES, type EngagementMessage } from '../../domain/engagement';
 import {
   allowedIn,
-  ENGAGEMENT_MESSAGES,
+  TRANSITION_MESSAGES,
   messagesAllowedIn,
   pathTaken,
   STATUSES,
@@ -36,7 +36,7 @@ describe('the transition table', () => {
     expect(allowedIn('voucherExpiryExtended')).toEqual(['ASSIGNED', 'FORWARDED', 'RESERVED', 'REPORT_SUBMITTED']);
     expect(messagesAllowedIn('REDEEMED')).toEqual([]);
     expect(messagesAllowedIn('AWAITING_SAVB_REGISTRATION')).toEqual(['invoiceRetryRequested']);
-    expect(ENGAGEMENT_MESSAGES.every((m) => allowedIn(m).length > 0)).toBe(true);
+    expect(TRANSITION_MESSAGES.every((m) => allowedIn(m).length > 0)).toBe(true);
   });
 
   it('replays the path taken from a history, including SAVB’s refusal and a cancelled reservation', () => {
