@@ -3,8 +3,9 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import type { TransitionMessage } from '../../../domain/transitions';
 import { api, callUntyped, type Engagement } from '../api/client';
-import { Field, FieldMessages, FormErrors, Notice } from '../components/Field';
+import { Field, FormErrors, Notice } from '../components/Field';
 import { useAction } from '../components/useForm';
+import { CompletionReport } from './CompletionReportForm';
 import type { Role, Session } from '../session';
 
 /** Who sends each message (SPEC §5). */
@@ -32,7 +33,7 @@ export const MESSAGE_TITLE: Record<TransitionMessage, string> = {
   voucherExpiryExtended: 'extend validity',
 };
 
-interface ActionProps {
+export interface ActionProps {
   engagement: Engagement;
   onDone: (engagement: Engagement) => void;
 }
@@ -59,7 +60,7 @@ export function EngagementActions({
   );
 }
 
-const today = () => new Date().toISOString().slice(0, 10);
+export const today = () => new Date().toISOString().slice(0, 10);
 
 function Reserve({ engagement, onDone }: ActionProps): ReactNode {
   const [form, setForm] = useState({
@@ -198,181 +199,6 @@ function ChangeDates({ engagement, onDone }: ActionProps): ReactNode {
       <FormErrors errors={action.errors} />
       <button type="submit" disabled={action.busy}>
         Change dates
-      </button>
-    </form>
-  );
-}
-
-function CompletionReport({ engagement, onDone }: ActionProps): ReactNode {
-  const r = engagement.reservation;
-  const [form, setForm] = useState({
-    consultantId: r?.consultantId ?? '',
-    deliveredFrom: r?.startDate ?? today(),
-    deliveredTo: r && r.endDate <= today() ? r.endDate : today(),
-    onSiteDays: String(engagement.days),
-    offSiteDays: '0',
-    reportTitle: 'Completion report',
-    reportUri: '',
-    reportSha256: '',
-    planTitle: '',
-    planUri: '',
-    planSha256: '',
-  });
-  const action = useAction<Engagement>([
-    'consultantId',
-    'deliveredFrom',
-    'deliveredTo',
-    'onSiteDays',
-    'offSiteDays',
-    ...[0, 1].flatMap((i) => ['title', 'uri', 'sha256'].map((key) => `deliverables.${i}.${key}`)),
-    'deliverables',
-  ]);
-  const set = (key: keyof typeof form) => (value: string) => setForm({ ...form, [key]: value });
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    const done = await action.run(() =>
-      api.POST('/v1/engagements/{voucherId}/completion-report', {
-        params: { path: { voucherId: engagement.voucherId } },
-        body: {
-          consultantId: form.consultantId,
-          deliveredFrom: form.deliveredFrom,
-          deliveredTo: form.deliveredTo,
-          onSiteDays: Number(form.onSiteDays),
-          offSiteDays: Number(form.offSiteDays),
-          deliverables: [
-            { kind: 'COMPLETION_REPORT', title: form.reportTitle, uri: form.reportUri, sha256: form.reportSha256 },
-            {
-              kind: 'CUSTOMER_PLANNING_DELIVERABLE',
-              title: form.planTitle,
-              uri: form.planUri,
-              sha256: form.planSha256,
-            },
-          ],
-        },
-      }),
-    );
-    if (done) onDone(done);
-  }
-  const e = action.errors;
-  return (
-    <form className="card" onSubmit={(ev) => void submit(ev)} noValidate aria-labelledby="report-title">
-      <h3 id="report-title">Completion report</h3>
-      <div className="row">
-        <Field
-          label="Consultant ID"
-          name="consultantId"
-          value={form.consultantId}
-          onChange={set('consultantId')}
-          errors={e}
-          required
-        />
-        <Field
-          label="Delivered from"
-          name="deliveredFrom"
-          type="date"
-          value={form.deliveredFrom}
-          onChange={set('deliveredFrom')}
-          errors={e}
-          required
-        />
-        <Field
-          label="Delivered to"
-          name="deliveredTo"
-          type="date"
-          value={form.deliveredTo}
-          onChange={set('deliveredTo')}
-          errors={e}
-          required
-        />
-      </div>
-      <div className="row">
-        <Field
-          label="On-site days"
-          name="onSiteDays"
-          type="number"
-          value={form.onSiteDays}
-          onChange={set('onSiteDays')}
-          errors={e}
-          required
-        />
-        <Field
-          label="Off-site days"
-          name="offSiteDays"
-          type="number"
-          value={form.offSiteDays}
-          onChange={set('offSiteDays')}
-          errors={e}
-          required
-          hint="At most 3"
-        />
-      </div>
-      <fieldset>
-        <legend>Deliverable 1: the completion report</legend>
-        <div className="row">
-          <Field
-            label="Title"
-            name="deliverables.0.title"
-            value={form.reportTitle}
-            onChange={set('reportTitle')}
-            errors={e}
-            required
-          />
-          <Field
-            label="Link (URI)"
-            name="deliverables.0.uri"
-            type="url"
-            value={form.reportUri}
-            onChange={set('reportUri')}
-            errors={e}
-            required
-          />
-          <Field
-            label="SHA-256"
-            name="deliverables.0.sha256"
-            value={form.reportSha256}
-            onChange={set('reportSha256')}
-            errors={e}
-            required
-            hint="64 hex digits"
-          />
-        </div>
-      </fieldset>
-      <fieldset>
-        <legend>Deliverable 2: the customer planning deliverable</legend>
-        <div className="row">
-          <Field
-            label="Title"
-            name="deliverables.1.title"
-            value={form.planTitle}
-            onChange={set('planTitle')}
-            errors={e}
-            required
-            hint="e.g. Vision and scope"
-          />
-          <Field
-            label="Link (URI)"
-            name="deliverables.1.uri"
-            type="url"
-            value={form.planUri}
-            onChange={set('planUri')}
-            errors={e}
-            required
-          />
-          <Field
-            label="SHA-256"
-            name="deliverables.1.sha256"
-            value={form.planSha256}
-            onChange={set('planSha256')}
-            errors={e}
-            required
-            hint="64 hex digits"
-          />
-        </div>
-      </fieldset>
-      <FieldMessages errors={e} name="deliverables" />
-      <FormErrors errors={e} />
-      <button type="submit" disabled={action.busy}>
-        Submit the report
       </button>
     </form>
   );

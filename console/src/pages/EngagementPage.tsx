@@ -84,92 +84,64 @@ export function EngagementPage({ session }: { session: Session }): ReactNode {
   );
 }
 
+/** One line of a fact list (nothing when there is no value). */
+function Fact({ label, children }: { label: string; children: ReactNode }): ReactNode {
+  if (children === undefined || children === null || children === false) return null;
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </>
+  );
+}
+
+function invoiceText(invoice: NonNullable<Engagement['invoice']>): string {
+  return [
+    invoice.referenceNumber ? `${invoice.referenceNumber}: ` : '',
+    invoice.savbStatus ?? 'not accepted yet',
+    invoice.amount !== undefined ? `, ${invoice.amount} ${invoice.currency ?? ''}` : '',
+    invoice.paidAt ? `, paid ${new Date(invoice.paidAt).toLocaleString()}` : '',
+    invoice.lastRefusal ? ` — last refusal ${invoice.lastRefusal.code}: ${invoice.lastRefusal.message}` : '',
+    ` (${invoice.attempts} attempts)`,
+  ].join('');
+}
+
 function Summary({ engagement: e, session }: { engagement: Engagement; session: Session }): ReactNode {
   const ui = loadTemporalUi();
+  const r = e.reservation;
   return (
     <div className="card">
       <dl className="facts">
-        <dt>Offering / type</dt>
-        <dd>
-          {e.offering} / {e.engagementType}
-        </dd>
-        <dt>Days</dt>
-        <dd>{e.days}</dd>
-        <dt>Customer</dt>
-        <dd>
-          {e.customer.name} ({e.customer.country}), agreement {e.customer.agreementNumber}
-        </dd>
-        <dt>Partner</dt>
-        <dd>{e.partnerId ?? 'not forwarded yet'}</dd>
-        <dt>Voucher expires</dt>
-        <dd>
+        <Fact label="Offering / type">{`${e.offering} / ${e.engagementType}`}</Fact>
+        <Fact label="Days">{e.days}</Fact>
+        <Fact label="Customer">{`${e.customer.name} (${e.customer.country}), agreement ${e.customer.agreementNumber}`}</Fact>
+        <Fact label="Partner">{e.partnerId ?? 'not forwarded yet'}</Fact>
+        <Fact label="Voucher expires">
           <Countdown until={e.deadlines.voucherExpiresAt} /> — last valid day {e.deadlines.lastValidDate}
-        </dd>
-        {e.deadlines.invoiceDueAt ? (
-          <>
-            <dt>Invoice due</dt>
-            <dd>
-              <Countdown until={e.deadlines.invoiceDueAt} />
-            </dd>
-          </>
-        ) : null}
-        {e.eligibility ? (
-          <>
-            <dt>Eligibility</dt>
-            <dd>
-              {e.eligibility.eligible ? 'eligible' : 'not eligible: '}
-              {e.eligibility.refusals.map((r) => r.message).join('; ')}
-            </dd>
-          </>
-        ) : null}
-        {e.reservation ? (
-          <>
-            <dt>Reservation</dt>
-            <dd>
-              {e.reservation.startDate} to {e.reservation.endDate} in {e.reservation.deliveryCountry}, location{' '}
-              {e.reservation.locationId}, consultant {e.reservation.consultantId}
-            </dd>
-          </>
-        ) : null}
-        {e.report ? (
-          <>
-            <dt>Report</dt>
-            <dd>
-              delivered {e.report.deliveredFrom} to {e.report.deliveredTo}; {e.report.deliverables.length} deliverables
-            </dd>
-          </>
-        ) : null}
-        {e.invoice ? (
-          <>
-            <dt>Invoice</dt>
-            <dd data-testid="invoice">
-              {e.invoice.referenceNumber ? `${e.invoice.referenceNumber}: ` : ''}
-              {e.invoice.savbStatus ?? 'not accepted yet'}
-              {e.invoice.amount !== undefined ? `, ${e.invoice.amount} ${e.invoice.currency ?? ''}` : ''}
-              {e.invoice.paidAt ? `, paid ${new Date(e.invoice.paidAt).toLocaleString()}` : ''}
-              {e.invoice.lastRefusal
-                ? ` — last refusal ${e.invoice.lastRefusal.code}: ${e.invoice.lastRefusal.message}`
-                : ''}
-              {` (${e.invoice.attempts} attempts)`}
-            </dd>
-          </>
-        ) : null}
-        {e.cancellation ? (
-          <>
-            <dt>Cancelled</dt>
-            <dd>
-              by {e.cancellation.actor}: {e.cancellation.reason}
-            </dd>
-          </>
-        ) : null}
-        {e.daysDisposition ? (
-          <>
-            <dt>Days</dt>
-            <dd>
-              {e.daysDisposition.days} {e.daysDisposition.outcome === 'LOST' ? 'lost' : 'returned to the pool'}
-            </dd>
-          </>
-        ) : null}
+        </Fact>
+        <Fact label="Invoice due">
+          {e.deadlines.invoiceDueAt ? <Countdown until={e.deadlines.invoiceDueAt} /> : null}
+        </Fact>
+        <Fact label="Eligibility">
+          {e.eligibility &&
+            (e.eligibility.eligible
+              ? 'eligible'
+              : `not eligible: ${e.eligibility.refusals.map((x) => x.message).join('; ')}`)}
+        </Fact>
+        <Fact label="Reservation">
+          {r &&
+            `${r.startDate} to ${r.endDate} in ${r.deliveryCountry}, location ${r.locationId}, consultant ${r.consultantId}`}
+        </Fact>
+        <Fact label="Report">
+          {e.report &&
+            `delivered ${e.report.deliveredFrom} to ${e.report.deliveredTo}; ${e.report.deliverables.length} deliverables`}
+        </Fact>
+        <Fact label="Invoice">{e.invoice && <span data-testid="invoice">{invoiceText(e.invoice)}</span>}</Fact>
+        <Fact label="Cancelled">{e.cancellation && `by ${e.cancellation.actor}: ${e.cancellation.reason}`}</Fact>
+        <Fact label="Days returned or lost">
+          {e.daysDisposition &&
+            `${e.daysDisposition.days} ${e.daysDisposition.outcome === 'LOST' ? 'lost' : 'returned to the pool'}`}
+        </Fact>
       </dl>
       {session.role === 'operator' ? (
         <p>
