@@ -87,6 +87,46 @@ async function startEngagement(voucherId: string, days = 1): Promise<void> {
 
 const statusOf = (page: Page) => page.getByTestId('status');
 
+/** An engagement of `partnerId` redeemed through the API, waiting for the partner's SAVB registration. */
+async function redeemUnregistered(partnerId: string, voucherId: string): Promise<void> {
+  await startEngagement(voucherId);
+  const as = partnerId;
+  const path = `/v1/engagements/${voucherId}`;
+  const steps: [string, string, unknown][] = [
+    ['POST', 'forwarding', { partnerId, projectManagerEmail: 'pm@fabrikam.example' }],
+    [
+      'POST',
+      'reservation',
+      { locationId: 'SEA-1', consultantId: 'c-ana', startDate: today(), endDate: today(), deliveryCountry: 'US' },
+    ],
+    [
+      'POST',
+      'completion-report',
+      {
+        consultantId: 'c-ana',
+        deliveredFrom: today(),
+        deliveredTo: today(),
+        onSiteDays: 1,
+        offSiteDays: 0,
+        deliverables: [
+          { kind: 'COMPLETION_REPORT', title: 'Report', uri: 'https://files.example/cr.pdf', sha256: SHA },
+          { kind: 'CUSTOMER_PLANNING_DELIVERABLE', title: 'Plan', uri: 'https://files.example/p.pdf', sha256: SHA },
+        ],
+      },
+    ],
+    ['POST', 'redemption', {}],
+  ];
+  for (const [method, step, body] of steps) {
+    const res = await http(stack, method, `${path}/${step}`, { as, body });
+    expect([200, 201]).toContain(res.status);
+  }
+  await eventually(
+    () => http(stack, 'GET', path, { as: 'operator' }),
+    (res) => res.body.status === 'AWAITING_SAVB_REGISTRATION',
+    { what: `${voucherId} waiting for SAVB registration` },
+  );
+}
+
 describe('the console', () => {
   it('is served at /console with a strict CSP and nothing from another host', async () => {
     const res = await fetch(`${stack.baseUrl}/console/engagements/anything`);
@@ -276,44 +316,7 @@ describe('the console', () => {
     const voucherIds = [`V-OPS1-${run}`, `V-OPS2-${run}`];
     await seedPartner(partnerId);
     await http(stack, 'POST', `/v1/partners/${partnerId}/enrollments`, { as: partnerId, body: { offering: 'DDPS' } });
-    for (const voucherId of voucherIds) {
-      await startEngagement(voucherId);
-      const as = partnerId;
-      const path = `/v1/engagements/${voucherId}`;
-      const steps: [string, string, unknown][] = [
-        ['POST', 'forwarding', { partnerId, projectManagerEmail: 'pm@fabrikam.example' }],
-        [
-          'POST',
-          'reservation',
-          { locationId: 'SEA-1', consultantId: 'c-ana', startDate: today(), endDate: today(), deliveryCountry: 'US' },
-        ],
-        [
-          'POST',
-          'completion-report',
-          {
-            consultantId: 'c-ana',
-            deliveredFrom: today(),
-            deliveredTo: today(),
-            onSiteDays: 1,
-            offSiteDays: 0,
-            deliverables: [
-              { kind: 'COMPLETION_REPORT', title: 'Report', uri: 'https://files.example/cr.pdf', sha256: SHA },
-              { kind: 'CUSTOMER_PLANNING_DELIVERABLE', title: 'Plan', uri: 'https://files.example/p.pdf', sha256: SHA },
-            ],
-          },
-        ],
-        ['POST', 'redemption', {}],
-      ];
-      for (const [method, step, body] of steps) {
-        const res = await http(stack, method, `${path}/${step}`, { as, body });
-        expect([200, 201]).toContain(res.status);
-      }
-      await eventually(
-        () => http(stack, 'GET', path, { as: 'operator' }),
-        (res) => res.body.status === 'AWAITING_SAVB_REGISTRATION',
-        { what: `${voucherId} waiting for SAVB registration` },
-      );
-    }
+    for (const voucherId of voucherIds) await redeemUnregistered(partnerId, voucherId);
     await eventually(
       () =>
         http(stack, 'GET', `/v1/engagements?partnerId=${partnerId}&status=AWAITING_SAVB_REGISTRATION`, {

@@ -50,78 +50,131 @@ export function engagementsCsv(items: EngagementSummary[]): string {
   return [columns.join(','), ...items.map((e) => columns.map((c) => csvCell(e[c])).join(','))].join('\r\n') + '\r\n';
 }
 
+/** Each report's filters (the API refuses a filter a report does not have). */
+const FILTERS: Record<ReportName, readonly ('from' | 'to' | 'partnerId' | 'agreementNumber')[]> = {
+  invoices: ['from', 'to', 'partnerId'],
+  days: ['agreementNumber'],
+  expiring: ['from', 'to', 'partnerId'],
+};
+type ReportName = (typeof REPORTS)[number]['value'];
+type Filters = Record<'from' | 'to' | 'partnerId' | 'agreementNumber', string>;
+const NO_REPORTS = 'This server offers no reports yet: they come from the record store, which is not deployed here.';
+
+function reportPath(report: ReportName, filters: Filters, pageToken?: string): string {
+  const params = new URLSearchParams();
+  for (const key of FILTERS[report]) if (filters[key].trim()) params.set(key, filters[key].trim());
+  if (pageToken) params.set('pageToken', pageToken);
+  const q = params.toString();
+  return `/v1/reports/${report}${q ? `?${q}` : ''}`;
+}
+
+async function refusalText(res: Response): Promise<string> {
+  if (res.status === 404) return NO_REPORTS;
+  const p = (await res.json().catch(() => ({}))) as { detail?: string; title?: string };
+  return `The report was refused: ${p.detail ?? p.title ?? `HTTP ${res.status}`}`;
+}
+
+/** Every page of a report as one CSV (the header row once; pages linked by X-Next-Page-Token). */
+async function reportCsv(report: ReportName, filters: Filters): Promise<{ csv?: string; refusal?: string }> {
+  let csv = '';
+  let pageToken: string | undefined;
+  do {
+    const res = await callUntyped('GET', reportPath(report, filters, pageToken), { accept: 'text/csv' });
+    if (!res.ok) return { refusal: await refusalText(res) };
+    const text = await res.text();
+    csv += csv ? text.slice(text.indexOf('\n') + 1) : text;
+    pageToken = res.headers.get('x-next-page-token') ?? undefined;
+  } while (pageToken);
+  return { csv };
+}
+
+async function allEngagements(): Promise<EngagementSummary[]> {
+  const items: EngagementSummary[] = [];
+  let pageToken: string | undefined;
+  do {
+    const { data } = await api.GET('/v1/engagements', {
+      params: { query: { pageSize: 100, ...(pageToken ? { pageToken } : {}) } },
+    });
+    if (!data) break;
+    items.push(...data.items);
+    pageToken = data.nextPageToken;
+  } while (pageToken);
+  return items;
+}
+
 export function Reports(): ReactNode {
-  const [report, setReport] = useState<string>('invoices');
-  const [from, setFrom] = useState('');
-  const [to, setTo] = useState('');
+  const [report, setReport] = useState<ReportName>('invoices');
+  const [filters, setFilters] = useState<Filters>({ from: '', to: '', partnerId: '', agreementNumber: '' });
   const [rows, setRows] = useState<Record<string, unknown>[] | undefined>();
   const [notice, setNotice] = useState('');
-
-  const query = () => {
-    const params = new URLSearchParams();
-    if (from) params.set('from', from);
-    if (to) params.set('to', to);
-    const q = params.toString();
-    return `/v1/reports/${report}${q ? `?${q}` : ''}`;
-  };
+  const set = (key: keyof Filters) => (value: string) => setFilters({ ...filters, [key]: value });
 
   async function show(event: FormEvent) {
     event.preventDefault();
     setNotice('');
-    const res = await callUntyped('GET', query());
-    if (res.status === 404) {
-      setRows(undefined);
-      setNotice('This server offers no reports yet: they come from the record store, which is not deployed here.');
-      return;
-    }
-    if (!res.ok) {
-      const p = (await res.json().catch(() => ({}))) as { detail?: string; title?: string };
-      setNotice(`The report was refused: ${p.detail ?? p.title ?? res.status}`);
-      return;
-    }
+    setRows(undefined);
+    const res = await callUntyped('GET', reportPath(report, filters));
+    if (!res.ok) return setNotice(await refusalText(res));
     const body = (await res.json()) as { items?: Record<string, unknown>[] } | Record<string, unknown>[];
     setRows(Array.isArray(body) ? body : (body.items ?? []));
   }
-
   async function csv() {
     setNotice('');
-    const res = await callUntyped('GET', query(), { accept: 'text/csv' });
-    if (res.status === 404) {
-      setNotice('This server offers no reports yet: they come from the record store, which is not deployed here.');
-      return;
-    }
-    if (!res.ok) {
-      setNotice(`The report was refused (HTTP ${res.status}).`);
-      return;
-    }
-    download(`${report}-report.csv`, await res.text());
+    const { csv: text, refusal } = await reportCsv(report, filters);
+    if (text === undefined) return setNotice(refusal ?? '');
+    download(`${report}-report.csv`, text);
     setNotice(`Downloaded ${report}-report.csv.`);
   }
-
   async function engagementsDownload() {
-    const items: EngagementSummary[] = [];
-    let pageToken: string | undefined;
-    do {
-      const { data } = await api.GET('/v1/engagements', {
-        params: { query: { pageSize: 100, ...(pageToken ? { pageToken } : {}) } },
-      });
-      if (!data) break;
-      items.push(...data.items);
-      pageToken = data.nextPageToken;
-    } while (pageToken);
+    const items = await allEngagements();
     download('engagements.csv', engagementsCsv(items));
     setNotice(`Downloaded engagements.csv (${items.length} engagements).`);
   }
-
-  const columns = rows?.length ? Object.keys(rows[0]) : [];
+  const shown = FILTERS[report];
   return (
     <section>
       <h1>Reports</h1>
       <form className="card" onSubmit={(e) => void show(e)} noValidate>
-        <Field label="Report" name="report" value={report} onChange={setReport} errors={NO_ERRORS} options={REPORTS} />
+        <Field
+          label="Report"
+          name="report"
+          value={report}
+          onChange={(v) => setReport(v as ReportName)}
+          errors={NO_ERRORS}
+          options={REPORTS}
+        />
         <div className="row">
-          <Field label="From" name="from" type="date" value={from} onChange={setFrom} errors={NO_ERRORS} />
-          <Field label="To" name="to" type="date" value={to} onChange={setTo} errors={NO_ERRORS} />
+          {shown.includes('from') ? (
+            <Field
+              label="From"
+              name="from"
+              type="date"
+              value={filters.from}
+              onChange={set('from')}
+              errors={NO_ERRORS}
+            />
+          ) : null}
+          {shown.includes('to') ? (
+            <Field label="To" name="to" type="date" value={filters.to} onChange={set('to')} errors={NO_ERRORS} />
+          ) : null}
+          {shown.includes('partnerId') ? (
+            <Field
+              label="Partner ID"
+              name="partnerId"
+              value={filters.partnerId}
+              onChange={set('partnerId')}
+              errors={NO_ERRORS}
+            />
+          ) : null}
+          {shown.includes('agreementNumber') ? (
+            <Field
+              label="Customer agreement"
+              name="agreementNumber"
+              value={filters.agreementNumber}
+              onChange={set('agreementNumber')}
+              errors={NO_ERRORS}
+            />
+          ) : null}
         </div>
         <div className="buttons">
           <button type="submit">Show</button>
@@ -138,34 +191,36 @@ export function Reports(): ReactNode {
         </button>
       </div>
       {notice ? <Notice text={notice} /> : null}
-      {rows ? (
-        rows.length ? (
-          <div className="table-wrap" tabIndex={0} role="region" aria-label="Table, scrolls sideways on small screens">
-            <table>
-              <thead>
-                <tr>
-                  {columns.map((c) => (
-                    <th scope="col" key={c}>
-                      {c}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((row, i) => (
-                  <tr key={i}>
-                    {columns.map((c) => (
-                      <td key={c}>{textOf(row[c])}</td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ) : (
-          <p>The report is empty.</p>
-        )
-      ) : null}
+      {rows ? <ReportTable rows={rows} /> : null}
     </section>
+  );
+}
+
+function ReportTable({ rows }: { rows: Record<string, unknown>[] }): ReactNode {
+  if (!rows.length) return <p>The report is empty.</p>;
+  const columns = Object.keys(rows[0]);
+  return (
+    <div className="table-wrap" tabIndex={0} role="region" aria-label="Report">
+      <table>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th scope="col" key={c}>
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row, i) => (
+            <tr key={i}>
+              {columns.map((c) => (
+                <td key={c}>{textOf(row[c])}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
