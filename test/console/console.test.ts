@@ -373,6 +373,7 @@ describe('the console', () => {
   });
 
   it('fits a phone screen without losing a page to accessibility problems', async () => {
+    await seedPartner('contoso');
     const page = await newPage(390, 844);
     await signIn(page, 'backoffice');
     await page.getByRole('link', { name: 'Bulk actions' }).click();
