@@ -17,9 +17,13 @@ export const IsoDate = z
   // `format: date` says "a real calendar date" to OpenAPI clients (the refinement above checks it).
   .meta({ description: 'A calendar date, YYYY-MM-DD', example: '2026-12-01', format: 'date' });
 
-export const Instant = z.iso
-  .datetime({ offset: true })
-  .meta({ description: 'An instant, ISO 8601 with zone', example: '2026-11-25T09:00:00Z' });
+const InstantFormat = z.iso.datetime({ offset: true });
+/** Documented with zod's own pattern too: `format: date-time` (RFC 3339) also allows a lowercase `t`/`z` and a leap second, which zod refuses. */
+export const Instant = InstantFormat.meta({
+  description: 'An instant, ISO 8601 with zone',
+  example: '2026-11-25T09:00:00Z',
+  pattern: (InstantFormat._zod.def as { pattern?: RegExp }).pattern?.source,
+});
 
 export const CountryCode = z
   .string()
