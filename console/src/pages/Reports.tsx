@@ -2,6 +2,7 @@
 // vouchers, JSON or CSV from the record store), and the engagement list as CSV.
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { api, callUntyped, type EngagementSummary } from '../api/client';
+import { useCatalog } from '../catalog';
 import { Field, Notice } from '../components/Field';
 import { NO_ERRORS } from '../problems';
 
@@ -51,13 +52,15 @@ export function engagementsCsv(items: EngagementSummary[]): string {
 }
 
 /** Each report's filters (the API refuses a filter a report does not have). */
-const FILTERS: Record<ReportName, readonly ('from' | 'to' | 'partnerId' | 'agreementNumber')[]> = {
-  invoices: ['from', 'to', 'partnerId'],
+type FilterName = 'from' | 'to' | 'partnerId' | 'offering' | 'status' | 'agreementNumber';
+const FILTERS: Record<ReportName, readonly FilterName[]> = {
+  invoices: ['from', 'to', 'partnerId', 'offering', 'status'],
   days: ['agreementNumber'],
   expiring: ['from', 'to', 'partnerId'],
 };
 type ReportName = (typeof REPORTS)[number]['value'];
-type Filters = Record<'from' | 'to' | 'partnerId' | 'agreementNumber', string>;
+type Filters = Record<FilterName, string>;
+const SAVB_STATUSES = ['SUBMITTED', 'APPROVED', 'PAID', 'DENIED'];
 const NO_REPORTS = 'This server offers no reports yet: they come from the record store, which is not deployed here.';
 
 function reportPath(report: ReportName, filters: Filters, pageToken?: string): string {
@@ -104,10 +107,18 @@ async function allEngagements(): Promise<EngagementSummary[]> {
 
 export function Reports(): ReactNode {
   const [report, setReport] = useState<ReportName>('invoices');
-  const [filters, setFilters] = useState<Filters>({ from: '', to: '', partnerId: '', agreementNumber: '' });
+  const [filters, setFilters] = useState<Filters>({
+    from: '',
+    to: '',
+    partnerId: '',
+    offering: '',
+    status: '',
+    agreementNumber: '',
+  });
   const [rows, setRows] = useState<Record<string, unknown>[] | undefined>();
   const [notice, setNotice] = useState('');
   const set = (key: keyof Filters) => (value: string) => setFilters({ ...filters, [key]: value });
+  const catalog = useCatalog();
 
   async function show(event: FormEvent) {
     event.preventDefault();
@@ -164,6 +175,29 @@ export function Reports(): ReactNode {
               value={filters.partnerId}
               onChange={set('partnerId')}
               errors={NO_ERRORS}
+            />
+          ) : null}
+          {shown.includes('offering') ? (
+            <Field
+              label="Offering"
+              name="offering"
+              value={filters.offering}
+              onChange={set('offering')}
+              errors={NO_ERRORS}
+              options={[
+                { value: '', label: 'Any offering' },
+                ...(catalog?.offerings ?? []).map((o) => ({ value: o.code, label: o.code })),
+              ]}
+            />
+          ) : null}
+          {shown.includes('status') ? (
+            <Field
+              label="SAVB status"
+              name="status"
+              value={filters.status}
+              onChange={set('status')}
+              errors={NO_ERRORS}
+              options={[{ value: '', label: 'Any status' }, ...SAVB_STATUSES.map((v) => ({ value: v, label: v }))]}
             />
           ) : null}
           {shown.includes('agreementNumber') ? (
