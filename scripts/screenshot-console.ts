@@ -67,7 +67,8 @@ async function seed(stack: DevStack): Promise<void> {
       await call(stack, 'contoso', 'POST', `/v1/engagements/${voucherId}/${step}`, body);
   }
   await eventually(
-    () => http<{ items: unknown[] }>(stack, 'GET', '/v1/engagements?status=AWAITING_SAVB_REGISTRATION', { as: 'operator' }),
+    () =>
+      http<{ items: unknown[] }>(stack, 'GET', '/v1/engagements?status=AWAITING_SAVB_REGISTRATION', { as: 'operator' }),
     (res) => res.body.items.length === 2,
     { what: 'two engagements waiting for SAVB registration', timeoutMs: 30_000 },
   );
