@@ -45,6 +45,7 @@ export default tseslint.config(
       'console/dist/',
       '**/*.cjs',
       '**/*.mjs',
+      '**/*.mts',
       'jest.config.js',
     ],
   },

@@ -7,6 +7,7 @@ import type pino from 'pino';
 import type { Config } from '../config/env';
 import { createPinoLogger } from '../worker/logging';
 import { parseTokens } from './auth';
+import { consoleRouter } from './console';
 import { createMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { problem, ProblemError, routeNotFound, sendProblem } from './problems';
@@ -88,6 +89,7 @@ export function createApp(deps: CreateAppDeps): express.Express {
   const router = express.Router();
   mountRoutes(router, routes, context);
   app.use(router);
+  app.use('/console', consoleRouter());
 
   // Nothing matched: 405 if the path exists with other methods, else 404.
   app.use((req: Request, _res: Response, next: NextFunction) => {

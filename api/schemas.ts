@@ -1,10 +1,14 @@
 // Shapes the API adds to the domain's: path and query parameters, and the responses (documented in
 // the OpenAPI document). Request bodies are the domain's schemas (domain/schemas.ts), used as they are.
 import { z } from 'zod';
+import { catalog } from '../domain/catalog';
 import { ENGAGEMENT_STATUSES } from '../domain/engagement';
 import { SAVB_STATUSES } from '../domain/rules/invoice';
 import {
+  CatalogCode,
   CompletionReport,
+  EnrollmentRequest,
+  StartEngagementRequest,
   CountryCode,
   Customer,
   Identifier,
@@ -13,6 +17,29 @@ import {
   PartnerProfile,
   Reservation,
 } from '../domain/schemas';
+
+// ---------- catalog codes ----------
+
+/**
+ * Catalog codes are documented as the enums of the shipped catalog, so clients (the console's
+ * generated one, fuzzers) send real codes. Validation stays the code's shape: an unknown code is a
+ * program rule's 422 naming the rule (OFFERING_UNKNOWN, ENGAGEMENT_TYPE_UNKNOWN), or an empty list.
+ */
+export const OFFERING_CODES = catalog.offerings.map((o) => o.code);
+export const ENGAGEMENT_TYPE_CODES = catalog.offerings.flatMap((o) => o.engagementTypes.map((t) => t.code));
+// `.meta()` registers a copy: the domain's CatalogCode (and the workflows' message schemas) stay as they are.
+const OfferingCode = CatalogCode.meta({ enum: OFFERING_CODES, description: 'Offering code from the catalog' });
+const EngagementTypeCode = CatalogCode.meta({
+  enum: ENGAGEMENT_TYPE_CODES,
+  description: 'Engagement type code from the catalog',
+});
+
+/** The start request as the route validates it (the domain's schema), its catalog codes documented as enums. */
+export const StartEngagementBody = StartEngagementRequest.extend({
+  offering: OfferingCode,
+  engagementType: EngagementTypeCode,
+}).meta({ id: 'StartEngagementRequest' });
+export const EnrollmentBody = EnrollmentRequest.extend({ offering: OfferingCode }).meta({ id: 'EnrollmentRequest' });
 
 // ---------- parameters ----------
 
@@ -24,7 +51,7 @@ export const PartnerIdParams = z.strictObject({
 });
 export const EnrollmentParams = z.strictObject({
   partnerId: Identifier.meta({ description: 'The partner ID', example: 'contoso' }),
-  offering: z.string().min(1).max(20).meta({ description: 'Offering code from the catalog', example: 'DDPS' }),
+  offering: OfferingCode,
 });
 
 export const EngagementStatusSchema = z.enum(ENGAGEMENT_STATUSES).meta({ id: 'EngagementStatus' });
@@ -56,7 +83,7 @@ export const ListEngagementsQuery = z.strictObject({
     .string()
     .regex(/^[A-Z0-9-]{1,20}$/)
     .optional()
-    .meta({ description: 'Offering code', example: 'DDPS' }),
+    .meta({ enum: OFFERING_CODES, description: 'Offering code' }),
   country: CountryCode.optional().meta({ description: "The customer's country" }),
   expiresBefore: z
     .union([Instant, IsoDate])
@@ -81,7 +108,7 @@ export const DirectoryQuery = z.strictObject({
     .string()
     .regex(/^[A-Z0-9-]{1,20}$/)
     .optional()
-    .meta({ description: 'Partners with an active enrollment in this offering' }),
+    .meta({ enum: OFFERING_CODES, description: 'Partners with an active enrollment in this offering' }),
   country: CountryCode.optional().meta({ description: 'Partners with a location in this country' }),
 });
 

@@ -14,11 +14,16 @@ export const IsoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
   .refine(isCalendarDate, 'not a calendar date')
-  .meta({ description: 'A calendar date, YYYY-MM-DD', example: '2026-12-01' });
+  // `format: date` says "a real calendar date" to OpenAPI clients (the refinement above checks it).
+  .meta({ description: 'A calendar date, YYYY-MM-DD', example: '2026-12-01', format: 'date' });
 
-export const Instant = z.iso
-  .datetime({ offset: true })
-  .meta({ description: 'An instant, ISO 8601 with zone', example: '2026-11-25T09:00:00Z' });
+const InstantFormat = z.iso.datetime({ offset: true });
+/** Documented with zod's own pattern too: `format: date-time` (RFC 3339) also allows a lowercase `t`/`z` and a leap second, which zod refuses. */
+export const Instant = InstantFormat.meta({
+  description: 'An instant, ISO 8601 with zone',
+  example: '2026-11-25T09:00:00Z',
+  pattern: (InstantFormat._zod.def as { pattern?: RegExp }).pattern?.source,
+});
 
 export const CountryCode = z
   .string()
@@ -32,7 +37,8 @@ export const Identifier = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only, starting with a letter or digit');
 
-export const Email = z.email().max(254);
+/** An e-mail address as zod checks it: documented with zod's own pattern, as `format: email` alone allows more. */
+export const Email = z.email().max(254).meta({ pattern: z.regexes.email.source, description: 'An e-mail address' });
 /** A link as callers send it (the same well-formed text rule: a lone surrogate is no URL). */
 const Url = () => z.url().max(2000).refine(isWellFormed, ILL_FORMED_TEXT);
 export const ShortText = text().min(1).max(200);

@@ -10,13 +10,18 @@ import {
   Reservation,
   ReservationCancellation,
   ReservationChange,
-  StartEngagementRequest,
 } from '../../domain/schemas';
 import { engagementWorkflowId } from '../../workflows/messages';
 import type { Role } from '../auth';
 import { listEngagements, readEngagement, sendMessage, startEngagement } from '../engagements';
 import { defineRoute, type Method, type RouteDef } from '../router';
-import { EngagementListSchema, EngagementSchema, ListEngagementsQuery, VoucherIdParams } from '../schemas';
+import {
+  EngagementListSchema,
+  EngagementSchema,
+  ListEngagementsQuery,
+  StartEngagementBody,
+  VoucherIdParams,
+} from '../schemas';
 
 const TAG = 'Engagements';
 const ALL: Role[] = ['backoffice', 'operator', 'partner'];
@@ -32,7 +37,7 @@ const start = defineRoute({
     'the same voucher with another body is a 409. Program rules (known offering and type, allowed length, voucher not expired) give a 422 naming the rule.',
   tags: [TAG],
   auth: ['backoffice'],
-  body: StartEngagementRequest,
+  body: StartEngagementBody,
   responses: {
     201: {
       ...engagementResponse('Started'),

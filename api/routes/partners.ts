@@ -1,7 +1,7 @@
 // /v1/partners, /v1/directory, /v1/catalog.
 import { z } from 'zod';
 import { catalog } from '../../domain/catalog';
-import { EnrollmentRequest, PartnerProfile } from '../../domain/schemas';
+import { PartnerProfile } from '../../domain/schemas';
 import { partnerWorkflowId } from '../../workflows/messages';
 import type { Role } from '../auth';
 import {
@@ -20,6 +20,7 @@ import {
   DirectorySchema,
   EligibilityMatrixSchema,
   EmptyQuery,
+  EnrollmentBody,
   EnrollmentParams,
   PartnerIdParams,
   PartnerStateSchema,
@@ -106,7 +107,7 @@ export const partnerRoutes: RouteDef[] = [
     tags: [PARTNERS],
     auth: ['backoffice', 'partner'],
     params: PartnerIdParams,
-    body: EnrollmentRequest,
+    body: EnrollmentBody,
     responses: {
       201: {
         description: 'Enrolled: the partner',
