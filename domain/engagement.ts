@@ -3,6 +3,7 @@
 import type { CompletionReport, Customer, Reservation } from './schemas';
 import type { Refusal } from './refusals';
 import { stateRefusal } from './refusals';
+import { allowedIn, ENGAGEMENT_MESSAGES, type EngagementMessage } from './transitions';
 import type { PartnerSnapshot } from './partner';
 import { toIso } from './dates';
 import { lastValidDate, voucherExpiresAtMs, type DaysDisposition } from './rules/voucher';
@@ -29,30 +30,16 @@ export type EngagementStatus = (typeof ENGAGEMENT_STATUSES)[number];
 /** Statuses after which nothing can change any more (INVOICE_DENIED stays open to a retry until the invoice window closes). */
 export const FINAL_STATUSES: readonly EngagementStatus[] = ['PAID', 'EXPIRED', 'CANCELLED', 'INVOICE_WINDOW_MISSED'];
 
-/** The engagement's messages: each is an Update and a Signal of this name (SPEC §3). */
-export const ENGAGEMENT_MESSAGES = [
-  'voucherForwarded',
-  'voucherReserved',
-  'reservationChanged',
-  'reservationCancelled',
-  'completionReportSubmitted',
-  'voucherRedeemed',
-  'engagementCancelled',
-  'invoiceRetryRequested',
-] as const;
-export type EngagementMessage = (typeof ENGAGEMENT_MESSAGES)[number];
+export { ENGAGEMENT_MESSAGES, type EngagementMessage };
 
-/** Where each message may be sent. */
-export const ALLOWED_IN: Record<EngagementMessage, readonly EngagementStatus[]> = {
-  voucherForwarded: ['ASSIGNED', 'FORWARDED'],
-  voucherReserved: ['FORWARDED'],
-  reservationChanged: ['RESERVED'],
-  reservationCancelled: ['RESERVED'],
-  completionReportSubmitted: ['RESERVED'],
-  voucherRedeemed: ['REPORT_SUBMITTED'],
-  engagementCancelled: ['ASSIGNED', 'FORWARDED', 'RESERVED', 'REPORT_SUBMITTED'],
-  invoiceRetryRequested: ['AWAITING_SAVB_REGISTRATION', 'INVOICE_DENIED'],
-};
+/** Where each message may be sent: derived from the transition table (domain/transitions.ts). */
+export const ALLOWED_IN: Readonly<Record<EngagementMessage, readonly EngagementStatus[]>> = allowedStatuses();
+
+function allowedStatuses(): Record<EngagementMessage, readonly EngagementStatus[]> {
+  const table: Partial<Record<EngagementMessage, readonly EngagementStatus[]>> = {};
+  for (const name of ENGAGEMENT_MESSAGES) table[name] = allowedIn(name);
+  return table as Record<EngagementMessage, readonly EngagementStatus[]>;
+}
 
 export function statusRefusal(message: EngagementMessage, status: EngagementStatus): Refusal | undefined {
   if (ALLOWED_IN[message].includes(status)) return undefined;

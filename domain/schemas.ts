@@ -173,6 +173,10 @@ export type CompletionReport = z.infer<typeof CompletionReport>;
 export const Redemption = z.strictObject({}).meta({ id: 'Redemption' });
 export const Cancellation = z.strictObject({ reason: text().min(1).max(4000) }).meta({ id: 'Cancellation' });
 export type Cancellation = z.infer<typeof Cancellation>;
+export const ExpiryExtension = z
+  .strictObject({ days: z.number().int().min(1).max(365), reason: text().min(1).max(4000) })
+  .meta({ id: 'ExpiryExtension', description: 'Extends the voucher validity by a number of days (back-office)' });
+export type ExpiryExtension = z.infer<typeof ExpiryExtension>;
 export const InvoiceRetry = z.strictObject({ note: LongText.optional() }).meta({ id: 'InvoiceRetry' });
 
 /** Who did something: set by the HTTP layer from the token; operators may put it in a signal. */
@@ -198,6 +202,7 @@ export const ENGAGEMENT_MESSAGE_SCHEMAS = {
   voucherRedeemed: withActor(Redemption),
   engagementCancelled: withActor(Cancellation),
   invoiceRetryRequested: withActor(InvoiceRetry),
+  voucherExpiryExtended: withActor(ExpiryExtension),
 };
 
 export const PARTNER_MESSAGE_SCHEMAS = {

@@ -3,8 +3,8 @@
 // Mermaid diagram are all derived from. Pure data and functions.
 import type { EngagementStatus } from './engagement';
 
-/** Messages a caller sends to an engagement (HTTP update or Temporal signal of the same name), the validity extension included. */
-export const TRANSITION_MESSAGES = [
+/** The engagement's messages: each is an Update (HTTP) and a Signal (operators) of this name (SPEC §3). */
+export const ENGAGEMENT_MESSAGES = [
   'voucherForwarded',
   'voucherReserved',
   'reservationChanged',
@@ -15,7 +15,10 @@ export const TRANSITION_MESSAGES = [
   'invoiceRetryRequested',
   'voucherExpiryExtended',
 ] as const;
-export type TransitionMessage = (typeof TRANSITION_MESSAGES)[number];
+export type EngagementMessage = (typeof ENGAGEMENT_MESSAGES)[number];
+/** The console's name for the same list. */
+export type TransitionMessage = EngagementMessage;
+export const TRANSITION_MESSAGES = ENGAGEMENT_MESSAGES;
 
 /** What moves an engagement: a caller's message, a workflow timer, or an activity's answer (SAVB). */
 export type TransitionCause =

@@ -11,6 +11,7 @@ import type {
   Cancellation,
   CompletionReport,
   EnrollmentRequest,
+  ExpiryExtension,
   Forwarding,
   PartnerProfile,
   Reservation,
@@ -35,6 +36,7 @@ export interface EngagementPayloads {
   voucherRedeemed: WithActor<Record<never, never>>;
   engagementCancelled: WithActor<Cancellation>;
   invoiceRetryRequested: WithActor<{ note?: string }>;
+  voucherExpiryExtended: WithActor<ExpiryExtension>;
 }
 
 const update = <K extends EngagementMessage>(name: K) =>
@@ -53,6 +55,7 @@ export const engagementUpdates: {
   voucherRedeemed: update('voucherRedeemed'),
   engagementCancelled: update('engagementCancelled'),
   invoiceRetryRequested: update('invoiceRetryRequested'),
+  voucherExpiryExtended: update('voucherExpiryExtended'),
 };
 
 /** One Signal of the same name and meaning per message: the operators' way in (Temporal CLI/UI). */
@@ -65,6 +68,7 @@ export const engagementSignals: { [K in EngagementMessage]: SignalDefinition<[En
   voucherRedeemed: signal('voucherRedeemed'),
   engagementCancelled: signal('engagementCancelled'),
   invoiceRetryRequested: signal('invoiceRetryRequested'),
+  voucherExpiryExtended: signal('voucherExpiryExtended'),
 };
 
 export const engagementStateQuery = defineQuery<EngagementState>('engagementState');
