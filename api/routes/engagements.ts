@@ -4,6 +4,7 @@ import type { EngagementMessage } from '../../domain/engagement';
 import {
   Cancellation,
   CompletionReport,
+  ExpiryExtension,
   Forwarding,
   InvoiceRetry,
   Redemption,
@@ -213,6 +214,17 @@ const messages: RouteDef[] = [
     roles: ['backoffice'],
     message: 'engagementCancelled',
     body: Cancellation,
+  }),
+  messageRoute({
+    method: 'post',
+    path: '/v1/engagements/{voucherId}/expiry-extension',
+    operationId: 'extendVoucherExpiry',
+    summary: 'Extend the voucher validity',
+    description:
+      'By `days`, with a reason, while the voucher is neither redeemed nor ended: the expiry, its reminders and `VoucherExpiresAt` move.',
+    roles: ['backoffice'],
+    message: 'voucherExpiryExtended',
+    body: ExpiryExtension,
   }),
 ];
 

@@ -61,6 +61,15 @@ export function startRefusals(
   return refusals;
 }
 
+/** A validity extension moves the expiry instant, and so the last valid day, by whole days. */
+export function extendedExpiry(
+  voucherExpiresAt: string,
+  days: number,
+): { voucherExpiresAt: string; lastValidDate: string } {
+  const expiresAtMs = Date.parse(voucherExpiresAt) + days * DAY_MS;
+  return { voucherExpiresAt: toIso(expiresAtMs), lastValidDate: dateOf(expiresAtMs - 1) };
+}
+
 export interface DaysDisposition {
   outcome: 'RETURNED_TO_POOL' | 'LOST';
   days: number;

@@ -439,11 +439,17 @@ describe('completionReportRefusals', () => {
 describe('redemptionRefusals', () => {
   it('accepts a redemption before expiry and refuses one from the expiry instant on', () => {
     const expiry = voucherExpiresAtMs(ASSIGNED_AT);
-    expect(redemptionRefusals({ assignedAt: ASSIGNED_AT }, expiry - 1)).toEqual([]);
-    expect(codes(redemptionRefusals({ assignedAt: ASSIGNED_AT }, expiry))).toEqual([Rule.VOUCHER_EXPIRED]);
-    expect(codes(redemptionRefusals({ assignedAt: ASSIGNED_AT }, expiry + 30 * DAY_MS))).toEqual([
-      Rule.VOUCHER_EXPIRED,
-    ]);
+    expect(redemptionRefusals(state(), expiry - 1)).toEqual([]);
+    expect(codes(redemptionRefusals(state(), expiry))).toEqual([Rule.VOUCHER_EXPIRED]);
+    expect(codes(redemptionRefusals(state(), expiry + 30 * DAY_MS))).toEqual([Rule.VOUCHER_EXPIRED]);
+  });
+
+  it('follows an extended expiry', () => {
+    const expiry = voucherExpiresAtMs(ASSIGNED_AT);
+    const extended = state({
+      deadlines: { voucherExpiresAt: new Date(expiry + 90 * DAY_MS).toISOString(), lastValidDate: '2026-10-29' },
+    });
+    expect(redemptionRefusals(extended, expiry + 30 * DAY_MS)).toEqual([]);
   });
 });
 

@@ -13,7 +13,7 @@ import {
   reservationRefusals,
 } from '../../domain/rules/delivery';
 import { invoiceDueAtMs } from '../../domain/rules/invoice';
-import { daysDisposition } from '../../domain/rules/voucher';
+import { daysDisposition, extendedExpiry } from '../../domain/rules/voucher';
 import type { EngagementPayloads } from '../messages';
 import { registry } from './activities';
 import type { EngagementRun } from './run';
@@ -234,6 +234,25 @@ const invoiceRetryRequested: MessageHandler<'invoiceRetryRequested'> = {
   },
 };
 
+const voucherExpiryExtended: MessageHandler<'voucherExpiryExtended'> = {
+  check: ({ state }, _m, actor) => unless(gate('voucherExpiryExtended', state, actor, STAFF_ONLY), () => []),
+  apply(run, m, actor) {
+    const { state } = run;
+    const moved = extendedExpiry(state.deadlines.voucherExpiresAt, m.days);
+    state.deadlines = { ...state.deadlines, ...moved };
+    run.expiresAtMs = Date.parse(moved.voucherExpiresAt);
+    run.record('voucherExpiryExtended', actor, true, {
+      detail: `+${m.days} days, valid until ${moved.lastValidDate}: ${m.reason}`,
+    });
+    run.notify(
+      'VOUCHER_EXPIRY_EXTENDED',
+      `Voucher ${state.voucherId} extended by ${m.days} days: valid until ${moved.lastValidDate} (expires ${moved.voucherExpiresAt})`,
+    );
+    run.publish();
+    return Promise.resolve([]);
+  },
+};
+
 export const MESSAGE_TABLE: { [K in EngagementMessage]: MessageHandler<K> } = {
   voucherForwarded,
   voucherReserved,
@@ -243,4 +262,5 @@ export const MESSAGE_TABLE: { [K in EngagementMessage]: MessageHandler<K> } = {
   voucherRedeemed,
   engagementCancelled,
   invoiceRetryRequested,
+  voucherExpiryExtended,
 };

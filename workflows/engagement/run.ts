@@ -25,7 +25,8 @@ export type EventDetail = Pick<EngagementEvent, 'via' | 'detail' | 'refusals'>;
 export class EngagementRun {
   readonly state: EngagementState;
   readonly settings: EngagementSettings;
-  readonly expiresAtMs: number;
+  /** The voucher's expiry instant; a validity extension moves it. */
+  expiresAtMs: number;
   /** Messages and the expiry run one at a time, so one that awaits an activity never interleaves with another. */
   readonly mutex = new Mutex();
   readonly outbox = new Outbox();

@@ -3,7 +3,7 @@
 import { condition } from '@temporalio/workflow';
 import { daysDisposition, EXPIRY_REMINDER_DAYS } from '../../domain/rules/voucher';
 import { INVOICE_REMINDER_DAYS } from '../../domain/rules/invoice';
-import { reminderSchedule } from '../../domain/rules/reminders';
+import { reminderSchedule, type Reminder } from '../../domain/rules/reminders';
 import type { EngagementRun } from './run';
 import { releaseSlot } from './slot';
 
@@ -19,30 +19,45 @@ export async function waitUntil(
   return condition(done, ms, { summary });
 }
 
-/** Reminds before the expiry and expires the voucher unless it is redeemed (or the engagement ended) first. */
+/**
+ * Reminds before the expiry and expires the voucher unless it is redeemed (or the engagement ended)
+ * first. A validity extension moves the expiry: the reminders of the new deadline still to come are
+ * planned again (the ones already passed are not sent twice).
+ */
 export async function untilRedeemedOrExpired(run: EngagementRun): Promise<void> {
-  const ended = () => !run.isPreRedemption();
-  for (const reminder of reminderSchedule(
-    'VOUCHER_EXPIRY_REMINDER',
-    run.expiresAtMs,
-    EXPIRY_REMINDER_DAYS,
-    run.now(),
-  )) {
-    if (await waitUntil(run, ended, reminder.atMs, `voucher expiry reminder (${reminder.daysBefore} days before)`))
-      return;
+  let reminders = reminderSchedule('VOUCHER_EXPIRY_REMINDER', run.expiresAtMs, EXPIRY_REMINDER_DAYS, run.now());
+  for (;;) {
+    const deadline = run.expiresAtMs;
+    const over = () => !run.isPreRedemption() || run.expiresAtMs !== deadline;
+    if (await remindUntilExpiry(run, reminders, over)) {
+      if (!run.isPreRedemption()) return;
+    } else if (await run.mutex.runExclusive(() => expire(run))) return;
+    const now = run.now();
+    reminders = reminderSchedule('VOUCHER_EXPIRY_REMINDER', run.expiresAtMs, EXPIRY_REMINDER_DAYS, now).filter(
+      (r) => r.atMs > now,
+    );
+  }
+}
+
+/** Sends the reminders at their moments, then waits for the expiry; true when `over()` came first. */
+async function remindUntilExpiry(run: EngagementRun, reminders: Reminder[], over: () => boolean): Promise<boolean> {
+  for (const reminder of reminders) {
+    if (await waitUntil(run, over, reminder.atMs, `voucher expiry reminder (${reminder.daysBefore} days before)`))
+      return true;
     run.record(reminder.kind, 'system', true, { via: 'timer' });
     run.notify(
       reminder.kind,
       `Voucher ${run.state.voucherId} expires on ${run.state.deadlines.voucherExpiresAt} (${reminder.daysBefore} days)`,
     );
   }
-  if (await waitUntil(run, ended, run.expiresAtMs, 'voucher expiry (180 days from assignment)')) return;
-  await run.mutex.runExclusive(() => expire(run));
+  return waitUntil(run, over, run.expiresAtMs, 'voucher expiry (180 days from assignment)');
 }
 
-async function expire(run: EngagementRun): Promise<void> {
+/** Expires the voucher if it is still unredeemed and its (possibly extended) expiry has come; false when it moved. */
+async function expire(run: EngagementRun): Promise<boolean> {
   const { state } = run;
-  if (!run.isPreRedemption()) return;
+  if (!run.isPreRedemption()) return true;
+  if (run.now() < run.expiresAtMs) return false;
   state.daysDisposition = daysDisposition(state.customer.enrollmentEndsAt, state.days, run.now(), 'EXPIRED');
   const lost = state.daysDisposition.outcome === 'LOST';
   run.record('voucherExpired', 'system', true, {
@@ -54,6 +69,7 @@ async function expire(run: EngagementRun): Promise<void> {
     `Voucher ${state.voucherId} expired unredeemed; ${state.days} days ${lost ? 'lost' : 'returned to the customer pool'}`,
   );
   await releaseSlot(run);
+  return true;
 }
 
 /** Reminds the partner before the invoice window closes, until an invoice is submitted. */

@@ -199,6 +199,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/engagements/{voucherId}/expiry-extension": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extend the voucher validity
+         * @description By `days`, with a reason, while the voucher is neither redeemed nor ended: the expiry, its reminders and `VoucherExpiresAt` move. Sends the `voucherExpiryExtended` update to the engagement workflow and answers with the new state. Refusals: 409 when not allowed in the current status, 422 naming the program rule(s).
+         *
+         *     **Who:** backoffice.
+         */
+        post: operations["extendVoucherExpiry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/partners/{partnerId}": {
         parameters: {
             query?: never;
@@ -858,6 +880,11 @@ export interface components {
             note?: string;
         };
         Cancellation: {
+            reason: string;
+        };
+        /** @description Extends the voucher validity by a number of days (back-office) */
+        ExpiryExtension: {
+            days: number;
             reason: string;
         };
         /** @description A partner: profile and enrollments */
@@ -2028,6 +2055,114 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["Cancellation"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the new state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Engagement"];
+                };
+            };
+            /** @description Malformed JSON, or a body, path or query that does not match the schema (unknown fields included); `fields` names them */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role (or the partner) may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown engagement or partner (also for another partner's engagement) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed in the current state, or a conflicting duplicate */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A program rule refused it; `rules` names the rule(s) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    extendVoucherExpiry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The voucher ID */
+                voucherId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExpiryExtension"];
             };
         };
         responses: {
