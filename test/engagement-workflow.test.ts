@@ -205,6 +205,44 @@ describe('expiry and reminders', () => {
     }
   });
 
+  test('a validity extension moves the expiry and its reminders; partners cannot extend', async () => {
+    const t0 = await now();
+    const input = engagementInput(t0);
+    const handle = await startEngagement(stack, input);
+    const partnerTry = await refusalOf(
+      handle.executeUpdate(u.voucherExpiryExtended, { args: [{ days: 90, reason: 'program extension', ...as(P1) }] }),
+    );
+    expect(partnerTry).toMatchObject({ type: 'Forbidden', codes: ['ROLE_NOT_ALLOWED'] });
+    const extended = await handle.executeUpdate(u.voucherExpiryExtended, {
+      args: [{ days: 90, reason: 'program extension', actor: 'backoffice' }],
+    });
+    expect(Date.parse(extended.deadlines.voucherExpiresAt)).toBe(Date.parse(input.assignedAt) + 270 * DAY_MS);
+    expect(extended.deadlines.lastValidDate).toBe(dateOf(Date.parse(input.assignedAt) + 270 * DAY_MS - 1));
+    await stack.env.sleep('200 days');
+    expect((await stateOf(handle)).status).toBe('ASSIGNED');
+    await stack.env.sleep('71 days');
+    expect((await handle.result()).status).toBe('EXPIRED');
+    const s = await stateOf(handle);
+    for (const [kind, days] of [
+      ['VOUCHER_EXPIRY_REMINDER_30D', 30],
+      ['VOUCHER_EXPIRY_REMINDER_7D', 7],
+    ] as const) {
+      const sent = s.notifications.filter((n) => n.kind === kind);
+      expect(sent).toHaveLength(1);
+      expect(Math.abs(Date.parse(sent[0].at) - (t0 + (270 - days) * DAY_MS))).toBeLessThan(60_000);
+    }
+    expect(Date.parse(s.daysDisposition!.at)).toBeGreaterThanOrEqual(t0 + 270 * DAY_MS);
+  });
+
+  test('a redeemed voucher cannot be extended', async () => {
+    stack.savb.register(P1, 'DDPS');
+    const { handle } = await walkTo('REDEEMED');
+    const r = await refusalOf(
+      handle.executeUpdate(u.voucherExpiryExtended, { args: [{ days: 30, reason: 'late', actor: 'backoffice' }] }),
+    );
+    expect(r).toMatchObject({ type: 'StateConflict', codes: ['NOT_ALLOWED_IN_STATUS'] });
+  });
+
   test("an expired voucher's days are lost when the customer's enrollment has ended", async () => {
     const t0 = await now();
     const input = engagementInput(t0);
@@ -369,7 +407,11 @@ describe('refusals: the update is rejected with the rule, the state is unchanged
       }),
     );
     expect(future.codes).toContain('DELIVERY_IN_FUTURE');
-    expect((await stateOf(handle)).status).toBe('RESERVED');
+    const s = await stateOf(handle);
+    expect(s.status).toBe('RESERVED');
+    expect(s.report).toBeUndefined();
+    // Refused by the validator: nothing entered the engagement's history.
+    expect(events(s, 'completionReportSubmitted')).toEqual([]);
     expect(input.days).toBe(5);
   });
 
@@ -377,6 +419,18 @@ describe('refusals: the update is rejected with the rule, the state is unchanged
     const { handle } = await walkTo('RESERVED');
     const r = await refusalOf(handle.executeUpdate(u.voucherRedeemed, { args: [as(P1)] }));
     expect(r).toMatchObject({ type: 'StateConflict', codes: ['NOT_ALLOWED_IN_STATUS'] });
+    await stack.env.sleep('14 days');
+    const reserved = await stateOf(handle);
+    await handle.executeUpdate(u.completionReportSubmitted, {
+      args: [{ ...report(reserved.reservation!, reserved.days), ...as(P1) }],
+    });
+    // Reported but not redeemed when the 180 days run out: the voucher expires, and cannot be redeemed.
+    await stack.env.sleep('180 days');
+    expect((await handle.result()).status).toBe('EXPIRED');
+    await expect(handle.executeUpdate(u.voucherRedeemed, { args: [as(P1)] })).rejects.toThrow();
+    const expired = await stateOf(handle);
+    expect(expired.redeemedAt).toBeUndefined();
+    expect(expired.daysDisposition).toMatchObject({ reason: 'EXPIRED', days: 5 });
   });
 
   test('a refused signal changes nothing and is recorded as rejected in the history', async () => {
