@@ -55,6 +55,7 @@ import {
 import { refusalFailure } from './failures';
 import { MESSAGE_SCHEMAS, invalidMessageRefusal, payloadIssues } from './payload-validation';
 import { engagementSearchAttributes } from './search-attributes';
+import { engagementRecorder } from './record-store';
 
 const { checkEligibility, claimFifteenDaySlot, releaseFifteenDaySlot } = proxyActivities<EngagementActivities>({
   startToCloseTimeout: '20 seconds',
@@ -98,6 +99,8 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
   let fifteenDayClaimed = false;
   /** Work started by a message that the workflow finishes before it completes. */
   const background: Promise<unknown>[] = [];
+  /** Writes the record store from the notification pump (SPEC §8). */
+  const recorder = engagementRecorder(() => state);
 
   // ---------- bookkeeping ----------
 
@@ -468,14 +471,21 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
 
   async function notificationPump(): Promise<void> {
     for (;;) {
-      await condition(() => outbox.length > 0 || closing);
+      await condition(() => outbox.length > 0 || closing || recorder.pending());
       const next = outbox.shift();
-      if (!next) return;
+      if (!next) {
+        // Changes no notification carried (a refused message, an SAVB answer), then the final state.
+        const final = closing;
+        await recorder.flush(final);
+        if (final) return;
+        continue;
+      }
       const at = toIso(now());
       try {
-        const result = await notify.executeWithOptions({ summary: `notify ${next.kind}` }, [
-          { voucherId: state.voucherId, kind: next.kind, status: state.status, message: next.message, at },
-        ]);
+        const input = { voucherId: state.voucherId, kind: next.kind, status: state.status, message: next.message, at };
+        const result = recorder.enabled
+          ? await recorder.notify(input)
+          : await notify.executeWithOptions({ summary: `notify ${next.kind}` }, [input]);
         state.notifications.push({
           kind: next.kind,
           at,

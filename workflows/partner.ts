@@ -3,6 +3,7 @@
 // (reminders 30 and 7 days before lapse, the lapse itself). The rules are domain/partner.ts; this file
 // only applies them at workflow time and keeps the state.
 import { refusalFailure } from './failures';
+import { startPartnerRecorder } from './record-store';
 import { MESSAGE_SCHEMAS, invalidMessageRefusal, payloadIssues } from './payload-validation';
 import {
   ApplicationFailure,
@@ -93,6 +94,8 @@ export async function partnerWorkflow(input: PartnerWorkflowInput): Promise<void
   let state: PartnerState | undefined = input.state;
   // Bumped by every change, so the timer loop re-evaluates what is due next.
   let version = 0;
+  // Writes the record store whenever the state changed (SPEC §8).
+  startPartnerRecorder(() => state);
 
   const now = () => Date.now(); // workflow time
   const touch = () => {
