@@ -21,7 +21,13 @@ export async function setUpPartner(stack: DevStack, partnerId: string): Promise<
   stack.savb!.register!(partnerId, 'DDPS');
 }
 
-async function step(stack: DevStack, method: string, path: string, as: string, body?: unknown): Promise<EngagementState> {
+async function step(
+  stack: DevStack,
+  method: string,
+  path: string,
+  as: string,
+  body?: unknown,
+): Promise<EngagementState> {
   const res = await http<EngagementState>(stack, method, path, { as, body });
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
   return res.body;
