@@ -194,7 +194,21 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       return { authorization: `Bearer ${token}` };
     };
 
-    return { env, client: env.client, worker, savb, records, config, app, server, baseUrl, tokens, logger, auth, stop: stopAll };
+    return {
+      env,
+      client: env.client,
+      worker,
+      savb,
+      records,
+      config,
+      app,
+      server,
+      baseUrl,
+      tokens,
+      logger,
+      auth,
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;
