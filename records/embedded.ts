@@ -35,9 +35,13 @@ export const embeddedUrl = (port: number, database = 'postgres') =>
 export async function startEmbeddedPostgres(options: { dataDir: string; port?: number }): Promise<EmbeddedPostgres> {
   mkdirSync(options.dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, [join(__dirname, 'embedded-server.mjs'), options.dataDir, String(port)], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(__dirname, 'embedded-server.mjs'), options.dataDir, String(port), '--stop-with-stdin'],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let errors = '';
   child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

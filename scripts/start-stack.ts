@@ -1,6 +1,7 @@
 // `npm start`: the whole product on embedded defaults, in one terminal.
 //
-//   Temporal dev server (SQLite under .data/, UI on 8233, search attributes registered)
+//   PostgreSQL record store (embedded, data under .data/postgres; none when DATABASE_URL is set)
+//   → Temporal dev server (SQLite under .data/, UI on 8233, search attributes registered)
 //   → SAVB simulator (fast approval and payment) → worker + API.
 //
 // Every child's output is prefixed ([temporal] [savb] [worker] [api]); JSON log lines are shown
@@ -12,6 +13,7 @@
 //   STACK_DATA_DIR          where state lives (default .data, relative to the repository)
 //   STACK_TEMPORAL_PORT     Temporal gRPC port (default 7233)
 //   STACK_TEMPORAL_UI_PORT  Temporal UI port (default 8233)
+//   STACK_POSTGRES_PORT     the embedded PostgreSQL's port (default 55432)
 //   STACK_RAW_LOGS=1        print child log lines unchanged
 // PORT, SAVB_SIM_PORT, WORKER_METRICS_PORT, API_TOKENS, SAVB_POLL_INTERVAL,
 // SAVB_REGISTRATION_RETRY_INTERVAL, LOG_LEVEL, ... are passed to the children.
@@ -25,6 +27,8 @@ import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { parseTokens as parseApiTokens, TokenConfigError } from '../api/auth';
 import { ConfigError, loadConfig, type Config } from '../config/env';
+import { embeddedUrl } from '../records/embedded';
+import { Client as PgClient } from 'pg';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
 import { WORKER_NODE_ARGS } from '../worker/node-options';
 import { temporalCliPath } from './temporal-binaries';
@@ -49,13 +53,22 @@ const TIMEOUTS = {
   stopApiWorker: 40_000,
   stopSavb: 10_000,
   stopTemporal: 20_000,
+  postgresReady: 120_000,
+  stopPostgres: 30_000,
 };
 
 // ---------------------------------------------------------------------------------------------
 // output
 
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
-const COLORS: Record<string, string> = { stack: '1', temporal: '35', savb: '33', worker: '36', api: '32' };
+const COLORS: Record<string, string> = {
+  stack: '1',
+  postgres: '34',
+  temporal: '35',
+  savb: '33',
+  worker: '36',
+  api: '32',
+};
 const rawLogs = process.env.STACK_RAW_LOGS === '1' || process.env.STACK_RAW_LOGS === 'true';
 
 function prefix(name: string): string {
@@ -219,6 +232,7 @@ function stopAll(code: number): Promise<never> {
     await stop(['api', 'worker'], 'SIGTERM', TIMEOUTS.stopApiWorker);
     await stop(['savb'], 'SIGTERM', TIMEOUTS.stopSavb);
     await stop(['temporal'], 'SIGTERM', TIMEOUTS.stopTemporal);
+    await stop(['postgres'], 'SIGTERM', TIMEOUTS.stopPostgres);
     // Let the last lines of their output through.
     await Promise.race([Promise.all(children.map((c) => c.closed)), sleep(1_000)]);
     const exitCode = code === 0 && forced ? 1 : code;
@@ -536,6 +550,7 @@ async function main(): Promise<void> {
   const dataDir = resolve(ROOT, process.env.STACK_DATA_DIR || '.data');
   const temporalPort = portFromEnv('STACK_TEMPORAL_PORT', 7233);
   const uiPort = portFromEnv('STACK_TEMPORAL_UI_PORT', 8233);
+  const postgresPort = portFromEnv('STACK_POSTGRES_PORT', 55432);
   const temporalAddress = `127.0.0.1:${temporalPort}`;
 
   if (
@@ -569,6 +584,7 @@ async function main(): Promise<void> {
     { port: config.PORT, what: 'API', env: 'PORT' },
     { port: config.SAVB_SIM_PORT, what: 'SAVB simulator', env: 'SAVB_SIM_PORT' },
     { port: config.WORKER_METRICS_PORT, what: 'worker metrics', env: 'WORKER_METRICS_PORT' },
+    ...(process.env.DATABASE_URL ? [] : [{ port: postgresPort, what: 'PostgreSQL', env: 'STACK_POSTGRES_PORT' }]),
   ]);
 
   const cli = ensureTemporalCli();
@@ -576,6 +592,9 @@ async function main(): Promise<void> {
   const tokens = devTokens(dataDir);
   const shownDir =
     isAbsolute(relative(ROOT, dataDir)) || relative(ROOT, dataDir).startsWith('..') ? dataDir : relative(ROOT, dataDir);
+
+  // 0. the record store (worker and API migrate its schema when they start)
+  const databaseUrl = await startRecordStore(dataDir, shownDir, postgresPort);
 
   // 1. Temporal
   say(`starting Temporal (state in ${join(shownDir, 'temporal.sqlite')}) ...`);
@@ -615,6 +634,7 @@ async function main(): Promise<void> {
     SAVB_URL: savbUrl,
     SAVB_SIM_DATA_FILE: baseEnv.SAVB_SIM_DATA_FILE ?? join(dataDir, 'savb.json'),
     API_TOKENS: tokens.apiTokens,
+    DATABASE_URL: databaseUrl,
   };
   const tsx = (file: string) => ['--import', 'tsx', join(ROOT, file)];
   const savb = start('savb', process.execPath, tsx('savb-simulator/main.ts'), childEnv);
@@ -645,6 +665,7 @@ async function main(): Promise<void> {
       `  SAVB simulator  ${savbUrl}`,
       `  worker metrics  http://localhost:${config.WORKER_METRICS_PORT}/metrics`,
       `  data            ${shownDir}/`,
+      `  record store    ${process.env.DATABASE_URL ? 'DATABASE_URL' : `PostgreSQL on port ${postgresPort} (${join(shownDir, 'postgres')})`}`,
       `  SAVB intervals  poll ${config.SAVB_POLL_INTERVAL}, registration retry ${config.SAVB_REGISTRATION_RETRY_INTERVAL}`,
       `  API tokens (${tokens.source}):`,
       ...tokens.entries.map((e) => `    ${e.role.padEnd(width)}  ${e.token}`),
@@ -653,6 +674,37 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+}
+
+/** True once PostgreSQL at `url` accepts a connection. */
+async function postgresAnswers(url: string): Promise<boolean> {
+  const client = new PgClient({ connectionString: url, connectionTimeoutMillis: 1_000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The record store: DATABASE_URL when given, else an embedded PostgreSQL under `dataDir`/postgres. */
+async function startRecordStore(dataDir: string, shownDir: string, port: number): Promise<string> {
+  if (process.env.DATABASE_URL) {
+    say('record store: DATABASE_URL (no embedded PostgreSQL)');
+    return process.env.DATABASE_URL;
+  }
+  say(`starting PostgreSQL, the record store (data in ${join(shownDir, 'postgres')}) ...`);
+  const postgres = start(
+    'postgres',
+    process.execPath,
+    [join(ROOT, 'records', 'embedded-server.mjs'), join(dataDir, 'postgres'), String(port)],
+    { ...process.env },
+  );
+  const url = embeddedUrl(port);
+  await waitFor(`PostgreSQL on port ${port}`, postgres, TIMEOUTS.postgresReady, () => postgresAnswers(url));
+  return url;
 }
 
 function dropEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
