@@ -59,7 +59,7 @@ export async function serveReport<F>(
     res
       .status(200)
       .type('text/csv; charset=utf-8')
-      .send(stringify(items as Record<string, unknown>[], { header: true, columns: report.columns }));
+      .send(stringify(items, { header: true, columns: report.columns }));
     return;
   }
   return { status: 200, body: nextPageToken ? { items, nextPageToken } : { items } };

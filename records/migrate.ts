@@ -20,6 +20,8 @@ export async function migrateRecords(databaseUrl: string): Promise<void> {
     );
   } catch (err) {
     const { stderr, stdout } = err as { stderr?: string; stdout?: string };
-    throw new Error(`record store migrations failed: ${(stderr || stdout || (err as Error).message).trim()}`);
+    throw new Error(`record store migrations failed: ${(stderr || stdout || (err as Error).message).trim()}`, {
+      cause: err,
+    });
   }
 }

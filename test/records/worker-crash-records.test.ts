@@ -5,7 +5,7 @@
 // To kill the worker *during* writes, the test holds an exclusive lock on the history table: the
 // worker's record transactions then wait inside PostgreSQL, the kill lands while they are open,
 // and the lock is released after the kill.
-import type { Client as PgClient } from 'pg';
+import type { PoolClient } from 'pg';
 import type { EngagementState } from '../../domain/engagement';
 import {
   Engagement,
@@ -50,11 +50,11 @@ async function writesInFlight(engagements: Engagement[]): Promise<number> {
   return counts.reduce((a, b) => a + b, 0);
 }
 
-async function lockHistory(): Promise<PgClient> {
+async function lockHistory(): Promise<PoolClient> {
   const client = await stack.records.db.connect();
   await client.query('BEGIN');
   await client.query('LOCK TABLE engagement_history IN EXCLUSIVE MODE');
-  return client as unknown as PgClient;
+  return client;
 }
 
 test(`${N} engagements to PAID through ${KILLS} worker SIGKILLs during record writes: no entry lost or duplicated`, async () => {
@@ -88,7 +88,7 @@ test(`${N} engagements to PAID through ${KILLS} worker SIGKILLs during record wr
       await stack.worker.kill();
     } finally {
       await lock.query('ROLLBACK');
-      (lock as unknown as { release(): void }).release();
+      lock.release();
     }
     await stack.worker.start();
   }
