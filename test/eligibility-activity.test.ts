@@ -32,7 +32,7 @@ beforeAll(async () => {
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
   records = await createRecordDatabase();
-  const notify = async () => ({ delivered: true });
+  const notify = () => Promise.resolve({ delivered: true });
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
