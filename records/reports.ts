@@ -2,7 +2,7 @@
 // and open vouchers expiring in a period. Each returns one page of rows (`limit` from `offset`).
 import type { RecordDb } from './pool';
 
-/** Half-open instant range [from, to) and paging. */
+/** One page: `limit` rows from `offset`. Periods are half-open instant ranges [from, to). */
 export interface Page {
   offset: number;
   limit: number;
