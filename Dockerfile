@@ -20,6 +20,7 @@ COPY activities ./activities
 COPY worker ./worker
 COPY api ./api
 COPY savb-simulator ./savb-simulator
+COPY records ./records
 
 # State of the SAVB simulator (a volume in docker-compose.yml); the app runs unprivileged.
 RUN mkdir -p /data && chown node:node /data

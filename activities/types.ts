@@ -3,6 +3,8 @@ import type { PartnerSnapshot } from '../domain/partner';
 import type { Refusal } from '../domain/refusals';
 import type { FifteenDayClaim } from '../domain/rules/delivery';
 import type { SavbStatus } from '../domain/rules/invoice';
+import type { EngagementState } from '../domain/engagement';
+import type { PartnerState } from '../workflows/messages';
 
 export interface EligibilityCheckInput {
   partnerId: string;
@@ -57,6 +59,18 @@ export interface NotificationResult {
 export const SAVB_REFUSAL = 'SavbRefusal';
 export const SAVB_PARTNER_NOT_REGISTERED = 'PARTNER_NOT_REGISTERED';
 
+/** An engagement's state to record; `ended` once its workflow has finished. */
+export interface EngagementRecordInput {
+  state: EngagementState;
+  ended?: boolean;
+}
+
+/** Records the state, then delivers the notification (one activity per change). */
+export interface RecordAndNotifyInput {
+  state: EngagementState;
+  notification: NotificationInput;
+}
+
 export interface EngagementActivities {
   checkEligibility(input: EligibilityCheckInput): Promise<EligibilityCheckResult>;
   /** Returns a refusal when the 15-day repeat rule forbids the claim. */
@@ -69,4 +83,11 @@ export interface EngagementActivities {
 
 export interface PartnerActivities {
   notifyPartner(input: { partnerId: string; kind: string; message: string; at: string }): Promise<NotificationResult>;
+}
+
+/** Writes to the record store (activities/records.ts), idempotent. */
+export interface RecordActivities {
+  recordEngagement(input: EngagementRecordInput): Promise<void>;
+  recordAndNotify(input: RecordAndNotifyInput): Promise<NotificationResult>;
+  recordPartner(input: { state: PartnerState }): Promise<void>;
 }

@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type pino from 'pino';
 import type { Config } from '../config/env';
+import type { RecordDb } from '../records/pool';
 import { createPinoLogger } from '../worker/logging';
 import { parseTokens } from './auth';
 import { consoleRouter } from './console';
@@ -14,6 +15,7 @@ import { problem, ProblemError, routeNotFound, sendProblem } from './problems';
 import { allowedMethods, mountRoutes, type AppContext, type RouteDef } from './router';
 import { engagementRoutes } from './routes/engagements';
 import { partnerRoutes } from './routes/partners';
+import { reportRoutes } from './routes/reports';
 import { systemRoutes } from './routes/system';
 import { DEFAULT_TIMEOUTS, type Timeouts } from './temporal';
 
@@ -23,6 +25,8 @@ export interface CreateAppDeps {
   logger?: pino.Logger;
   /** Deadlines of Temporal calls (defaults: reads 5 s, writes 20 s, readiness 2 s). */
   timeouts?: Partial<Timeouts>;
+  /** The record store (records/): engagements after Temporal's retention, closed lists, reports. */
+  records?: RecordDb;
 }
 
 export const API_VERSION: string = packageJson.version;
@@ -39,7 +43,14 @@ export function createApp(deps: CreateAppDeps): express.Express {
   const logger = deps.logger ?? createPinoLogger(config.LOG_LEVEL, 'api');
   const tokens = parseTokens(config.API_TOKENS);
   if (tokens.entries.length === 0) logger.warn('API_TOKENS is empty: every /v1 request will be refused with 401');
-  const context: AppContext = { client, config, logger, timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts }, tokens };
+  const context: AppContext = {
+    client,
+    config,
+    logger,
+    timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts },
+    tokens,
+    records: deps.records,
+  };
   const metrics = createMetrics();
 
   const routes: RouteDef[] = [];
@@ -48,6 +59,7 @@ export function createApp(deps: CreateAppDeps): express.Express {
   routes.push(
     ...engagementRoutes,
     ...partnerRoutes,
+    ...reportRoutes,
     ...systemRoutes({ metrics: metrics.registry, document: getDocument }),
   );
 

@@ -28,6 +28,7 @@ import { engagementNotFound, forbidden, problem, ProblemError, refusalProblem } 
 import type { AppContext } from './router';
 import { expiresBeforeInstant, type EngagementSummary, type ListEngagementsQuery } from './schemas';
 import { GrpcStatus, grpcCode, temporalProblem, withDeadline } from './temporal';
+import { isWorkflowGone, listRecordedEngagements, recordedEngagement } from './engagement-records';
 
 export const ENGAGEMENT_WORKFLOW_TYPE = engagementWorkflow.name;
 
@@ -41,7 +42,10 @@ export async function readEngagement(app: AppContext, voucherId: string, who?: P
       app.client.workflow.getHandle(engagementWorkflowId(voucherId)).query(engagementStateQuery),
     );
   } catch (err) {
-    throw temporalProblem(err, { notFound: () => engagementNotFound(voucherId) });
+    // Retention deleted the workflow (or there never was one): the record store may hold it.
+    const recorded = isWorkflowGone(err) ? await recordedEngagement(app, voucherId) : undefined;
+    if (!recorded) throw temporalProblem(err, { notFound: () => engagementNotFound(voucherId) });
+    state = recorded;
   }
   if (who?.role === 'partner' && state.partnerId !== who.partnerId) throw engagementNotFound(voucherId);
   return state;
@@ -137,6 +141,9 @@ export async function startEngagement(
     savbPollInterval: app.config.SAVB_POLL_INTERVAL,
     registrationRetryInterval: app.config.SAVB_REGISTRATION_RETRY_INTERVAL,
   });
+  // A voucher with a record was used, whatever Temporal's retention has deleted since.
+  const recorded = await recordedEngagement(app, request.voucherId);
+  if (recorded) return repeatedStart(app, request, recorded, log);
   let created = true;
   try {
     await withDeadline(app.client, app.timeouts.writeMs, () =>
@@ -157,18 +164,7 @@ export async function startEngagement(
   }
 
   if (!created) {
-    const stored = await storedStartRequest(app, request.voucherId);
-    const differences = startDifferences(request, stored);
-    if (differences.length > 0) {
-      throw problem(
-        409,
-        'engagement-conflict',
-        'Another engagement exists for this voucher',
-        `voucher ${request.voucherId} was already started with a different request (differs in ${differences.join(', ')})`,
-        { fields: differences },
-      );
-    }
-    log.info({ workflowId }, 'engagement start repeated: same request, same engagement');
+    return repeatedStart(app, request, await storedStartRequest(app, request.voucherId), log);
   } else {
     log.info(
       { workflowId, offering: request.offering, engagementType: request.engagementType, days: request.days },
@@ -179,6 +175,30 @@ export async function startEngagement(
   // A new engagement is answered with the state it starts in (the same pure function the workflow
   // starts from), without waiting for its first workflow task; a repeated start reads the state.
   return { created, state: created ? initial : await readEngagement(app, request.voucherId) };
+}
+
+/** The voucher was started before: the same request answers 200 with that engagement, another one 409. */
+async function repeatedStart(
+  app: AppContext,
+  request: StartEngagementRequest,
+  stored: StartEngagementRequest,
+  log: pino.Logger,
+): Promise<StartResult> {
+  const differences = startDifferences(request, stored);
+  if (differences.length > 0) {
+    throw problem(
+      409,
+      'engagement-conflict',
+      'Another engagement exists for this voucher',
+      `voucher ${request.voucherId} was already started with a different request (differs in ${differences.join(', ')})`,
+      { fields: differences },
+    );
+  }
+  log.info(
+    { workflowId: engagementWorkflowId(request.voucherId) },
+    'engagement start repeated: same request, same engagement',
+  );
+  return { created: false, state: await readEngagement(app, request.voucherId) };
 }
 
 // ---------- messages ----------
@@ -261,7 +281,20 @@ async function closedOrMissing(app: AppContext, voucherId: string, who: Principa
       },
     );
   } catch (err) {
-    return temporalProblem(err, { notFound: () => engagementNotFound(voucherId) });
+    const recorded = isWorkflowGone(err) ? await recordedEngagement(app, voucherId).catch(() => undefined) : undefined;
+    if (!recorded || (who.role === 'partner' && recorded.partnerId !== who.partnerId))
+      return temporalProblem(err, { notFound: () => engagementNotFound(voucherId) });
+    return problem(
+      409,
+      'engagement-closed',
+      'The engagement has ended',
+      `the engagement is ${recorded.status}; nothing can change any more`,
+      {
+        rules: [
+          { code: 'ENGAGEMENT_CLOSED', message: "the engagement's workflow has ended and is kept in the record store" },
+        ],
+      },
+    );
   }
 }
 
@@ -318,6 +351,7 @@ export async function listEngagements(
   filters: ListEngagementsQuery,
   who: Principal,
 ): Promise<{ items: EngagementSummary[]; nextPageToken?: string }> {
+  if (filters.closed !== undefined) return listRecordedEngagements(app, { ...filters, closed: filters.closed }, who);
   const query = listQuery(filters, who);
   const nextPageToken = filters.pageToken ? openPageToken(app, query, filters.pageToken) : undefined;
   let response;

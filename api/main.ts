@@ -4,7 +4,9 @@
 // Temporal connection and exits 0.
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
-import { ConfigError, checkCatalog, loadConfig, type Config } from '../config/env';
+import { ConfigError, checkCatalog, loadConfig, requireDatabaseUrl, type Config } from '../config/env';
+import { migrateRecords } from '../records/migrate';
+import { createRecordPool } from '../records/pool';
 import { connectClient } from '../worker/connection';
 import { createPinoLogger } from '../worker/logging';
 import { createApp } from './app';
@@ -19,8 +21,10 @@ let wakeUp: (() => void) | undefined;
 
 async function main(): Promise<number> {
   let config: Config;
+  let databaseUrl: string;
   try {
     config = loadConfig();
+    databaseUrl = requireDatabaseUrl(config);
     parseTokens(config.API_TOKENS);
     checkCatalog();
   } catch (err) {
@@ -71,7 +75,12 @@ async function main(): Promise<number> {
   }
   if (!client) return 0; // stopped while connecting
 
-  const app = createApp({ client, config, logger: log });
+  // The schema first (idempotent and locked, so the worker may be migrating at the same moment).
+  await migrateRecords(databaseUrl);
+  const records = createRecordPool(databaseUrl, (err) =>
+    log.warn({ error: err.message }, 'record store connection lost'),
+  );
+  const app = createApp({ client, config, logger: log, records });
   server = app.listen(config.PORT);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -100,6 +109,7 @@ async function main(): Promise<number> {
     active.closeIdleConnections();
   });
   await client.connection.close().catch(() => undefined);
+  await records.end().catch(() => undefined);
   log.info('API stopped');
   return 0;
 }

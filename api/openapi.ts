@@ -36,7 +36,14 @@ export function buildOpenApiDocument(routes: RouteDef[], version: string): Recor
       responses[status] = {
         description: doc.description,
         ...(doc.headers ? { headers: doc.headers } : {}),
-        ...(doc.schema ? { content: { [doc.contentType ?? 'application/json']: { schema: doc.schema } } } : {}),
+        ...(doc.schema
+          ? {
+              content: {
+                [doc.contentType ?? 'application/json']: { schema: doc.schema },
+                ...(doc.csv ? { 'text/csv': { schema: { type: 'string' as const } } } : {}),
+              },
+            }
+          : {}),
         ...(!doc.schema && doc.contentType ? { content: { [doc.contentType]: { schema: { type: 'string' } } } } : {}),
       };
     }

@@ -6,6 +6,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type pino from 'pino';
 import type { z } from 'zod';
 import type { Config } from '../config/env';
+import type { RecordDb } from '../records/pool';
 import { authenticate, requireRole, type Principal, type Role, type TokenTable } from './auth';
 import { problem, validationProblem } from './problems';
 import type { Timeouts } from './temporal';
@@ -18,6 +19,8 @@ export interface AppContext {
   logger: pino.Logger;
   timeouts: Timeouts;
   tokens: TokenTable;
+  /** The record store (engagements after Temporal's retention, reports). */
+  records?: RecordDb;
 }
 
 export interface Reply {
@@ -42,6 +45,8 @@ export interface ResponseDoc {
   description: string;
   schema?: z.ZodType;
   contentType?: string;
+  /** Also served as text/csv (Accept: text/csv). */
+  csv?: boolean;
   headers?: Record<string, { description: string; schema: { type: 'string' | 'integer' } }>;
 }
 

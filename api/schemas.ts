@@ -68,7 +68,7 @@ export function expiresBeforeInstant(value: string): string {
   return /^\d{4}-\d{2}-\d{2}T/.test(iso) ? iso : '';
 }
 
-const PageSize = z.coerce
+export const PageSize = z.coerce
   .number()
   .int()
   .min(1)
@@ -93,6 +93,13 @@ export const ListEngagementsQuery = z.strictObject({
     )
     .optional()
     .meta({ description: 'Vouchers expiring before this instant (or before the start of this date, UTC)' }),
+  closed: z
+    .stringbool({ truthy: ['true'], falsy: ['false'] })
+    .optional()
+    .meta({
+      description:
+        'Answer from the record store: `true` lists ended engagements (kept after Temporal deletes them), `false` open ones. Without it the list reads Temporal visibility.',
+    }),
   pageSize: PageSize,
   pageToken: z
     .string()

@@ -536,7 +536,8 @@ async function shapeOf(
   const shape: FloorShape = {
     updates: c('updates'),
     activitiesInUpdates: c('activity:checkEligibility') + c('activity:claimFifteenDaySlot'),
-    notifies: c('activity:notify'),
+    // The pump's activities: notifications, with the record store each change is also written (records/).
+    notifies: c('activity:notify') + c('activity:recordAndNotify') + c('activity:recordEngagement'),
     tailActivities: c('activity:submitInvoice') + c('activity:getPaymentStatus'),
     // Each payment status poll follows a timer of the poll interval; the product's other timers
     // (expiry and invoice deadlines, waited on with condition timeouts) are not floor operations.

@@ -33,6 +33,10 @@ export const ConfigSchema = z.object({
   NOTIFY_WEBHOOK_URL: z.url().optional(),
   NOTIFY_WEBHOOK_SECRET: z.string().min(16).optional(),
   WORKER_METRICS_PORT: Port.default(9464),
+  /** The record store (SPEC §8): postgres://user:password@host:port/database. Required by the worker and the API. */
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'a PostgreSQL URL: postgres://user:password@host:5432/database' })
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
@@ -54,6 +58,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   return config;
+}
+
+/** The record store's URL; the worker and the API cannot run without one. */
+export function requireDatabaseUrl(config: Config): string {
+  if (!config.DATABASE_URL)
+    throw new ConfigError(
+      'Invalid configuration:\n  DATABASE_URL: required (the record store, e.g. postgres://pso:secret@localhost:5432/pso_records)',
+    );
+  return config.DATABASE_URL;
 }
 
 /** The shipped catalog (config/catalog.json) must be valid before any workflow reads it. */

@@ -2,6 +2,10 @@
 // replays with the current workflow code: a change that would break running engagements fails there.
 // Run after a deliberate, patched() change of behaviour to add new histories (never to overwrite old ones
 // to make a failing replay pass): `npx tsx scripts/record-histories.ts <suffix>`.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../records/embedded';
 import { writeHistoryFile } from './history-file';
 import { engagementSignals, engagementUpdates as u } from '../workflows/messages';
 import {
@@ -19,6 +23,19 @@ import {
 
 async function main(): Promise<void> {
   const suffix = process.argv[2] ?? 'v1';
+  // The worker writes the record store: a scratch embedded PostgreSQL unless the tests' one is given.
+  const dataDir = mkdtempSync(join(tmpdir(), 'pso-histories-pg-'));
+  const records = process.env.PSO_TEST_PG_ADMIN_URL ? undefined : await startEmbeddedPostgres({ dataDir });
+  if (records) process.env.PSO_TEST_PG_ADMIN_URL = records.adminUrl;
+  try {
+    await recordAll(suffix);
+  } finally {
+    await records?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function recordAll(suffix: string): Promise<void> {
   const stack = await startTimeSkippingStack();
   const { env } = stack;
   const partner = 'P-HISTORY';
@@ -92,6 +109,8 @@ async function main(): Promise<void> {
     }
     for (const [name, workflowId] of Object.entries(out))
       writeHistoryFile(env.address, workflowId, `engagement-${name}-${suffix}`);
+    // The partner entity runs on (its history so far replays too).
+    writeHistoryFile(env.address, `partner-${partner}`, `partner-${suffix}`);
   } finally {
     await stack.stop();
   }

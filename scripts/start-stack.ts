@@ -1,6 +1,7 @@
 // `npm start`: the whole product on embedded defaults, in one terminal, kept running.
 //
-//   Temporal dev server (SQLite under .data/, UI on 8233, search attributes registered)
+//   PostgreSQL record store (embedded, data under .data/postgres; none when DATABASE_URL is set)
+//   → Temporal dev server (SQLite under .data/, UI on 8233, search attributes registered)
 //   → SAVB simulator (fast approval and payment) → worker + API.
 //
 // Every child's output is prefixed ([temporal] [savb] [worker] [api]); JSON log lines are shown
@@ -14,6 +15,7 @@
 //   STACK_TEMPORAL_PORT     Temporal gRPC port (default 7233)
 //   STACK_TEMPORAL_UI_PORT  Temporal UI port (default 8233)
 //   STACK_RAW_LOGS=1        print child log lines unchanged
+//   STACK_POSTGRES_PORT     the embedded PostgreSQL's port (default 55432)
 // PORT, SAVB_SIM_PORT, WORKER_METRICS_PORT, API_TOKENS, SAVB_POLL_INTERVAL,
 // SAVB_REGISTRATION_RETRY_INTERVAL, LOG_LEVEL, ... are passed to the children.
 import { mkdirSync } from 'node:fs';
@@ -23,6 +25,7 @@ import { WORKER_NODE_ARGS } from '../worker/node-options';
 import { devTokens, type DevTokens } from './stack/dev-tokens';
 import { complain, say, StackError } from './stack/output';
 import { checkPorts, portFromEnv } from './stack/ports';
+import { embeddedPostgres, postgresAnswers } from './stack/postgres';
 import { Supervisor } from './stack/supervisor';
 import {
   devServerArgs,
@@ -52,6 +55,8 @@ const TIMEOUTS = {
   stopApiWorker: 40_000,
   stopSavb: 10_000,
   stopTemporal: 20_000,
+  postgresReady: 120_000,
+  stopPostgres: 30_000,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -70,10 +75,11 @@ function stopAll(code: number): Promise<never> {
   supervisor.beginStop();
   stopPromise = (async () => {
     const children = supervisor.children();
-    if (children.some((c) => !c.exit)) say('stopping: api and worker, then savb, then temporal ...');
+    if (children.some((c) => !c.exit)) say('stopping: api and worker, then savb, then temporal, then postgres ...');
     await supervisor.stop(['api', 'worker'], 'SIGTERM', TIMEOUTS.stopApiWorker);
     await supervisor.stop(['savb'], 'SIGTERM', TIMEOUTS.stopSavb);
     await supervisor.stop(['temporal'], 'SIGTERM', TIMEOUTS.stopTemporal);
+    await supervisor.stop(['postgres'], 'SIGTERM', TIMEOUTS.stopPostgres);
     // Let the last lines of their output through.
     await Promise.race([Promise.all(children.map((c) => c.closed)), sleep(1_000)]);
     const exitCode = code === 0 && supervisor.forced ? 1 : code;
@@ -116,6 +122,7 @@ interface Settings {
   /** The environment every child gets. */
   baseEnv: NodeJS.ProcessEnv;
   savbUrl: string;
+  postgresPort: number;
 }
 
 function dropEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -147,7 +154,8 @@ function settings(): Settings {
   const rel = relative(ROOT, dataDir);
   const shownDir = isAbsolute(rel) || rel.startsWith('..') ? dataDir : rel;
   const savbUrl = `http://127.0.0.1:${config.SAVB_SIM_PORT}`;
-  return { dataDir, shownDir, temporalPort, uiPort, temporalAddress, config, baseEnv, savbUrl };
+  const postgresPort = portFromEnv('STACK_POSTGRES_PORT', 55432);
+  return { dataDir, shownDir, temporalPort, uiPort, temporalAddress, config, baseEnv, savbUrl, postgresPort };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -176,6 +184,24 @@ async function startTemporal(s: Settings, cli: string): Promise<void> {
   await supervisor.waitReady('temporal', `Temporal on ${s.temporalAddress}`);
   await ensureSearchAttributes(cli, s.temporalAddress, s.config.TEMPORAL_NAMESPACE);
   await ensureRetention(cli, s.temporalAddress, s.config.TEMPORAL_NAMESPACE);
+}
+
+/** The record store: DATABASE_URL when given, else an embedded PostgreSQL under the data folder. */
+async function startRecordStore(s: Settings): Promise<string> {
+  if (process.env.DATABASE_URL) {
+    say('record store: DATABASE_URL (no embedded PostgreSQL)');
+    return process.env.DATABASE_URL;
+  }
+  say(`starting PostgreSQL, the record store (data in ${join(s.shownDir, 'postgres')}) ...`);
+  const postgres = embeddedPostgres(ROOT, s.dataDir, s.postgresPort);
+  supervisor.start({
+    name: 'postgres',
+    command: postgres.command,
+    ready: () => postgresAnswers(postgres.url),
+    readyTimeoutMs: TIMEOUTS.postgresReady,
+  });
+  await supervisor.waitReady('postgres', `PostgreSQL on port ${s.postgresPort}`);
+  return postgres.url;
 }
 
 const tsx = (file: string) => ['--import', 'tsx', join(ROOT, file)];
@@ -223,6 +249,7 @@ function banner(s: Settings, tokens: DevTokens): string {
     `  API docs        ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
     `  SAVB simulator  ${s.savbUrl}`,
     `  worker metrics  http://localhost:${config.WORKER_METRICS_PORT}/metrics`,
+    `  record store    ${process.env.DATABASE_URL ? 'DATABASE_URL' : `PostgreSQL on port ${s.postgresPort} (${join(s.shownDir, 'postgres')})`}`,
     `  data            ${s.shownDir}/`,
     `  SAVB intervals  poll ${config.SAVB_POLL_INTERVAL}, registration retry ${config.SAVB_REGISTRATION_RETRY_INTERVAL}`,
     `  API tokens (${tokens.source}):`,
@@ -241,16 +268,19 @@ async function main(): Promise<void> {
     { port: s.config.PORT, what: 'API', env: 'PORT' },
     { port: s.config.SAVB_SIM_PORT, what: 'SAVB simulator', env: 'SAVB_SIM_PORT' },
     { port: s.config.WORKER_METRICS_PORT, what: 'worker metrics', env: 'WORKER_METRICS_PORT' },
+    ...(process.env.DATABASE_URL ? [] : [{ port: s.postgresPort, what: 'PostgreSQL', env: 'STACK_POSTGRES_PORT' }]),
   ]);
   const cli = ensureTemporalCli(ROOT);
   mkdirSync(s.dataDir, { recursive: true });
   const tokens = devTokens(s.dataDir);
+  const databaseUrl = await startRecordStore(s);
   await startTemporal(s, cli);
   const childEnv: NodeJS.ProcessEnv = {
     ...s.baseEnv,
     SAVB_URL: s.savbUrl,
     SAVB_SIM_DATA_FILE: s.baseEnv.SAVB_SIM_DATA_FILE ?? join(s.dataDir, 'savb.json'),
     API_TOKENS: tokens.apiTokens,
+    DATABASE_URL: databaseUrl,
   };
   await startSavb(s, childEnv);
   await startWorkerAndApi(s, childEnv);

@@ -127,6 +127,9 @@ describe('docker-compose.yml', () => {
     for (const name of ['worker', 'api'] as const) {
       const config = loadConfig(resolvedEnvironment(name, SHELL_ENV));
       expect(config.TEMPORAL_ADDRESS).toBe('temporal:7233');
+      // The record store: its own database on the PostgreSQL server, created before the app starts.
+      expect(new URL(config.DATABASE_URL!).hostname).toBe(POSTGRES);
+      expect(dependsOn(name)['records-db']).toBe('service_completed_successfully');
     }
     const worker = loadConfig(resolvedEnvironment('worker', SHELL_ENV));
     const savb = loadConfig(resolvedEnvironment('savb-simulator', SHELL_ENV));
@@ -246,7 +249,7 @@ describe('Dockerfile', () => {
   });
 
   test('copies every source directory the processes import', () => {
-    for (const dir of ['config', 'domain', 'workflows', 'activities', 'worker', 'api', 'savb-simulator']) {
+    for (const dir of ['config', 'domain', 'workflows', 'activities', 'worker', 'api', 'savb-simulator', 'records']) {
       expect(dockerfile).toMatch(new RegExp(`^COPY\\s+${dir}\\s`, 'm'));
     }
   });

@@ -9,6 +9,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createEligibilityActivities } from '../activities/eligibility';
 import { createNotificationActivities, webhookSignature } from '../activities/notify';
+import { createRecordActivities } from '../activities/records';
+import { createRecordDatabase, type RecordDatabase } from './support/record-db';
 import type { PartnerActivities } from '../activities/types';
 import { DAY_MS, toIso } from '../domain/dates';
 import { enrollmentValidUntil, renewedValidUntil } from '../domain/partner';
@@ -32,6 +34,7 @@ type Sent = Parameters<PartnerActivities['notifyPartner']>[0];
 let env: TestWorkflowEnvironment;
 let worker: Worker;
 let running: Promise<void>;
+let records: RecordDatabase;
 // The real notification activity posts to a webhook; this one records what it receives (and checks
 // the signature), and is down (503) for one partner.
 const WEBHOOK_SECRET = 'test-webhook-secret';
@@ -76,13 +79,16 @@ beforeAll(async () => {
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
+  records = await createRecordDatabase();
+  const notifications = createNotificationActivities({ webhookUrl, webhookSecret: WEBHOOK_SECRET });
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
     workflowsPath: require.resolve('./support/partner-workflows-entry'),
     activities: {
       ...createEligibilityActivities({ client: env.client }),
-      ...createNotificationActivities({ webhookUrl, webhookSecret: WEBHOOK_SECRET }),
+      ...notifications,
+      ...createRecordActivities({ records: records.db, notify: notifications.notify }),
     },
   });
   running = worker.run();
@@ -93,6 +99,7 @@ afterAll(async () => {
   await running;
   await env?.teardown();
   await new Promise((resolve) => webhook?.close(resolve));
+  await records?.drop();
 });
 
 let seq = 0;

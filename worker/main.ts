@@ -4,7 +4,9 @@
 // (/metrics). SIGTERM or SIGINT drains the worker (in-flight tasks get a grace period) and exits 0.
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, type WorkerOptions } from '@temporalio/worker';
-import { ConfigError, checkCatalog, loadConfig, loadRateCard, type Config } from '../config/env';
+import { ConfigError, checkCatalog, loadConfig, loadRateCard, requireDatabaseUrl, type Config } from '../config/env';
+import { migrateRecords } from '../records/migrate';
+import { createRecordPool, type RecordDb } from '../records/pool';
 import { connectClient, connectWorker } from './connection';
 import { createPinoLogger, PinoTemporalLogger, temporalLogLevel } from './logging';
 import { createWorker } from './worker';
@@ -20,8 +22,10 @@ let stopRequested = false;
 export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Promise<number> {
   let config: Config;
   let rateCard: ReturnType<typeof loadRateCard>;
+  let databaseUrl: string;
   try {
     config = loadConfig();
+    databaseUrl = requireDatabaseUrl(config);
     rateCard = loadRateCard(config.RATE_CARD_PATH);
     checkCatalog();
   } catch (err) {
@@ -61,7 +65,11 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
 
   let connection: NativeConnection | undefined;
   let client: Client | undefined;
+  let records: RecordDb | undefined;
   try {
+    // The schema first (migrations are idempotent and locked); then writes can start.
+    await migrateRecords(databaseUrl);
+    records = createRecordPool(databaseUrl, (err) => log.warn({ error: err.message }, 'record store connection lost'));
     const connected = await withRetries(log, config.TEMPORAL_ADDRESS, async () => {
       const nativeConnection = await connectWorker(config);
       try {
@@ -82,6 +90,7 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       config,
       rateCard,
+      records,
       tuning: { shutdownGraceTime: SHUTDOWN_GRACE, shutdownForceTime: SHUTDOWN_FORCE, ...tuning },
     });
     log.info(
@@ -102,6 +111,7 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
   } finally {
     await client?.connection.close().catch(() => undefined);
     await connection?.close().catch(() => undefined);
+    await records?.end().catch(() => undefined);
     log.flush();
   }
 }

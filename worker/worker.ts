@@ -12,6 +12,8 @@ export interface CreateWorkerOptions {
   taskQueue?: string;
   config: ActivityDeps['config'];
   rateCard: ActivityDeps['rateCard'];
+  /** The record store's pool (records/pool.ts). */
+  records: ActivityDeps['records'];
   /** Extra worker options (tuning, a prebuilt bundle). */
   tuning?: Partial<WorkerOptions>;
 }
@@ -31,7 +33,12 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     connection: options.connection,
     namespace: options.namespace ?? options.client.options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
-    activities: createActivities({ client: options.client, config: options.config, rateCard: options.rateCard }),
+    activities: createActivities({
+      client: options.client,
+      config: options.config,
+      rateCard: options.rateCard,
+      records: options.records,
+    }),
     ...(tuning.workflowBundle ? {} : { workflowsPath: require.resolve('../workflows') }),
     maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
     ...tuning,

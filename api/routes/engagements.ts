@@ -35,7 +35,7 @@ const start = defineRoute({
   summary: 'Start an engagement (customer assigns a voucher)',
   description:
     'Starts the engagement workflow `engagement-<voucherId>`. Idempotent: the same voucher with the same body again answers 200 with the same engagement; ' +
-    'the same voucher with another body is a 409. Program rules (known offering and type, allowed length, voucher not expired) give a 422 naming the rule.',
+    'the same voucher with another body is a 409, also after Temporal deleted the workflow (the record store remembers every voucher started). Program rules (known offering and type, allowed length, voucher not expired) give a 422 naming the rule.',
   tags: [TAG],
   auth: ['backoffice'],
   body: StartEngagementBody,
@@ -65,7 +65,8 @@ const list = defineRoute({
   summary: 'List engagements',
   description:
     "Filters combine (AND). A partner sees only engagements forwarded to it. Paginated: pass the previous page's `nextPageToken` as `pageToken` (with the same filters). " +
-    'Listing reads Temporal visibility, which lags changes by up to a second or so.',
+    'Listing reads Temporal visibility, which lags changes by up to a second or so and keeps closed engagements only for the namespace retention; ' +
+    'with `closed=true` (or `false`) the list comes from the record store, which keeps ended engagements for good.',
   tags: [TAG],
   auth: ALL,
   query: ListEngagementsQuery,
@@ -80,7 +81,8 @@ const read = defineRoute({
   operationId: 'getEngagement',
   summary: 'The state of an engagement',
   description:
-    'Back-office and operators read any engagement; a partner only one forwarded to it (else 404, as for an unknown voucher).',
+    'Back-office and operators read any engagement; a partner only one forwarded to it (else 404, as for an unknown voucher). ' +
+    'When Temporal no longer has the workflow (its retention deleted it), the answer comes from the record store, in the same shape.',
   tags: [TAG],
   auth: ALL,
   params: VoucherIdParams,

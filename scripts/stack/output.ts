@@ -3,7 +3,14 @@
 // JSON (pino) log lines of the children are shown compactly; STACK_RAW_LOGS=1 shows them as they are.
 
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
-const COLORS: Record<string, string> = { stack: '1', temporal: '35', savb: '33', worker: '36', api: '32' };
+const COLORS: Record<string, string> = {
+  stack: '1',
+  postgres: '34',
+  temporal: '35',
+  savb: '33',
+  worker: '36',
+  api: '32',
+};
 const rawLogs = process.env.STACK_RAW_LOGS === '1' || process.env.STACK_RAW_LOGS === 'true';
 
 const PINO_LEVELS: Record<number, string> = {

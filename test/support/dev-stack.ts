@@ -1,7 +1,8 @@
 // A whole product in one test process, for suites that need visibility (lists, search attributes)
 // and real time: a Temporal dev server (the pinned CLI binary) with the search attributes
 // registered, the product's real worker (every workflow and activity), a SAVB simulator, and the
-// HTTP API listening on a free port.
+// HTTP API listening on a free port, all writing and reading a fresh record database
+// (test/support/record-db.ts).
 //
 //   const stack = await startDevStack();
 //   const res = await fetch(`${stack.baseUrl}/v1/catalog`, { headers: stack.auth('backoffice') });
@@ -24,6 +25,7 @@ import { temporalCliPath } from '../../scripts/temporal-binaries';
 import { createPinoLogger } from '../../worker/logging';
 import { createWorker } from '../../worker/worker';
 import { SA } from '../../workflows/search-attributes';
+import { createRecordDatabase, type RecordDatabase } from './record-db';
 
 /** The SAVB simulator's surface the stack uses (savb-simulator/server.ts). */
 export interface SavbLike {
@@ -42,6 +44,8 @@ export interface DevStackOptions {
   worker?: boolean;
   /** Start a SAVB simulator when savb-simulator/server.ts exists (default true). */
   savb?: boolean;
+  /** The record store's admin URL (a server the test runs itself); default: the run's server. */
+  recordServerUrl?: string;
   /** Log level of the API (default: TEST_LOG_LEVEL or silent). */
   logLevel?: Config['LOG_LEVEL'];
 }
@@ -58,6 +62,8 @@ export interface DevStack {
   client: Client;
   worker?: Worker;
   savb?: SavbLike;
+  /** The stack's record database (its pool is the one worker and API use). */
+  records: RecordDatabase;
   config: Config;
   app: express.Express;
   server: Server;
@@ -130,6 +136,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   try {
     const savb = options.savb === false ? undefined : await startSavb();
     if (savb) cleanups.push(() => savb.close());
+    const records = await createRecordDatabase(options.recordServerUrl);
+    cleanups.push(() => records.drop());
 
     const config = loadConfig({
       API_TOKENS: apiTokens,
@@ -138,6 +146,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       SAVB_REGISTRATION_RETRY_INTERVAL: '1s',
       SAVB_TIMEOUT_MS: '5000',
       LOG_LEVEL: 'warn',
+      DATABASE_URL: records.url,
       ...(savb ? { SAVB_URL: savb.url } : {}),
       ...options.env,
     });
@@ -149,6 +158,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         client: env.client,
         config,
         rateCard: loadRateCard(config.RATE_CARD_PATH),
+        records: records.db,
       });
       worker = created;
       const running = created.run();
@@ -162,7 +172,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       options.logLevel ?? ((process.env.TEST_LOG_LEVEL as Config['LOG_LEVEL']) || 'silent'),
       'api',
     );
-    const app = createApp({ client: env.client, config, logger });
+    const app = createApp({ client: env.client, config, logger, records: records.db });
     const server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -184,7 +194,21 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       return { authorization: `Bearer ${token}` };
     };
 
-    return { env, client: env.client, worker, savb, config, app, server, baseUrl, tokens, logger, auth, stop: stopAll };
+    return {
+      env,
+      client: env.client,
+      worker,
+      savb,
+      records,
+      config,
+      app,
+      server,
+      baseUrl,
+      tokens,
+      logger,
+      auth,
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;

@@ -43,6 +43,7 @@ import {
   profileReplacedUpdate,
 } from '../../workflows/messages';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/search-attributes';
+import { createRecordDatabase, type RecordDatabase } from './record-db';
 
 export const ROOT = join(__dirname, '..', '..');
 export const SOAK = process.env.SOAK === '1' || process.env.SOAK === 'true';
@@ -353,6 +354,8 @@ export interface ReliabilityStack {
   server: DevServer;
   worker: WorkerProcess;
   savb: SavbSimulator;
+  /** The record database the worker process writes (DATABASE_URL). */
+  records: RecordDatabase;
   connection: Connection;
   client: Client;
   /** ID prefix of this run, so every voucher, partner and agreement is new. */
@@ -387,6 +390,9 @@ export async function startReliabilityStack(options: ReliabilityStackOptions): P
     const savb = await startSavbSimulator({ port: 0, approveAfterMs: 300, payAfterMs: 600, ...options.savb });
     cleanups.push(() => savb.close());
 
+    const records = await createRecordDatabase();
+    cleanups.push(() => records.drop());
+
     const connection = await Connection.connect({ address: server.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: NAMESPACE });
@@ -394,14 +400,14 @@ export async function startReliabilityStack(options: ReliabilityStackOptions): P
     const worker = new WorkerProcess({
       temporalAddress: server.address,
       savbUrl: savb.url,
-      env: options.workerEnv,
+      env: { DATABASE_URL: records.url, ...options.workerEnv },
       logFile: join(dir, 'worker.log'),
     });
     cleanups.push(() => worker.stop());
     await worker.start();
 
     const run = `${options.name.toUpperCase().slice(0, 6)}${Date.now().toString(36).toUpperCase()}`;
-    return { dir, server, worker, savb, connection, client, run, stop: stopAll };
+    return { dir, server, worker, savb, records, connection, client, run, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -26,6 +26,7 @@ export interface StackPorts {
   api: number;
   savb: number;
   metrics: number;
+  postgres: number;
 }
 
 export type ExitResult = { code: number | null; signal: NodeJS.Signals | null };
@@ -48,6 +49,7 @@ export async function freePorts(): Promise<StackPorts> {
     api: await freePort(),
     savb: await freePort(),
     metrics: await freePort(),
+    postgres: await freePort(),
   };
 }
 
@@ -155,6 +157,8 @@ export class StackRun {
       PORT: String(this.ports.api),
       SAVB_SIM_PORT: String(this.ports.savb),
       WORKER_METRICS_PORT: String(this.ports.metrics),
+      STACK_POSTGRES_PORT: String(this.ports.postgres),
+      DATABASE_URL: '',
       API_TOKENS,
       NO_COLOR: '1',
       TEMPORAL_ADDRESS: '',

@@ -16,6 +16,7 @@ import type { CompletionReport, PartnerProfile, Reservation } from '../../domain
 import { SavbSimulator, startSavbSimulator } from '../../savb-simulator/server';
 import { temporalTestServerPath } from '../../scripts/temporal-binaries';
 import { createWorker } from '../../worker/worker';
+import { createRecordDatabase, type RecordDatabase } from './record-db';
 import {
   TASK_QUEUE,
   engagementStateQuery,
@@ -37,6 +38,8 @@ export interface TimeSkippingStack {
    */
   client: Client;
   savb: SavbSimulator;
+  /** The record database the worker writes. */
+  records: RecordDatabase;
   worker: Worker;
   stop(): Promise<void>;
 }
@@ -47,6 +50,7 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
   });
   // SAVB answers by its own (wall) clock; with no delays every poll sees the final status.
   const savb = await startSavbSimulator({ port: 0, approveAfterMs: 0, payAfterMs: 0 });
+  const records = await createRecordDatabase();
   const worker = await createWorker({
     connection: env.nativeConnection,
     client: env.client,
@@ -57,6 +61,7 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
       NOTIFY_WEBHOOK_SECRET: undefined,
     },
     rateCard: loadRateCard(join(__dirname, '..', '..', 'config', 'rate-card.sample.json')),
+    records: records.db,
   });
   const running = worker.run();
   const client = new Client({ connection: env.connection, namespace: env.namespace });
@@ -64,11 +69,13 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
     env,
     client,
     savb,
+    records,
     worker,
     async stop() {
       worker.shutdown();
       await running;
       await savb.close();
+      await records.drop();
       await env.teardown();
     },
   };

@@ -3,6 +3,7 @@
 import { condition } from '@temporalio/workflow';
 import { toIso } from '../../domain/dates';
 import type { EngagementState, NotificationRecord } from '../../domain/engagement';
+import type { EngagementRecorder } from '../record-store';
 import { notifications } from './activities';
 
 export interface OutgoingNotification {
@@ -23,24 +24,38 @@ export class Outbox {
     this.closed = true;
   }
 
-  /** Sends queued notifications one at a time, in order, until closed and empty. */
-  async pump(state: EngagementState): Promise<void> {
+  /**
+   * Sends queued notifications one at a time, in order, until closed and empty. With the record
+   * store, each notification also writes the state, and changes no notification carried (a refused
+   * message, an SAVB answer) are flushed when the queue is empty, the final state last.
+   */
+  async pump(state: EngagementState, recorder: EngagementRecorder): Promise<void> {
     for (;;) {
-      await condition(() => this.queue.length > 0 || this.closed);
+      await condition(() => this.queue.length > 0 || this.closed || recorder.pending());
       const next = this.queue.shift();
-      if (!next) return;
-      state.notifications.push(await deliver(state, next));
+      if (next) {
+        state.notifications.push(await deliver(state, next, recorder));
+        continue;
+      }
+      const final = this.closed;
+      await recorder.flush(final);
+      if (final) return;
     }
   }
 }
 
-async function deliver(state: EngagementState, next: OutgoingNotification): Promise<NotificationRecord> {
+async function deliver(
+  state: EngagementState,
+  next: OutgoingNotification,
+  recorder: EngagementRecorder,
+): Promise<NotificationRecord> {
   const at = toIso(Date.now());
   const sent = { kind: next.kind, at, message: next.message };
   try {
-    const result = await notifications.notify.executeWithOptions({ summary: `notify ${next.kind}` }, [
-      { voucherId: state.voucherId, kind: next.kind, status: state.status, message: next.message, at },
-    ]);
+    const input = { voucherId: state.voucherId, kind: next.kind, status: state.status, message: next.message, at };
+    const result = recorder.enabled
+      ? await recorder.notify(input)
+      : await notifications.notify.executeWithOptions({ summary: `notify ${next.kind}` }, [input]);
     return { ...sent, delivered: result.delivered, detail: result.detail };
   } catch (err) {
     return { ...sent, delivered: false, detail: `delivery failed: ${(err as Error).message}` };

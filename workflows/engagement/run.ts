@@ -16,6 +16,7 @@ import {
 } from '../../domain/engagement';
 import { voucherExpiresAtMs } from '../../domain/rules/voucher';
 import { engagementSearchAttributes } from '../search-attributes';
+import { engagementRecorder, type EngagementRecorder } from '../record-store';
 import { Outbox } from './outbox';
 
 const PRE_REDEMPTION: readonly EngagementStatus[] = ['ASSIGNED', 'FORWARDED', 'RESERVED', 'REPORT_SUBMITTED'];
@@ -34,11 +35,15 @@ export class EngagementRun {
   readonly background: Promise<unknown>[] = [];
   invoiceRetryRequested = false;
   fifteenDayClaimed = false;
+  /** Writes the record store from the notification outbox (SPEC §8). */
+  readonly recorder: EngagementRecorder;
 
   constructor(input: EngagementInput) {
     this.settings = input.settings ?? {};
     this.expiresAtMs = voucherExpiresAtMs(input.assignedAt);
     this.state = initialEngagementState(input, input.requestedAt ?? toIso(Date.now()));
+    // Created with the run: its patch marker is the workflow's first command, as recorded.
+    this.recorder = engagementRecorder(() => this.state);
   }
 
   now(): number {

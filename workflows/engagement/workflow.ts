@@ -18,7 +18,7 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
   const run = new EngagementRun(input);
   registerHandlers(run);
   announceAssignment(run);
-  const notifications = run.outbox.pump(run.state);
+  const notifications = run.outbox.pump(run.state, run.recorder);
 
   await untilRedeemedOrExpired(run);
   if (run.state.status === 'REDEEMED') await invoicePhase(run);

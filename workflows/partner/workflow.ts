@@ -5,6 +5,7 @@
 import { allHandlersFinished, condition, continueAsNew, setCurrentDetails } from '@temporalio/workflow';
 import { dateOf, toIso } from '../../domain/dates';
 import { historyIsLong } from '../history-limit';
+import { startPartnerRecorder } from '../record-store';
 import type { PartnerState } from '../messages';
 import { deliver, recordDue, schedule, type DueEvent } from './enrollment-timers';
 import { PartnerEntity } from './entity';
@@ -20,6 +21,8 @@ export interface PartnerWorkflowInput {
 
 export async function partnerWorkflow(input: PartnerWorkflowInput): Promise<void> {
   const entity = new PartnerEntity(input.partnerId, input.state);
+  // Writes the record store whenever the state changed (SPEC §8).
+  startPartnerRecorder(() => entity.state);
   registerPartnerHandlers(entity);
   for (;;) {
     const next = await sendDueEvents(entity);
