@@ -91,6 +91,6 @@ export async function deleteWorkflow(stack: DevStack, voucherId: string): Promis
           (err: Error) => err.name,
         ),
     (outcome) => outcome === 'WorkflowNotFoundError',
-    { what: `${workflowId} deleted`, timeoutMs: 30_000 },
+    { what: `${workflowId} deleted`, timeoutMs: 120_000 },
   );
 }
