@@ -5,7 +5,12 @@
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { ConfigError, checkCatalog, loadConfig, type Config } from '../config/env';
-import { connectClient } from '../worker/connection';
+import {
+  connectClient,
+  TemporalConnectionError,
+  temporalConnectionSettings,
+  type TemporalConnectionSettings,
+} from '../worker/connection';
 import { createPinoLogger } from '../worker/logging';
 import { createApp } from './app';
 import { TokenConfigError, parseTokens } from './auth';
@@ -19,12 +24,14 @@ let wakeUp: (() => void) | undefined;
 
 async function main(): Promise<number> {
   let config: Config;
+  let temporal: TemporalConnectionSettings;
   try {
     config = loadConfig();
     parseTokens(config.API_TOKENS);
     checkCatalog();
+    temporal = temporalConnectionSettings();
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof TokenConfigError) {
+    if (err instanceof ConfigError || err instanceof TokenConfigError || err instanceof TemporalConnectionError) {
       console.error(err.message);
       return 1;
     }
@@ -53,14 +60,14 @@ async function main(): Promise<number> {
 
   for (let attempt = 1; !client && !stopRequested; attempt++) {
     try {
-      client = await connectClient(config);
+      client = await connectClient(temporal);
     } catch (err) {
       if (attempt >= CONNECT_ATTEMPTS) {
-        log.fatal({ err, address: config.TEMPORAL_ADDRESS }, 'cannot connect to Temporal; giving up');
+        log.fatal({ err, address: temporal.address }, 'cannot connect to Temporal; giving up');
         return 1;
       }
       log.warn(
-        { address: config.TEMPORAL_ADDRESS, attempt, error: (err as Error).message },
+        { address: temporal.address, attempt, error: (err as Error).message },
         'Temporal not reachable yet; retrying',
       );
       await new Promise<void>((resolve) => {
@@ -81,7 +88,7 @@ async function main(): Promise<number> {
     throw err;
   });
   log.info(
-    { port: config.PORT, temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+    { port: config.PORT, temporal: temporal.address, namespace: temporal.namespace, security: temporal.security },
     `API listening on http://localhost:${config.PORT}`,
   );
 

@@ -1,11 +1,17 @@
 // The production worker process (`npm run worker`): runs every workflow and activity of the product
-// against the Temporal cluster in TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (optionally over mTLS).
+// against the Temporal cluster of worker/connection.ts (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, API key or mTLS).
 // Structured JSON logs on stdout (pino); Prometheus metrics of the SDK on WORKER_METRICS_PORT
 // (/metrics). SIGTERM or SIGINT drains the worker (in-flight tasks get a grace period) and exits 0.
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, type WorkerOptions } from '@temporalio/worker';
 import { ConfigError, checkCatalog, loadConfig, loadRateCard, type Config } from '../config/env';
-import { connectClient, connectWorker } from './connection';
+import {
+  connectClient,
+  connectWorker,
+  TemporalConnectionError,
+  temporalConnectionSettings,
+  type TemporalConnectionSettings,
+} from './connection';
 import { createPinoLogger, PinoTemporalLogger, temporalLogLevel } from './logging';
 import { createWorker } from './worker';
 
@@ -20,12 +26,14 @@ let stopRequested = false;
 export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Promise<number> {
   let config: Config;
   let rateCard: ReturnType<typeof loadRateCard>;
+  let temporal: TemporalConnectionSettings;
   try {
     config = loadConfig();
     rateCard = loadRateCard(config.RATE_CARD_PATH);
     checkCatalog();
+    temporal = temporalConnectionSettings();
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof TemporalConnectionError) {
       console.error(err.message);
       return 1;
     }
@@ -62,10 +70,10 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
   let connection: NativeConnection | undefined;
   let client: Client | undefined;
   try {
-    const connected = await withRetries(log, config.TEMPORAL_ADDRESS, async () => {
-      const nativeConnection = await connectWorker(config);
+    const connected = await withRetries(log, temporal.address, async () => {
+      const nativeConnection = await connectWorker(temporal);
       try {
-        return { nativeConnection, temporalClient: await connectClient(config) };
+        return { nativeConnection, temporalClient: await connectClient(temporal) };
       } catch (err) {
         await nativeConnection.close().catch(() => undefined);
         throw err;
@@ -78,7 +86,7 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
     const worker = await createWorker({
       connection,
       client,
-      namespace: config.TEMPORAL_NAMESPACE,
+      namespace: temporal.namespace,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       config,
       rateCard,
@@ -86,8 +94,9 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
     });
     log.info(
       {
-        address: config.TEMPORAL_ADDRESS,
-        namespace: config.TEMPORAL_NAMESPACE,
+        address: temporal.address,
+        namespace: temporal.namespace,
+        security: temporal.security,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         metrics: `http://0.0.0.0:${config.WORKER_METRICS_PORT}/metrics`,
       },
