@@ -14,6 +14,7 @@ import { engagementRoutes } from './routes/engagements';
 import { partnerRoutes } from './routes/partners';
 import { systemRoutes } from './routes/system';
 import { DEFAULT_TIMEOUTS, type Timeouts } from './temporal';
+import { productVersion } from './version';
 
 export interface CreateAppDeps {
   client: Client;
@@ -23,7 +24,7 @@ export interface CreateAppDeps {
   timeouts?: Partial<Timeouts>;
 }
 
-export const API_VERSION: string = (require('../package.json') as { version: string }).version;
+export const API_VERSION: string = productVersion();
 
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 

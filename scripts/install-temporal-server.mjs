@@ -4,13 +4,27 @@
 // docker-compose.yml deploys (TEMPORAL_SERVER_VERSION). A fresh clone on the same machine reuses the
 // cache; the first build takes about ten minutes on two cores.
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** The Temporal server version deployed by docker-compose.yml and tested by test/production. */
-export const TEMPORAL_SERVER_VERSION = '1.29.1';
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The Temporal server version deployed by docker-compose.yml and tested by test/production (deploy/versions.json). */
+export const TEMPORAL_SERVER_VERSION = JSON.parse(
+  readFileSync(join(root, 'deploy', 'versions.json'), 'utf8'),
+).temporalServer;
 
 const MODULE = 'go.temporal.io/server';
 const PROGRAMS = { 'temporal-server': 'cmd/server', 'temporal-sql-tool': 'cmd/tools/sql' };
@@ -36,15 +50,25 @@ function goEnv(name) {
 }
 
 /** The server module's source (schemas, sample configs), downloaded by `go install` into the module cache. */
-export function serverModuleDir() {
+function serverModuleDir() {
   return join(goEnv('GOMODCACHE'), `${MODULE}@v${TEMPORAL_SERVER_VERSION}`);
 }
 
 /** Paths of the cached binaries, building them first when missing. */
 export function ensureTemporalServer({ log = (line) => console.log(line) } = {}) {
   const dir = serverCacheDir();
-  const paths = Object.fromEntries(Object.keys(PROGRAMS).map((name) => [name, join(dir, name)]));
-  if (Object.values(paths).every(isExecutable)) return { ...paths, moduleDir: serverModuleDir() };
+  const paths = {
+    ...Object.fromEntries(Object.keys(PROGRAMS).map((name) => [name, join(dir, name)])),
+    // The SQL schemas of this server version, copied from its module (setup-schema.sh reads them).
+    schemaDir: join(dir, 'schema', 'postgresql', 'v12'),
+  };
+  if (
+    isExecutable(paths['temporal-server']) &&
+    isExecutable(paths['temporal-sql-tool']) &&
+    existsSync(paths.schemaDir)
+  ) {
+    return paths;
+  }
   try {
     execFileSync('go', ['version'], { stdio: 'ignore' });
   } catch {
@@ -64,12 +88,15 @@ export function ensureTemporalServer({ log = (line) => console.log(line) } = {})
     });
     renameSync(join(scratch, pkg.split('/').pop()), join(scratch, name));
   }
+  cpSync(join(serverModuleDir(), 'schema', 'postgresql', 'v12'), join(scratch, 'schema', 'postgresql', 'v12'), {
+    recursive: true,
+  });
   writeFileSync(join(scratch, 'VERSION'), `${TEMPORAL_SERVER_VERSION}\n`);
   mkdirSync(join(dir, '..'), { recursive: true });
   rmSync(dir, { recursive: true, force: true });
   renameSync(scratch, dir);
   log(`install-temporal-server: done, ${dir}`);
-  return { ...paths, moduleDir: serverModuleDir() };
+  return paths;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

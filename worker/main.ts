@@ -13,6 +13,7 @@ import {
   type TemporalConnectionSettings,
 } from './connection';
 import { createPinoLogger, PinoTemporalLogger, temporalLogLevel } from './logging';
+import { prebuiltBundleOptions } from './bundle';
 import { createWorker } from './worker';
 
 const CONNECT_ATTEMPTS = 30;
@@ -83,6 +84,7 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
     connection = connected.nativeConnection;
     client = connected.temporalClient;
 
+    const prebuilt = prebuiltBundleOptions();
     const worker = await createWorker({
       connection,
       client,
@@ -90,13 +92,14 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       config,
       rateCard,
-      tuning: { shutdownGraceTime: SHUTDOWN_GRACE, shutdownForceTime: SHUTDOWN_FORCE, ...tuning },
+      tuning: { shutdownGraceTime: SHUTDOWN_GRACE, shutdownForceTime: SHUTDOWN_FORCE, ...prebuilt, ...tuning },
     });
     log.info(
       {
         address: temporal.address,
         namespace: temporal.namespace,
         security: temporal.security,
+        workflowCode: prebuilt.workflowBundle ? 'prebuilt bundle (npm run build)' : 'bundled at start from the sources',
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         metrics: `http://0.0.0.0:${config.WORKER_METRICS_PORT}/metrics`,
       },

@@ -11,34 +11,41 @@ namespace="${TEMPORAL_NAMESPACE:-default}"
 retention="${NAMESPACE_RETENTION:-720h}"
 cli="${TEMPORAL_CLI:-temporal}"
 
-tries=0
-until "$cli" operator cluster health >/dev/null 2>&1; do
-  tries=$((tries + 1))
-  if [ "$tries" -ge 120 ]; then echo "Temporal at $TEMPORAL_ADDRESS is not healthy" >&2; exit 1; fi
-  echo "waiting for Temporal at $TEMPORAL_ADDRESS"
-  sleep 1
-done
+# Runs a command until it succeeds, once a second, at most $1 times (the cluster is still starting,
+# or a new namespace has not reached every service yet: their namespace caches refresh within seconds).
+retry() {
+  limit="$1"
+  shift
+  tries=0
+  until "$@" >/dev/null 2>"$tmp/last-error"; do
+    tries=$((tries + 1))
+    if [ "$tries" -ge "$limit" ]; then
+      echo "gave up after $tries tries: $*" >&2
+      cat "$tmp/last-error" >&2
+      return 1
+    fi
+    sleep 1
+  done
+}
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+echo "waiting for Temporal at $TEMPORAL_ADDRESS"
+retry 180 "$cli" operator cluster health
 
 if ! "$cli" operator namespace describe --namespace "$namespace" >/dev/null 2>&1; then
   "$cli" operator namespace create --namespace "$namespace" --retention "$retention"
 fi
-# A new namespace reaches every service of the cluster within seconds (namespace cache refresh).
-tries=0
-until "$cli" operator namespace describe --namespace "$namespace" >/dev/null 2>&1; do
-  tries=$((tries + 1))
-  if [ "$tries" -ge 60 ]; then echo "namespace $namespace did not appear" >&2; exit 1; fi
-  sleep 1
-done
 
 # Creating an attribute that exists with the same type is a no-op.
-"$cli" operator search-attribute create --namespace "$namespace" --name VoucherId --type Keyword
-"$cli" operator search-attribute create --namespace "$namespace" --name PartnerId --type Keyword
-"$cli" operator search-attribute create --namespace "$namespace" --name Offering --type Keyword
-"$cli" operator search-attribute create --namespace "$namespace" --name EngagementType --type Keyword
-"$cli" operator search-attribute create --namespace "$namespace" --name EngagementStatus --type Keyword
-"$cli" operator search-attribute create --namespace "$namespace" --name CustomerCountry --type Keyword
-"$cli" operator search-attribute create --namespace "$namespace" --name CustomerAgreement --type Keyword
-"$cli" operator search-attribute create --namespace "$namespace" --name EngagementDays --type Int
-"$cli" operator search-attribute create --namespace "$namespace" --name VoucherExpiresAt --type Datetime
+retry 60 "$cli" operator search-attribute create --namespace "$namespace" --name VoucherId --type Keyword
+retry 60 "$cli" operator search-attribute create --namespace "$namespace" --name PartnerId --type Keyword
+retry 60 "$cli" operator search-attribute create --namespace "$namespace" --name Offering --type Keyword
+retry 60 "$cli" operator search-attribute create --namespace "$namespace" --name EngagementType --type Keyword
+retry 60 "$cli" operator search-attribute create --namespace "$namespace" --name EngagementStatus --type Keyword
+retry 60 "$cli" operator search-attribute create --namespace "$namespace" --name CustomerCountry --type Keyword
+retry 60 "$cli" operator search-attribute create --namespace "$namespace" --name CustomerAgreement --type Keyword
+retry 60 "$cli" operator search-attribute create --namespace "$namespace" --name EngagementDays --type Int
+retry 60 "$cli" operator search-attribute create --namespace "$namespace" --name VoucherExpiresAt --type Datetime
 "$cli" operator search-attribute list --namespace "$namespace"
 echo "namespace $namespace ready"

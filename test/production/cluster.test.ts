@@ -16,6 +16,7 @@ import { dateOf } from '../../domain/dates';
 import { http, type HttpResult } from '../support/dev-stack';
 import { freePort, until } from '../support/reliability-harness';
 import {
+  buildProduct,
   GroupProcess,
   ScratchPostgres,
   TemporalServer,
@@ -74,12 +75,9 @@ async function startWorker(index: number): Promise<GroupProcess> {
     LOG_LEVEL: 'info',
   });
   worker.start();
-  await until(
+  await worker.waitFor(
     `${worker.name} started`,
-    () => {
-      worker.assertAlive();
-      return Promise.resolve(readFileSync(worker.logFile, 'utf8').includes('"worker started"'));
-    },
+    () => Promise.resolve(readFileSync(worker.logFile, 'utf8').includes('"worker started"')),
     (ok) => ok,
     { timeoutMs: 120_000, intervalMs: 250 },
   );
@@ -116,6 +114,7 @@ async function waitUntilWorkflowsStart(address: string): Promise<void> {
 
 beforeAll(async () => {
   const binaries = temporalServerBinaries();
+  buildProduct();
   dir = scratchDir('cluster-test-');
   postgres = new ScratchPostgres(dir);
   stoppers.push(() => postgres.stop());
@@ -139,12 +138,9 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
   });
   savb.start();
-  await until(
+  await savb.waitFor(
     'the SAVB simulator',
-    async () => {
-      savb.assertAlive();
-      return (await fetch(`${savbUrl}/healthz`)).ok;
-    },
+    async () => (await fetch(`${savbUrl}/healthz`)).ok,
     (ok) => ok,
     { timeoutMs: 60_000 },
   );
@@ -163,14 +159,13 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
   });
   api.start();
-  await until(
+  await api.waitFor(
     'the API ready',
-    async () => {
-      api.assertAlive();
-      return (await fetch(`${apiUrl}/readyz`)).status;
-    },
+    async () => (await fetch(`${apiUrl}/readyz`)).status,
     (status) => status === 200,
-    { timeoutMs: 120_000 },
+    {
+      timeoutMs: 120_000,
+    },
   );
 }, 1_800_000);
 

@@ -17,8 +17,9 @@ import {
   readdirSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { freePort, until } from './reliability-harness';
 
@@ -96,13 +97,26 @@ export class GroupProcess {
     return alive(this.proc);
   }
 
-  /** Throws with the log's tail when the process has ended: for use inside a readiness poll. */
-  assertAlive(): void {
-    if (!alive(this.proc)) {
+  /** Polls like `until` while the process lives; fails at once, with the log's tail, if it ends. */
+  async waitFor<T>(
+    what: string,
+    probe: () => Promise<T>,
+    accept: (value: T) => boolean,
+    options: { timeoutMs?: number; intervalMs?: number } = {},
+  ): Promise<T> {
+    const exited = Symbol('exited');
+    const result = await until<T | typeof exited>(
+      what,
+      () => (this.isAlive() ? probe() : Promise.resolve(exited)),
+      (value) => value === exited || accept(value),
+      options,
+    );
+    if (result === exited) {
       throw new Error(
         `${this.name} exited (${this.proc?.exitCode ?? this.proc?.signalCode}): ${tail(this.logFile, 1500)}`,
       );
     }
+    return result;
   }
 
   async kill(): Promise<void> {
@@ -118,6 +132,27 @@ export class GroupProcess {
     signalGroup(proc.pid, 'SIGTERM');
     if (!(await exited(proc, graceMs))) await this.kill();
   }
+}
+
+/**
+ * A free port below 32768. Temporal stores each service's membership port in a PostgreSQL smallint,
+ * so the kernel's ephemeral ports (port 0, 32768 and up) do not fit.
+ */
+export async function freeLowPort(taken: Set<number> = new Set()): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (taken.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) {
+      taken.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port below 32768');
 }
 
 /** PostgreSQL's programs: $PG_BIN, else the newest Debian /usr/lib/postgresql/<major>/bin. */
@@ -184,7 +219,7 @@ export class ScratchPostgres {
 export interface TemporalServerBinaries {
   'temporal-server': string;
   'temporal-sql-tool': string;
-  moduleDir: string;
+  schemaDir: string;
 }
 
 /** The pinned server from scripts/install-temporal-server.mjs (built on first use, cached after). */
@@ -199,6 +234,7 @@ export function temporalServerBinaries(): TemporalServerBinaries {
 export function setupSchema(postgres: ScratchPostgres, binaries: TemporalServerBinaries): string {
   return execFileSync('sh', [SETUP_SCHEMA_SCRIPT], {
     encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
       SQL_HOST: '127.0.0.1',
@@ -206,7 +242,7 @@ export function setupSchema(postgres: ScratchPostgres, binaries: TemporalServerB
       SQL_USER: postgres.user,
       SQL_PASSWORD: postgres.password,
       TEMPORAL_SQL_TOOL: binaries['temporal-sql-tool'],
-      TEMPORAL_SCHEMA_DIR: join(binaries.moduleDir, 'schema', 'postgresql', 'v12'),
+      TEMPORAL_SCHEMA_DIR: binaries.schemaDir,
     },
   });
 }
@@ -222,7 +258,8 @@ export class TemporalServer extends GroupProcess {
     super(
       'the Temporal server',
       binary,
-      ['--config', TEMPORAL_CONFIG_DIR, '--env', 'production', 'start'],
+      // --config is relative to --root.
+      ['--root', ROOT, '--config', relative(ROOT, TEMPORAL_CONFIG_DIR), '--env', 'production', 'start'],
       env,
       logFile,
     );
@@ -235,6 +272,7 @@ export class TemporalServer extends GroupProcess {
     extraEnv: Record<string, string> = {},
   ): Promise<TemporalServer> {
     const ports: Record<string, string> = {};
+    const taken = new Set<number>();
     for (const name of [
       'FRONTEND_GRPC_PORT',
       'FRONTEND_HTTP_PORT',
@@ -246,7 +284,7 @@ export class TemporalServer extends GroupProcess {
       'WORKER_GRPC_PORT',
       'WORKER_MEMBERSHIP_PORT',
     ]) {
-      ports[name] = String(await freePort());
+      ports[name] = String(await freeLowPort(taken));
     }
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
@@ -272,10 +310,9 @@ export class TemporalServer extends GroupProcess {
   /** Starts the server and resolves once its frontend answers the health check. */
   async startAndWait(): Promise<void> {
     this.start();
-    await until(
+    await this.waitFor(
       `the Temporal server on ${this.address}`,
       async () => {
-        this.assertAlive();
         const connection = await Connection.connect({ address: this.address, connectTimeout: 1_000 });
         try {
           const { status } = await connection.healthService.check({});
@@ -294,6 +331,7 @@ export class TemporalServer extends GroupProcess {
 export function setupNamespace(address: string, namespace: string, cliPath: string): string {
   return execFileSync('sh', [SETUP_NAMESPACE_SCRIPT], {
     encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: address,
@@ -303,6 +341,11 @@ export function setupNamespace(address: string, namespace: string, cliPath: stri
     },
     timeout: 300_000,
   });
+}
+
+/** `npm run build`: the compiled processes and the prebuilt workflow bundle the production scripts run. */
+export function buildProduct(): void {
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** A scratch directory PostgreSQL (as the `postgres` user) can write to. */
