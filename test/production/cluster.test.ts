@@ -6,6 +6,7 @@
 // schema set up and its namespace and search attributes registered by the scripts compose runs.
 // The product runs as `npm run worker` (twice), `npm run api` and `npm run savb-sim`, configured
 // only by environment variables. Engagements are driven through the HTTP API alone.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -18,6 +19,7 @@ import { freePort, until } from '../support/reliability-harness';
 import {
   buildProduct,
   GroupProcess,
+  ROOT,
   ScratchPostgres,
   TemporalServer,
   scratchDir,
@@ -65,15 +67,29 @@ function npmProcess(name: string, script: string, env: Record<string, string>): 
   return proc;
 }
 
+const metricsPorts = new Map<GroupProcess, number>();
+
+/** The worker's health check (docker-compose.yml, Kubernetes probes) as its image runs it: the exit code. */
+function workerHealthCheck(worker: GroupProcess): { status: number | null; stderr: string } {
+  const result = spawnSync(process.execPath, [join(ROOT, 'dist', 'worker', 'healthcheck.js')], {
+    encoding: 'utf8',
+    env: { ...process.env, WORKER_METRICS_PORT: String(metricsPorts.get(worker)) },
+    timeout: 30_000,
+  });
+  return { status: result.status, stderr: result.stderr };
+}
+
 async function startWorker(index: number): Promise<GroupProcess> {
+  const metricsPort = await freePort();
   const worker = npmProcess(`worker-${index}`, 'worker', {
     TEMPORAL_ADDRESS: server.address,
     TEMPORAL_NAMESPACE: NAMESPACE,
     SAVB_URL: savbUrl,
     SAVB_TIMEOUT_MS: '5000',
-    WORKER_METRICS_PORT: String(await freePort()),
+    WORKER_METRICS_PORT: String(metricsPort),
     LOG_LEVEL: 'info',
   });
+  metricsPorts.set(worker, metricsPort);
   worker.start();
   await worker.waitFor(
     `${worker.name} started`,
@@ -266,6 +282,9 @@ it('drives engagements to PAID through a worker crash and a server restart, one 
   });
   expect(Object.values(final)).toEqual(Array(ENGAGEMENTS).fill('PAID'));
   expect(workers[1].isAlive()).toBe(true);
+  // The health check is green for the worker that polls, red for the killed one.
+  expect(workerHealthCheck(workers[1])).toEqual({ status: 0, stderr: '' });
+  expect(workerHealthCheck(workers[0])).toEqual({ status: 1, stderr: expect.stringMatching(/not reachable/) });
 
   // Exactly one payment request per voucher at SAVB.
   for (const id of voucherIds) {
