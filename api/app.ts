@@ -77,8 +77,9 @@ export function createApp(deps: CreateAppDeps): express.Express {
         ...(res.locals.workflowId ? { workflowId: res.locals.workflowId } : {}),
       };
       const log = res.locals.log ?? logger;
-      if (res.statusCode >= 500 && res.statusCode !== 503) log.error(line, 'request failed');
+      if (res.statusCode >= 500 && res.statusCode !== 503 && res.statusCode !== 504) log.error(line, 'request failed');
       else if (res.statusCode === 503) log.warn(line, 'request failed: Temporal unavailable');
+      else if (res.statusCode === 504) log.warn(line, 'request failed: Temporal did not answer in time');
       else log.info(line, 'request');
     });
     next();
