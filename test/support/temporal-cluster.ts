@@ -345,7 +345,16 @@ export function setupNamespace(address: string, namespace: string, cliPath: stri
 
 /** `npm run build`: the compiled processes and the prebuilt workflow bundle the production scripts run. */
 export function buildProduct(): void {
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    execFileSync('npm', ['run', '--silent', 'build'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
+  } catch (err) {
+    const { stdout, stderr } = err as { stdout?: string; stderr?: string };
+    throw new Error(`npm run build failed:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: err });
+  }
 }
 
 /** A scratch directory PostgreSQL (as the `postgres` user) can write to. */
