@@ -59,7 +59,7 @@ function interpolate(value: string, env: Record<string, string | undefined>): st
       if (bare) return env[bare] ?? '';
       const current = env[name];
       const unset = current === undefined || (colon === ':' && current === '');
-      if (op === '-') return unset ? arg : (current);
+      if (op === '-') return unset ? arg : current;
       if (op === '?') {
         if (unset) throw new Error(`required variable ${name} is missing: ${arg}`);
         return current;
