@@ -39,6 +39,7 @@ export default tseslint.config(
     ignores: [
       'node_modules/',
       '.temporal/',
+      '.node24/',
       '.data/',
       'dist/',
       'coverage/',

@@ -1,5 +1,4 @@
 // The HTTP API as an express app (not listening: api/main.ts and the tests do that).
-import packageJson from '../package.json';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -18,6 +17,7 @@ import { partnerRoutes } from './routes/partners';
 import { reportRoutes } from './routes/reports';
 import { systemRoutes } from './routes/system';
 import { DEFAULT_TIMEOUTS, type Timeouts } from './temporal';
+import { productVersion } from './version';
 
 export interface CreateAppDeps {
   client: Client;
@@ -29,7 +29,7 @@ export interface CreateAppDeps {
   records?: RecordDb;
 }
 
-export const API_VERSION: string = packageJson.version;
+export const API_VERSION: string = productVersion();
 
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
@@ -90,8 +90,9 @@ export function createApp(deps: CreateAppDeps): express.Express {
         ...(res.locals.workflowId ? { workflowId: res.locals.workflowId } : {}),
       };
       const log = res.locals.log ?? logger;
-      if (res.statusCode >= 500 && res.statusCode !== 503) log.error(line, 'request failed');
+      if (res.statusCode >= 500 && res.statusCode !== 503 && res.statusCode !== 504) log.error(line, 'request failed');
       else if (res.statusCode === 503) log.warn(line, 'request failed: Temporal unavailable');
+      else if (res.statusCode === 504) log.warn(line, 'request failed: Temporal did not answer in time');
       else log.info(line, 'request');
     });
     next();

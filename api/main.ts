@@ -7,7 +7,12 @@ import type { Client } from '@temporalio/client';
 import { ConfigError, checkCatalog, loadConfig, requireDatabaseUrl, type Config } from '../config/env';
 import { migrateRecords } from '../records/migrate';
 import { createRecordPool } from '../records/pool';
-import { connectClient } from '../worker/connection';
+import {
+  connectClient,
+  TemporalConnectionError,
+  temporalConnectionSettings,
+  type TemporalConnectionSettings,
+} from '../worker/connection';
 import { createPinoLogger } from '../worker/logging';
 import { createApp } from './app';
 import { TokenConfigError, parseTokens } from './auth';
@@ -22,13 +27,15 @@ let wakeUp: (() => void) | undefined;
 async function main(): Promise<number> {
   let config: Config;
   let databaseUrl: string;
+  let temporal: TemporalConnectionSettings;
   try {
     config = loadConfig();
     databaseUrl = requireDatabaseUrl(config);
     parseTokens(config.API_TOKENS);
     checkCatalog();
+    temporal = temporalConnectionSettings();
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof TokenConfigError) {
+    if (err instanceof ConfigError || err instanceof TokenConfigError || err instanceof TemporalConnectionError) {
       console.error(err.message);
       return 1;
     }
@@ -57,14 +64,14 @@ async function main(): Promise<number> {
 
   for (let attempt = 1; !client && !stopRequested; attempt++) {
     try {
-      client = await connectClient(config);
+      client = await connectClient(temporal);
     } catch (err) {
       if (attempt >= CONNECT_ATTEMPTS) {
-        log.fatal({ err, address: config.TEMPORAL_ADDRESS }, 'cannot connect to Temporal; giving up');
+        log.fatal({ err, address: temporal.address }, 'cannot connect to Temporal; giving up');
         return 1;
       }
       log.warn(
-        { address: config.TEMPORAL_ADDRESS, attempt, error: (err as Error).message },
+        { address: temporal.address, attempt, error: (err as Error).message },
         'Temporal not reachable yet; retrying',
       );
       await new Promise<void>((resolve) => {
@@ -90,7 +97,7 @@ async function main(): Promise<number> {
     throw err;
   });
   log.info(
-    { port: config.PORT, temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+    { port: config.PORT, temporal: temporal.address, namespace: temporal.namespace, security: temporal.security },
     `API listening on http://localhost:${config.PORT}`,
   );
 

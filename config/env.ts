@@ -16,10 +16,20 @@ export const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('planning-services'),
+  // The Temporal connection itself is read by worker/connection.ts (@temporalio/envconfig); these
+  // entries only name the variables it reads, so a misspelt one in a deployment file is caught.
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  TEMPORAL_PROFILE: z.string().optional(),
+  TEMPORAL_CONFIG_FILE: z.string().optional(),
+  /** Former names of TEMPORAL_TLS_CLIENT_CERT_PATH, _CLIENT_KEY_PATH, _SERVER_CA_CERT_PATH; still read. */
   TEMPORAL_TLS_CERT_PATH: z.string().optional(),
   TEMPORAL_TLS_KEY_PATH: z.string().optional(),
   TEMPORAL_TLS_CA_PATH: z.string().optional(),
-  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   PORT: Port.default(3000),
   API_TOKENS: z.string().default(''),
   API_BODY_LIMIT: z.string().default('100kb'),

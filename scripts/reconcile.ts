@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, requireDatabaseUrl } from '../config/env';
 import { migrateRecords } from '../records/migrate';
 import { createRecordPool } from '../records/pool';
 import { reconcile } from '../records/reconcile';
-import { connectClient } from '../worker/connection';
+import { connectClient, temporalConnectionSettings } from '../worker/connection';
 
 function closedWithinDays(argv: string[]): number {
   const at = argv.indexOf('--closed-within-days');
@@ -31,10 +31,11 @@ async function main(): Promise<number> {
   }
   await migrateRecords(databaseUrl);
   const db = createRecordPool(databaseUrl);
-  const client = await connectClient(config);
+  const temporal = temporalConnectionSettings();
+  const client = await connectClient(temporal);
   try {
     console.log(
-      `reconciling ${config.TEMPORAL_ADDRESS}/${config.TEMPORAL_NAMESPACE} (open engagements, closed within ${days} days, partners) with the record store`,
+      `reconciling ${temporal.address}/${temporal.namespace} (open engagements, closed within ${days} days, partners) with the record store`,
     );
     const summary = await reconcile(client, db, { closedWithinDays: days, report: (line) => console.log(line) });
     console.log(
