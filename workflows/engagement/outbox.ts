@@ -1,18 +1,24 @@
 // The notification outbox: status changes and reminders are queued and sent in order by one fiber,
 // each recorded in the engagement whether it was delivered or not.
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
+import type { NotificationInput } from '../../activities/types';
 import { toIso } from '../../domain/dates';
-import type { EngagementState, NotificationRecord } from '../../domain/engagement';
+import type { EngagementState, EngagementStatus, NotificationRecord } from '../../domain/engagement';
 import { notifications } from './activities';
 
+/** A notification as queued: what it says and the engagement as it was at the event, not at sending. */
 export interface OutgoingNotification {
   kind: string;
   message: string;
+  status: EngagementStatus;
+  partnerId?: string;
+  offering: string;
 }
 
 export class Outbox {
   private readonly queue: OutgoingNotification[] = [];
   private closed = false;
+  private sending = false;
 
   push(notification: OutgoingNotification): void {
     this.queue.push(notification);
@@ -23,13 +29,20 @@ export class Outbox {
     this.closed = true;
   }
 
+  /** Nothing queued and nothing being sent: the run may end (or continue as new) without losing one. */
+  idle(): boolean {
+    return this.queue.length === 0 && !this.sending;
+  }
+
   /** Sends queued notifications one at a time, in order, until closed and empty. */
   async pump(state: EngagementState): Promise<void> {
     for (;;) {
       await condition(() => this.queue.length > 0 || this.closed);
       const next = this.queue.shift();
       if (!next) return;
+      this.sending = true;
       state.notifications.push(await deliver(state, next));
+      this.sending = false;
     }
   }
 }
@@ -39,10 +52,18 @@ async function deliver(state: EngagementState, next: OutgoingNotification): Prom
   const sent = { kind: next.kind, at, message: next.message };
   try {
     const result = await notifications.notify.executeWithOptions({ summary: `notify ${next.kind}` }, [
-      { voucherId: state.voucherId, kind: next.kind, status: state.status, message: next.message, at },
+      notificationInput(state, next, at),
     ]);
     return { ...sent, delivered: result.delivered, detail: result.detail };
   } catch (err) {
     return { ...sent, delivered: false, detail: `delivery failed: ${(err as Error).message}` };
   }
+}
+
+function notificationInput(state: EngagementState, next: OutgoingNotification, at: string): NotificationInput {
+  const base = { voucherId: state.voucherId, kind: next.kind, message: next.message, at };
+  // Histories recorded before carried the status at sending time, and neither partner nor offering.
+  if (!patched('notification-event-status')) return { ...base, status: state.status };
+  const partner = next.partnerId !== undefined ? { partnerId: next.partnerId } : {};
+  return { ...base, status: next.status, ...partner, offering: next.offering };
 }
