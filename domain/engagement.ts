@@ -190,6 +190,8 @@ export interface EngagementSettings {
   searchAttributes?: boolean;
   /** The starter set them all at start (the API does), so the workflow need not upsert them before a change. */
   searchAttributesSetAtStart?: boolean;
+  /** Continue as new sooner than the engagement's own limit (recordings and tests keep histories short). */
+  continueAsNewAfterEvents?: number;
 }
 
 export const DEFAULT_SAVB_POLL_INTERVAL = '1 hour';

@@ -3,6 +3,7 @@
 // Run after a deliberate, patched() change of behaviour to add new histories (never to overwrite old ones
 // to make a failing replay pass): `npx tsx scripts/record-histories.ts <suffix>`.
 import { writeHistoryFile } from './history-file';
+import { recordInvoiceEdges } from './record-invoice-edges';
 import { engagementSignals, engagementUpdates as u } from '../workflows/messages';
 import {
   PM_EMAIL,
@@ -92,6 +93,11 @@ async function main(): Promise<void> {
     }
     for (const [name, workflowId] of Object.entries(out))
       writeHistoryFile(env.address, workflowId, `engagement-${name}-${suffix}`);
+    // Invoice-phase edges (v3-invoice on): their runs, first to last, as files of their own.
+    const runs = await recordInvoiceEdges(stack, partner, suffix);
+    for (const [name, { workflowId, runIds }] of Object.entries(runs))
+      for (const [i, runId] of runIds.entries())
+        writeHistoryFile(env.address, workflowId, `engagement-${name}-run${i + 1}-${suffix}`, runId);
   } finally {
     await stack.stop();
   }

@@ -50,15 +50,21 @@ async function redeemedEngagement(partner: string, interval: string): Promise<Wo
   return handle;
 }
 
+/** One run's number of events, and the run it continued as, if it did. */
+async function runOf(workflowId: string, runId: string): Promise<{ events: number; next?: string }> {
+  const history = await stack.client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const events = history.events ?? [];
+  const next = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+  return { events: events.length, next: next ?? undefined };
+}
+
 /** Every run of the engagement, first to current, with its number of history events. */
 async function runsOf(handle: WorkflowHandle, firstRunId: string): Promise<{ runId: string; events: number }[]> {
   const runs: { runId: string; events: number }[] = [];
-  let runId: string | undefined = firstRunId;
-  while (runId) {
-    const history = await stack.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
-    const events = history.events ?? [];
-    runs.push({ runId, events: events.length });
-    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  for (let runId: string | undefined = firstRunId; runId !== undefined;) {
+    const run = await runOf(handle.workflowId, runId);
+    runs.push({ runId, events: run.events });
+    runId = run.next;
   }
   return runs;
 }

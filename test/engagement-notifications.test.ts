@@ -83,14 +83,14 @@ test('STATUS_FORWARDED carries status FORWARDED, the partner and the offering, e
   await receiver.received(3);
 
   const byKind = Object.fromEntries(receiver.bodies.map((b) => [b.kind, b]));
-  expect(byKind.STATUS_ASSIGNED).toMatchObject({ voucherId: input.voucherId, status: 'ASSIGNED', offering: 'DDPS' });
-  expect(byKind.STATUS_ASSIGNED.partnerId).toBeUndefined();
   expect(byKind.STATUS_FORWARDED).toMatchObject({
     voucherId: input.voucherId,
     status: 'FORWARDED',
     partnerId: P,
     offering: 'DDPS',
   });
+  expect(byKind.STATUS_ASSIGNED).toMatchObject({ voucherId: input.voucherId, status: 'ASSIGNED', offering: 'DDPS' });
+  expect(byKind.STATUS_ASSIGNED.partnerId).toBeUndefined();
   expect(byKind.STATUS_RESERVED).toMatchObject({ status: 'RESERVED', partnerId: P, offering: 'DDPS' });
   // Customer personal data stays out of the webhook.
   expect(JSON.stringify(receiver.bodies)).not.toContain(PM_EMAIL);

@@ -17,7 +17,8 @@ export const ENGAGEMENT_HISTORY_EVENTS_LIMIT = 1_000;
 /** Continues as new when this run's history is long; otherwise returns at once. */
 export async function continueAsNewIfLong(run: EngagementRun, progress: InvoiceProgress): Promise<void> {
   // patched() only once the history is long: shorter runs (every history recorded before) are unchanged.
-  if (!historyIsLong(ENGAGEMENT_HISTORY_EVENTS_LIMIT) || !patched('engagement-continue-as-new')) return;
+  const limit = Math.min(run.settings.continueAsNewAfterEvents ?? Infinity, ENGAGEMENT_HISTORY_EVENTS_LIMIT);
+  if (!historyIsLong(limit) || !patched('engagement-continue-as-new')) return;
   // Messages in progress finish and queued notifications go out first: nothing is lost between runs.
   await condition(() => allHandlersFinished() && run.outbox.idle());
   const next: EngagementInput = {
