@@ -143,6 +143,9 @@ test('a payment followed through a three-month SAVB outage continues as new and 
     const paid = await settle(stack, handle, 'PAID', '6 hours');
     expect((await handle.result()).status).toBe('PAID');
     expect(paid.invoice?.referenceNumber).toBe(during.invoice?.referenceNumber);
+    // Continuing as new is no failure of the request: nothing was submitted again.
+    expect(paid.history.filter((e) => e.event === 'invoiceSubmissionFailed')).toHaveLength(0);
+    expect(paid.invoice?.attempts).toBe(1);
     expect(stack.savb.requests().filter((r) => r.voucherId === paid.voucherId)).toHaveLength(1);
   } finally {
     stack.savb.setFaults({ down: false });

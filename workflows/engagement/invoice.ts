@@ -1,7 +1,7 @@
 // The invoice phase after redemption: submit the SAVB payment request, wait for the partner's SAVB
 // registration or a fixed retry, follow the accepted request until SAVB pays or denies it. New
 // requests are made only inside the 60-day invoice window; an accepted one is followed to its end.
-import { ApplicationFailure, isCancellation, log, patched } from '@temporalio/workflow';
+import { ApplicationFailure, ContinueAsNew, isCancellation, log, patched } from '@temporalio/workflow';
 import type { InvoiceSubmitted } from '../../activities/types';
 import { SAVB_PARTNER_NOT_REGISTERED, SAVB_REFUSAL } from '../../activities/types';
 import { toIso } from '../../domain/dates';
@@ -66,7 +66,8 @@ async function invoiceAttempt(run: EngagementRun, window: InvoiceWindow): Promis
     const submitted = await submit(run, inv);
     return await follow(run, window, submitted);
   } catch (err) {
-    if (isCancellation(err)) throw err;
+    // Continuing as new while following the request is no failure of it.
+    if (isCancellation(err) || err instanceof ContinueAsNew) throw err;
     await afterFailedSubmission(run, err as Error, window.dueAtMs);
     return 'again';
   }
