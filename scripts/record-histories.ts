@@ -93,18 +93,13 @@ async function main(): Promise<void> {
     }
     for (const [name, workflowId] of Object.entries(out))
       writeHistoryFile(env.address, workflowId, `engagement-${name}-${suffix}`);
-    // Invoice-phase edges (v3-invoice on). Of an engagement that continued as new, its first run (which
-    // continues as new) and its last (which resumes and ends); the runs between repeat them.
-    const runs = await recordInvoiceEdges(stack, partner, suffix);
-    for (const [name, { workflowId, runIds }] of Object.entries(runs)) {
-      const first = runIds[0];
-      const last = runIds[runIds.length - 1];
-      if (first === last) writeHistoryFile(env.address, workflowId, `engagement-${name}-${suffix}`, first);
-      else {
-        writeHistoryFile(env.address, workflowId, `engagement-${name}-first-run-${suffix}`, first);
-        writeHistoryFile(env.address, workflowId, `engagement-${name}-last-run-${suffix}`, last);
+    // Invoice-phase edges (v3-invoice on); of an engagement that continued as new, the runs it keeps.
+    const edges = await recordInvoiceEdges(stack, partner, suffix);
+    for (const [name, { workflowId, runs }] of Object.entries(edges))
+      for (const { number, runId } of runs) {
+        const run = runs.length > 1 || number > 1 ? `-run${number}` : '';
+        writeHistoryFile(env.address, workflowId, `engagement-${name}${run}-${suffix}`, runId);
       }
-    }
   } finally {
     await stack.stop();
   }
