@@ -35,19 +35,27 @@ export interface InvoiceSubmitted {
   status: SavbStatus;
   amount: number;
   currency: string;
+  /** SAVB's time of payment, when the request is already PAID. */
+  paidAt?: string;
 }
 
 export interface PaymentStatus {
   status: SavbStatus;
   reason?: string;
+  /** SAVB's time of payment, once PAID. */
+  paidAt?: string;
 }
 
 export interface NotificationInput {
   voucherId: string;
   kind: string;
+  /** The engagement's status when the event happened (not when the notification is sent). */
   status: string;
   message: string;
   at: string;
+  /** The engagement's partner at the event, once it has one. */
+  partnerId?: string;
+  offering?: string;
 }
 
 export interface NotificationResult {

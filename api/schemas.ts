@@ -229,6 +229,9 @@ export const EngagementSchema = z
         submittedAt: Instant.optional(),
         paidAt: Instant.optional(),
         lastRefusal: z.object({ code: z.string(), message: z.string(), at: Instant }).optional(),
+        lastPollError: z.object({ message: z.string(), at: Instant }).optional().meta({
+          description: "The last failed status poll of the accepted request (polling goes on until SAVB's answer)",
+        }),
       })
       .optional(),
     notifications: z.array(

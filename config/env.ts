@@ -2,7 +2,9 @@
 // Every process (worker, API, SAVB simulator, the stack) reads the part it needs from here.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import ms, { type StringValue } from 'ms';
 import { z } from 'zod';
+import { SAVB_INTERVAL_FLOOR_MS } from '../domain/engagement';
 import { RateCard } from '../domain/schemas';
 import { catalogData } from '../domain/catalog';
 import { parseCatalog } from '../domain/catalog-file';
@@ -10,6 +12,10 @@ import { parseCatalog } from '../domain/catalog-file';
 const Duration = z
   .string()
   .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'a duration such as "30s", "5m", "1 day"');
+/** SAVB intervals: a duration of at least SAVB_INTERVAL_FLOOR_MS, so an engagement's history grows slowly. */
+const SavbInterval = Duration.refine((value) => ms(value as StringValue) >= SAVB_INTERVAL_FLOOR_MS, {
+  message: `at least ${SAVB_INTERVAL_FLOOR_MS / 1000} s (shorter re-tries only fill the engagement's history)`,
+});
 const Port = z.coerce.number().int().min(1).max(65535);
 
 export const ConfigSchema = z.object({
@@ -35,8 +41,8 @@ export const ConfigSchema = z.object({
   API_BODY_LIMIT: z.string().default('100kb'),
   SAVB_URL: z.url().default('http://localhost:4010'),
   SAVB_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
-  SAVB_POLL_INTERVAL: Duration.default('1 hour'),
-  SAVB_REGISTRATION_RETRY_INTERVAL: Duration.default('1 day'),
+  SAVB_POLL_INTERVAL: SavbInterval.default('1 hour'),
+  SAVB_REGISTRATION_RETRY_INTERVAL: SavbInterval.default('1 day'),
   SAVB_SIM_PORT: Port.default(4010),
   SAVB_SIM_DATA_FILE: z.string().optional(),
   RATE_CARD_PATH: z.string().default(join(__dirname, 'rate-card.sample.json')),

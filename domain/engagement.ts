@@ -85,6 +85,8 @@ export interface InvoiceState {
   submittedAt?: string;
   paidAt?: string;
   lastRefusal?: { code: string; message: string; at: string };
+  /** The last failed status poll of an accepted request (SAVB away, a 404): polling goes on regardless. */
+  lastPollError?: { message: string; at: string };
 }
 
 export interface EngagementState {
@@ -121,6 +123,28 @@ export interface EngagementInput {
   /** When the back-office's start request was accepted: the time of the first history entry. */
   requestedAt?: string;
   settings?: EngagementSettings;
+  /** Set only by the engagement itself when it continues as new during the invoice phase. */
+  resume?: EngagementResume;
+}
+
+/** What a continued-as-new engagement needs to go on where its previous run stopped. */
+export interface EngagementResume {
+  state: EngagementState;
+  invoice: InvoiceProgress;
+}
+
+/** The invoice phase's bookkeeping beyond the state. */
+export interface InvoiceProgress {
+  /** Requests SAVB denied so far: each retry after a denial needs a fresh idempotency key. */
+  deniedRequests: number;
+  /** How many of the invoice reminders (14, 3 days) have had their moment, sent or not. */
+  remindersHandled: number;
+  /** A retry was requested and not yet acted on. */
+  retryRequested: boolean;
+  /** 'following' when SAVB accepted the current request and only its answer is awaited. */
+  phase: 'submitting' | 'following';
+  /** Status polls failed in a row: the wait before the next one doubles with each. */
+  pollFailures: number;
 }
 
 /**
@@ -153,7 +177,11 @@ export interface EngagementSettings {
   searchAttributes?: boolean;
   /** The starter set them all at start (the API does), so the workflow need not upsert them before a change. */
   searchAttributesSetAtStart?: boolean;
+  /** Continue as new sooner than the engagement's own limit (recordings and tests keep histories short). */
+  continueAsNewAfterEvents?: number;
 }
 
 export const DEFAULT_SAVB_POLL_INTERVAL = '1 hour';
 export const DEFAULT_REGISTRATION_RETRY_INTERVAL = '1 day';
+/** No SAVB interval is shorter (config refuses one; the workflow raises an older input's): keeps histories bounded. */
+export const SAVB_INTERVAL_FLOOR_MS = 1_000;

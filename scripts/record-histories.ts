@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../records/embedded';
 import { writeHistoryFile } from './history-file';
+import { recordInvoiceEdges } from './record-invoice-edges';
 import { engagementSignals, engagementUpdates as u } from '../workflows/messages';
 import {
   PM_EMAIL,
@@ -111,6 +112,13 @@ async function recordAll(suffix: string): Promise<void> {
       writeHistoryFile(env.address, workflowId, `engagement-${name}-${suffix}`);
     // The partner entity runs on (its history so far replays too).
     writeHistoryFile(env.address, `partner-${partner}`, `partner-${suffix}`);
+    // Invoice-phase edges (v3-invoice on); of an engagement that continued as new, the runs it keeps.
+    const edges = await recordInvoiceEdges(stack, partner, suffix);
+    for (const [name, { workflowId, runs }] of Object.entries(edges))
+      for (const { number, runId } of runs) {
+        const run = runs.length > 1 || number > 1 ? `-run${number}` : '';
+        writeHistoryFile(env.address, workflowId, `engagement-${name}${run}-${suffix}`, runId);
+      }
   } finally {
     await stack.stop();
   }

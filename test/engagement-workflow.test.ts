@@ -550,3 +550,69 @@ describe('changes of plan', () => {
     expect((await h3.executeUpdate(u.voucherReserved, { args: [{ ...res15, ...as(P1) }] })).status).toBe('RESERVED');
   });
 });
+
+describe('the invoice phase at its edges', () => {
+  /** SAVB's delays for requests created from now on (wall-clock ms: SAVB keeps its own time). */
+  async function savbTiming(timing: { approveAfterMs: number; payAfterMs: number }): Promise<void> {
+    const answer = await fetch(`${stack.savb.url}/_admin/timing`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(timing),
+    });
+    expect(answer.status).toBe(200);
+  }
+
+  test('an accepted invoice is followed past day 60 while status polls fail, and is paid at SAVB’s time when SAVB recovers', async () => {
+    stack.savb.register(P1, 'DDPS');
+    await savbTiming({ approveAfterMs: 0, payAfterMs: 2_000 });
+    try {
+      const { handle, input, redeemed } = await walkTo('REDEEMED');
+      const submitted = await settle(stack, handle, 'INVOICE_SUBMITTED', '1 minute');
+      expect(submitted.invoice?.savbStatus).toBe('APPROVED');
+      stack.savb.setFaults({ down: true });
+      await stack.env.sleep('61 days');
+      const during = await stateOf(handle);
+      expect(await now()).toBeGreaterThan(Date.parse(redeemed!.deadlines.invoiceDueAt!));
+      expect(during.status).toBe('INVOICE_SUBMITTED');
+      expect(during.invoice?.lastPollError?.message).toContain('503');
+      expect(Date.parse(during.invoice!.lastPollError!.at)).toBeGreaterThan(Date.parse(during.invoice!.dueAt));
+      // One event for the run of failures, not one per poll.
+      expect(events(during, 'savbStatusPollFailed')).toHaveLength(1);
+      // An accepted, undenied request is pending: no reminder to invoice.
+      expect(during.notifications.filter((n) => n.kind.startsWith('INVOICE_REMINDER'))).toHaveLength(0);
+
+      stack.savb.setFaults({ down: false });
+      const paid = await settle(stack, handle, 'PAID', '6 hours');
+      expect((await handle.result()).status).toBe('PAID');
+      expect(events(paid, 'invoiceWindowMissed')).toHaveLength(0);
+      const [request] = stack.savb.requests().filter((r) => r.voucherId === input.voucherId);
+      expect(request.status).toBe('PAID');
+      // paidAt is when SAVB paid (its clock), not when the workflow (far ahead in skipped time) heard of it.
+      expect(paid.invoice?.paidAt).toBe(request.paidAt);
+    } finally {
+      stack.savb.setFaults({ down: false });
+      await savbTiming({ approveAfterMs: 0, payAfterMs: 0 });
+    }
+  });
+
+  test('after a SAVB denial the 14- and 3-day invoice reminders are still sent, at their moments', async () => {
+    stack.savb.register(P1, 'DDPS');
+    const voucherId = 'V-DENIED-REMINDED';
+    stack.savb.deny(voucherId, 'completion report not signed');
+    const { handle, redeemed } = await walkTo('REDEEMED', { voucherId });
+    await settle(stack, handle, 'INVOICE_DENIED', '1 minute');
+    // The partner does not retry: the window closes with the request denied.
+    await stack.env.sleep('60 days');
+    expect((await handle.result()).status).toBe('INVOICE_DENIED');
+    const s = await stateOf(handle);
+    const due = Date.parse(redeemed!.deadlines.invoiceDueAt!);
+    for (const [kind, days] of [
+      ['INVOICE_REMINDER_14D', 14],
+      ['INVOICE_REMINDER_3D', 3],
+    ] as const) {
+      const sent = s.notifications.filter((n) => n.kind === kind);
+      expect(sent).toHaveLength(1);
+      expect(Math.abs(Date.parse(sent[0].at) - (due - days * DAY_MS))).toBeLessThan(60_000);
+    }
+  });
+});

@@ -29,3 +29,23 @@ export function invoiceAmount(days: number, deliveryCountry: string, rateCard: R
 export function invoiceIdempotencyKey(voucherId: string, deniedRequests: number): string {
   return deniedRequests === 0 ? voucherId : `${voucherId}~${deniedRequests + 1}`;
 }
+
+/** Statuses in which no accepted, undenied payment request exists: an invoice reminder is due then. */
+const INVOICE_OWED: readonly string[] = ['REDEEMED', 'AWAITING_SAVB_REGISTRATION', 'INVOICE_DENIED'];
+
+export function invoiceReminderDue(status: string): boolean {
+  return INVOICE_OWED.includes(status);
+}
+
+/** The longest wait between status polls while SAVB keeps failing them (unless the poll interval is longer). */
+export const MAX_POLL_BACKOFF_MS = DAY_MS;
+
+/**
+ * The wait before the next payment status poll: the poll interval, doubled for each poll that failed
+ * in a row, at most a day. After acceptance only SAVB's answer decides, so polls never stop.
+ */
+export function pollWaitMs(pollIntervalMs: number, failuresInARow: number): number {
+  if (failuresInARow === 0) return pollIntervalMs;
+  const backedOff = pollIntervalMs * 2 ** Math.min(failuresInARow, 30);
+  return Math.min(backedOff, Math.max(pollIntervalMs, MAX_POLL_BACKOFF_MS));
+}

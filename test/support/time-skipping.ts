@@ -44,7 +44,13 @@ export interface TimeSkippingStack {
   stop(): Promise<void>;
 }
 
-export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
+/** A webhook receiver for the worker's notifications; none by default (then nothing is sent). */
+export interface TimeSkippingOptions {
+  webhookUrl?: string;
+  webhookSecret?: string;
+}
+
+export async function startTimeSkippingStack(options: TimeSkippingOptions = {}): Promise<TimeSkippingStack> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
@@ -57,8 +63,8 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
     config: {
       SAVB_URL: savb.url,
       SAVB_TIMEOUT_MS: 5_000,
-      NOTIFY_WEBHOOK_URL: undefined,
-      NOTIFY_WEBHOOK_SECRET: undefined,
+      NOTIFY_WEBHOOK_URL: options.webhookUrl,
+      NOTIFY_WEBHOOK_SECRET: options.webhookSecret,
     },
     rateCard: loadRateCard(join(__dirname, '..', '..', 'config', 'rate-card.sample.json')),
     records: records.db,

@@ -1,31 +1,57 @@
 // The invoice phase after redemption: submit the SAVB payment request, wait for the partner's SAVB
-// registration or a fixed retry, poll the payment status, all inside the 60-day invoice window.
-import { ApplicationFailure, isCancellation, log, sleep } from '@temporalio/workflow';
+// registration or a fixed retry, follow the accepted request until SAVB pays or denies it. New
+// requests are made only inside the 60-day invoice window; an accepted one is followed to its end.
+import { ApplicationFailure, ContinueAsNew, isCancellation, log, patched } from '@temporalio/workflow';
 import type { InvoiceSubmitted } from '../../activities/types';
 import { SAVB_PARTNER_NOT_REGISTERED, SAVB_REFUSAL } from '../../activities/types';
 import { toIso } from '../../domain/dates';
-import type { InvoiceState } from '../../domain/engagement';
+import type { EngagementEvent, InvoiceProgress, InvoiceState } from '../../domain/engagement';
 import { ruleRefusal } from '../../domain/refusals';
 import { invoiceDueAtMs, invoiceIdempotencyKey } from '../../domain/rules/invoice';
 import { savb } from './activities';
-import type { EngagementRun } from './run';
-import { invoiceReminders, waitUntil } from './timers';
+import { continueAsNewIfLong } from './continue-as-new';
+import { pollPayment, type FollowedRequest } from './payment-poll';
+import type { EngagementRun, EventDetail } from './run';
+import { invoiceReminders, remindWhileUnaccepted, waitUntil } from './timers';
 
 /** Where one invoice attempt leaves the phase. */
 type Next = 'again' | 'done';
 
-interface InvoiceWindow {
+/** The invoice phase's progress: what a continued-as-new run resumes with, plus the window's end. */
+interface InvoiceWindow extends InvoiceProgress {
   dueAtMs: number;
-  /** Requests SAVB denied so far: each retry after a denial needs a fresh idempotency key. */
-  deniedRequests: number;
 }
 
-export async function invoicePhase(run: EngagementRun): Promise<void> {
+const FIRST_ATTEMPT: InvoiceProgress = {
+  deniedRequests: 0,
+  remindersHandled: 0,
+  retryRequested: false,
+  phase: 'submitting',
+  pollFailures: 0,
+};
+
+/** Runs the phase from its start, or from where a previous run (continued as new) stopped. */
+export async function invoicePhase(run: EngagementRun, resumed?: InvoiceProgress): Promise<void> {
   const redeemedAtMs = Date.parse(run.state.redeemedAt!);
-  const window: InvoiceWindow = { dueAtMs: invoiceDueAtMs(redeemedAtMs), deniedRequests: 0 };
-  const reminders = invoiceReminders(run, window.dueAtMs, redeemedAtMs);
-  while ((await invoiceAttempt(run, window)) === 'again');
+  const window: InvoiceWindow = { ...(resumed ?? FIRST_ATTEMPT), dueAtMs: invoiceDueAtMs(redeemedAtMs) };
+  let over = false;
+  // A resumed run is new code: it never needs the older reminder rule.
+  const reminders =
+    resumed || patched('invoice-reminders-after-denial')
+      ? remindWhileUnaccepted(run, window, redeemedAtMs, () => over)
+      : invoiceReminders(run, window.dueAtMs, redeemedAtMs, window);
+  let next: Next = window.phase === 'following' ? await follow(run, window, resumedRequest(run)) : 'again';
+  while (next === 'again') {
+    await continueAsNewIfLong(run, window);
+    next = await invoiceAttempt(run, window);
+  }
+  over = true;
   await reminders;
+}
+
+function resumedRequest(run: EngagementRun): FollowedRequest {
+  const inv = run.state.invoice!;
+  return { referenceNumber: inv.referenceNumber!, status: inv.savbStatus ?? 'SUBMITTED' };
 }
 
 async function invoiceAttempt(run: EngagementRun, window: InvoiceWindow): Promise<Next> {
@@ -37,9 +63,11 @@ async function invoiceAttempt(run: EngagementRun, window: InvoiceWindow): Promis
   inv.attempts += 1;
   inv.idempotencyKey = invoiceIdempotencyKey(run.state.voucherId, window.deniedRequests);
   try {
-    return await submitAndFollow(run, inv, window);
+    const submitted = await submit(run, inv);
+    return await follow(run, window, submitted);
   } catch (err) {
-    if (isCancellation(err)) throw err;
+    // Continuing as new while following the request is no failure of it.
+    if (isCancellation(err) || err instanceof ContinueAsNew) throw err;
     await afterFailedSubmission(run, err as Error, window.dueAtMs);
     return 'again';
   }
@@ -53,19 +81,22 @@ function missWindow(run: EngagementRun): void {
   );
 }
 
-/** Submits, then follows the request until SAVB pays or denies it. */
-async function submitAndFollow(run: EngagementRun, inv: InvoiceState, window: InvoiceWindow): Promise<Next> {
-  const submitted = await submit(run, inv);
-  const outcome = await pollPayment(run, submitted);
-  if (outcome === 'PAID') {
-    inv.paidAt = toIso(run.now());
-    run.setStatus('PAID', `Invoice ${submitted.referenceNumber} for voucher ${run.state.voucherId} paid`);
+/** Follows an accepted request until SAVB pays or denies it; after a denial, waits for a retry. */
+async function follow(run: EngagementRun, window: InvoiceWindow, request: FollowedRequest): Promise<Next> {
+  const inv = run.state.invoice!;
+  window.phase = 'following';
+  const outcome = await pollPayment(run, request, window);
+  window.phase = 'submitting';
+  if (outcome.status === 'PAID') {
+    // SAVB's payment time; histories recorded before (SAVB's answer without it) keep the workflow's.
+    inv.paidAt = outcome.paidAt ?? toIso(run.now());
+    run.setStatus('PAID', `Invoice ${request.referenceNumber} for voucher ${run.state.voucherId} paid`);
     return 'done';
   }
   window.deniedRequests += 1;
   run.setStatus(
     'INVOICE_DENIED',
-    `Invoice ${submitted.referenceNumber} for voucher ${run.state.voucherId} denied: ${inv.lastRefusal?.message}`,
+    `Invoice ${request.referenceNumber} for voucher ${run.state.voucherId} denied: ${inv.lastRefusal?.message}`,
   );
   // A denied request can be fixed and retried while the window is open; otherwise it stays denied.
   if (!(await waitForRetry(run, window.dueAtMs, window.dueAtMs, 'invoice window (denied; waiting for a retry)')))
@@ -110,36 +141,12 @@ async function submit(run: EngagementRun, inv: InvoiceState): Promise<InvoiceSub
   return submitted;
 }
 
-/** Polls SAVB until the request is paid or denied. */
-async function pollPayment(run: EngagementRun, submitted: InvoiceSubmitted): Promise<'PAID' | 'DENIED'> {
-  const inv = run.state.invoice!;
-  let status = submitted.status;
-  let reason: string | undefined;
-  if (status === 'DENIED')
-    reason = (await savb.getPaymentStatus({ referenceNumber: submitted.referenceNumber })).reason;
-  while (status !== 'PAID' && status !== 'DENIED') {
-    await sleep(run.savbPollIntervalMs(), { summary: 'SAVB payment status poll' });
-    const answer = await savb.getPaymentStatus.executeWithOptions(
-      { summary: `SAVB status of ${submitted.referenceNumber}` },
-      [{ referenceNumber: submitted.referenceNumber }],
-    );
-    if (answer.status !== inv.savbStatus)
-      run.record(`savbStatus${answer.status}`, 'system', true, { via: 'activity', detail: answer.reason });
-    status = answer.status;
-    reason = answer.reason;
-    inv.savbStatus = status;
-  }
-  if (status === 'DENIED')
-    inv.lastRefusal = { code: 'DENIED', message: reason ?? 'denied by SAVB', at: toIso(run.now()) };
-  return status;
-}
-
 /** A refusal by SAVB becomes a status and a wait for a retry; SAVB away for long means another try later. */
 async function afterFailedSubmission(run: EngagementRun, err: Error, dueAtMs: number): Promise<void> {
   const failure = (err as { cause?: unknown }).cause;
   if (!(failure instanceof ApplicationFailure && failure.type === SAVB_REFUSAL)) {
     log.warn('invoice submission failed; will retry', { error: err.message });
-    run.record('invoiceSubmissionFailed', 'system', false, { via: 'activity', detail: err.message });
+    recordUnlessRepeated(run, 'invoiceSubmissionFailed', { via: 'activity', detail: err.message }, () => true);
     await waitForRetry(run, run.now() + run.registrationRetryIntervalMs(), dueAtMs, 'SAVB re-try after failure');
     return;
   }
@@ -149,7 +156,8 @@ async function afterFailedSubmission(run: EngagementRun, err: Error, dueAtMs: nu
   const code = said.code ?? 'UNKNOWN';
   const message = said.message ?? failure.message;
   inv.lastRefusal = { code, message, at: toIso(run.now()) };
-  run.record('invoiceRefused', 'system', false, { via: 'activity', refusals: [ruleRefusal(code, message)] });
+  const refusals = [ruleRefusal(code, message)];
+  recordUnlessRepeated(run, 'invoiceRefused', { via: 'activity', refusals }, (e) => e.refusals?.[0]?.code === code);
   if (code !== SAVB_PARTNER_NOT_REGISTERED) {
     run.setStatus('INVOICE_DENIED', `SAVB refused the invoice for voucher ${state.voucherId}: ${code}`);
     // Nothing was submitted: without a fixed retry before the window closes, the window is missed.
@@ -163,6 +171,23 @@ async function afterFailedSubmission(run: EngagementRun, err: Error, dueAtMs: nu
     );
   }
   await waitForRetry(run, run.now() + run.registrationRetryIntervalMs(), dueAtMs, 'SAVB registration re-try');
+}
+
+/**
+ * Records a failed submission, but not the same failure again right after itself: a partner that
+ * never registers would otherwise add an entry per re-try to the state every run carries over
+ * (inv.attempts and lastRefusal.at still show each one).
+ */
+function recordUnlessRepeated(
+  run: EngagementRun,
+  event: string,
+  detail: EventDetail,
+  sameFailure: (last: EngagementEvent) => boolean,
+): void {
+  const last = run.state.history.at(-1);
+  const repeated = last !== undefined && last.event === event && sameFailure(last);
+  if (repeated && patched('invoice-quiet-retries')) return;
+  run.record(event, 'system', false, detail);
 }
 
 /** Waits for a retry request, at most until `untilMs` and never past the window; true when one came. */

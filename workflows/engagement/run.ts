@@ -1,6 +1,6 @@
 // One engagement's running state and its bookkeeping: the history, status changes, and what the
 // Temporal UI and visibility show. Every part of the workflow reads and records through it.
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
 import ms, { type StringValue } from 'ms';
 import { toIso } from '../../domain/dates';
@@ -8,6 +8,7 @@ import {
   DEFAULT_REGISTRATION_RETRY_INTERVAL,
   DEFAULT_SAVB_POLL_INTERVAL,
   initialEngagementState,
+  SAVB_INTERVAL_FLOOR_MS,
   type EngagementEvent,
   type EngagementInput,
   type EngagementSettings,
@@ -24,6 +25,8 @@ const PRE_REDEMPTION: readonly EngagementStatus[] = ['ASSIGNED', 'FORWARDED', 'R
 export type EventDetail = Pick<EngagementEvent, 'via' | 'detail' | 'refusals'>;
 
 export class EngagementRun {
+  /** What the engagement was started with (without a previous run's hand-over): the next run's input. */
+  readonly input: EngagementInput;
   readonly state: EngagementState;
   readonly settings: EngagementSettings;
   /** The voucher's expiry instant; a validity extension moves it. */
@@ -39,9 +42,13 @@ export class EngagementRun {
   readonly recorder: EngagementRecorder;
 
   constructor(input: EngagementInput) {
+    const { resume: _previousRun, ...started } = input;
+    this.input = started;
     this.settings = input.settings ?? {};
     this.expiresAtMs = voucherExpiresAtMs(input.assignedAt);
-    this.state = initialEngagementState(input, input.requestedAt ?? toIso(Date.now()));
+    // A continued-as-new run goes on with the state its previous run handed over.
+    this.state = input.resume?.state ?? initialEngagementState(input, input.requestedAt ?? toIso(Date.now()));
+    this.invoiceRetryRequested = input.resume?.invoice.retryRequested ?? false;
     // Created with the run: its patch marker is the workflow's first command, as recorded.
     this.recorder = engagementRecorder(() => this.state);
   }
@@ -64,8 +71,10 @@ export class EngagementRun {
     this.publish();
   }
 
+  /** Queues a notification with what is true now: it is sent later, when the state may have moved on. */
   notify(kind: string, message: string): void {
-    this.outbox.push({ kind, message });
+    const { status, partnerId, offering } = this.state;
+    this.outbox.push({ kind, message, status, partnerId, offering });
   }
 
   /** Shows the engagement in the Temporal UI (current details) and visibility (search attributes). */
@@ -80,11 +89,11 @@ export class EngagementRun {
   }
 
   savbPollIntervalMs(): number {
-    return durationMs(this.settings.savbPollInterval ?? DEFAULT_SAVB_POLL_INTERVAL);
+    return atLeastFloor(durationMs(this.settings.savbPollInterval ?? DEFAULT_SAVB_POLL_INTERVAL));
   }
 
   registrationRetryIntervalMs(): number {
-    return durationMs(this.settings.registrationRetryInterval ?? DEFAULT_REGISTRATION_RETRY_INTERVAL);
+    return atLeastFloor(durationMs(this.settings.registrationRetryInterval ?? DEFAULT_REGISTRATION_RETRY_INTERVAL));
   }
 }
 
@@ -100,6 +109,12 @@ function currentDetails(state: EngagementState): string {
   ]
     .filter(Boolean)
     .join('\n');
+}
+
+/** An interval below the floor (only inputs made before config refused them) is raised to it. */
+function atLeastFloor(intervalMs: number): number {
+  if (intervalMs >= SAVB_INTERVAL_FLOOR_MS || !patched('savb-interval-floor')) return intervalMs;
+  return SAVB_INTERVAL_FLOOR_MS;
 }
 
 // The same parser Temporal's own sleep() uses (ms), so an interval means what it meant to the

@@ -2,7 +2,7 @@
 // all on workflow time so the time-skipping server runs a 180-day life in seconds.
 import { condition } from '@temporalio/workflow';
 import { daysDisposition, EXPIRY_REMINDER_DAYS } from '../../domain/rules/voucher';
-import { INVOICE_REMINDER_DAYS } from '../../domain/rules/invoice';
+import { INVOICE_REMINDER_DAYS, invoiceReminderDue } from '../../domain/rules/invoice';
 import { reminderSchedule, type Reminder } from '../../domain/rules/reminders';
 import type { EngagementRun } from './run';
 import { releaseSlot } from './slot';
@@ -72,8 +72,13 @@ async function expire(run: EngagementRun): Promise<boolean> {
   return true;
 }
 
-/** Reminds the partner before the invoice window closes, until an invoice is submitted. */
-export async function invoiceReminders(run: EngagementRun, dueAtMs: number, redeemedAtMs: number): Promise<void> {
+/** Reminds the partner before the invoice window closes, until an invoice is submitted (histories recorded before). */
+export async function invoiceReminders(
+  run: EngagementRun,
+  dueAtMs: number,
+  redeemedAtMs: number,
+  progress?: { remindersHandled: number },
+): Promise<void> {
   const { state } = run;
   const submitted = () =>
     state.invoice?.referenceNumber !== undefined ||
@@ -81,10 +86,36 @@ export async function invoiceReminders(run: EngagementRun, dueAtMs: number, rede
   for (const reminder of reminderSchedule('INVOICE_REMINDER', dueAtMs, INVOICE_REMINDER_DAYS, redeemedAtMs)) {
     const summary = `invoice reminder (${reminder.daysBefore} days before the window closes)`;
     if (await waitUntil(run, submitted, reminder.atMs, summary)) return;
-    run.record(reminder.kind, 'system', true, { via: 'timer' });
-    run.notify(
-      reminder.kind,
-      `The invoice for voucher ${state.voucherId} is due by ${state.invoice!.dueAt} (${reminder.daysBefore} days)`,
-    );
+    if (progress) progress.remindersHandled += 1;
+    sendInvoiceReminder(run, reminder);
   }
+}
+
+/**
+ * Reminds the partner before the invoice window closes whenever, at the reminder's moment, no
+ * accepted and undenied payment request exists (after a denial the partner must retry in time).
+ * `progress.remindersHandled` counts the moments passed, so a continued-as-new run skips them.
+ */
+export async function remindWhileUnaccepted(
+  run: EngagementRun,
+  progress: { dueAtMs: number; remindersHandled: number },
+  redeemedAtMs: number,
+  phaseOver: () => boolean,
+): Promise<void> {
+  const schedule = reminderSchedule('INVOICE_REMINDER', progress.dueAtMs, INVOICE_REMINDER_DAYS, redeemedAtMs);
+  for (const reminder of schedule.slice(progress.remindersHandled)) {
+    const summary = `invoice reminder (${reminder.daysBefore} days before the window closes)`;
+    if (await waitUntil(run, phaseOver, reminder.atMs, summary)) return;
+    progress.remindersHandled += 1;
+    if (invoiceReminderDue(run.state.status)) sendInvoiceReminder(run, reminder);
+  }
+}
+
+function sendInvoiceReminder(run: EngagementRun, reminder: Reminder): void {
+  const { state } = run;
+  run.record(reminder.kind, 'system', true, { via: 'timer' });
+  run.notify(
+    reminder.kind,
+    `The invoice for voucher ${state.voucherId} is due by ${state.invoice!.dueAt} (${reminder.daysBefore} days)`,
+  );
 }

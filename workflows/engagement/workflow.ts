@@ -17,11 +17,17 @@ export interface EngagementResult {
 export async function engagementWorkflow(input: EngagementInput): Promise<EngagementResult> {
   const run = new EngagementRun(input);
   registerHandlers(run);
-  announceAssignment(run);
+  if (input.resume) run.showCurrentDetails();
+  else announceAssignment(run);
   const notifications = run.outbox.pump(run.state, run.recorder);
 
-  await untilRedeemedOrExpired(run);
-  if (run.state.status === 'REDEEMED') await invoicePhase(run);
+  if (input.resume) {
+    // Continued as new during the invoice phase: go on where the previous run stopped.
+    await invoicePhase(run, input.resume.invoice);
+  } else {
+    await untilRedeemedOrExpired(run);
+    if (run.state.status === 'REDEEMED') await invoicePhase(run);
+  }
 
   // Let in-flight messages finish (they will be refused: the engagement has ended), then
   // background work, then flush notifications.
