@@ -201,14 +201,23 @@ export const PARTNER_MESSAGE_SCHEMAS = {
 };
 
 /** The 15-day claim as engagements send it (an internal message, but checked: operators can send it too). */
+/** Names one reservation's claim: `<voucherId>#<n>` (domain/rules/delivery.ts fifteenDayClaimToken). */
+const FifteenDayClaimToken = z
+  .string()
+  .max(80)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*#[0-9]+$/, 'a claim token: <voucherId>#<number>');
 export const FifteenDayClaimMessage = z.strictObject({
   voucherId: Identifier,
   agreementNumber: Identifier,
   engagementType: CatalogCode,
   division: ShortText.optional(),
   productScope: ShortText.optional(),
+  token: FifteenDayClaimToken.optional(),
 });
-export const FifteenDayReleaseMessage = z.strictObject({ voucherId: Identifier });
+export const FifteenDayReleaseMessage = z.strictObject({
+  voucherId: Identifier,
+  token: FifteenDayClaimToken.optional(),
+});
 
 export const AGREEMENT_MESSAGE_SCHEMAS = {
   fifteenDayClaimed: FifteenDayClaimMessage,

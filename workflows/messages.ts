@@ -5,7 +5,7 @@ import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { ENGAGEMENT_MESSAGES, type EngagementMessage, type EngagementState } from '../domain/engagement';
 import type { Enrollment, EligibilityMatrixRow, PartnerSnapshot } from '../domain/partner';
-import type { FifteenDayClaim } from '../domain/rules/delivery';
+import type { FifteenDayClaim, FifteenDayRelease } from '../domain/rules/delivery';
 import type {
   Actor,
   Cancellation,
@@ -92,5 +92,5 @@ export type { Enrollment };
 export const fifteenDayClaimUpdate = defineUpdate<{ claims: FifteenDayClaim[] }, [FifteenDayClaim]>(
   'fifteenDayClaimed',
 );
-export const fifteenDayReleaseSignal = defineSignal<[{ voucherId: string }]>('fifteenDayReleased');
+export const fifteenDayReleaseSignal = defineSignal<[FifteenDayRelease]>('fifteenDayReleased');
 export const fifteenDayClaimsQuery = defineQuery<FifteenDayClaim[]>('fifteenDayClaims');

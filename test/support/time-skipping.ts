@@ -15,7 +15,7 @@ import { isEnrollmentActive } from '../../domain/partner';
 import type { CompletionReport, PartnerProfile, Reservation } from '../../domain/schemas';
 import { SavbSimulator, startSavbSimulator } from '../../savb-simulator/server';
 import { temporalTestServerPath } from '../../scripts/temporal-binaries';
-import { createWorker } from '../../worker/worker';
+import { createWorker, type CreateWorkerOptions } from '../../worker/worker';
 import {
   TASK_QUEUE,
   engagementStateQuery,
@@ -41,7 +41,8 @@ export interface TimeSkippingStack {
   stop(): Promise<void>;
 }
 
-export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
+/** `tuning` is passed to the worker (e.g. interceptors that hold an activity back, to inject a fault). */
+export async function startTimeSkippingStack(tuning?: CreateWorkerOptions['tuning']): Promise<TimeSkippingStack> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
@@ -57,6 +58,7 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
       NOTIFY_WEBHOOK_SECRET: undefined,
     },
     rateCard: loadRateCard(join(__dirname, '..', '..', 'config', 'rate-card.sample.json')),
+    tuning,
   });
   const running = worker.run();
   const client = new Client({ connection: env.connection, namespace: env.namespace });

@@ -33,6 +33,8 @@ export class EngagementRun {
   readonly background: Promise<unknown>[] = [];
   invoiceRetryRequested = false;
   fifteenDayClaimed = false;
+  /** The token of this engagement's latest 15-day claim (slot.ts); its release names it. */
+  fifteenDayClaimToken?: string;
 
   constructor(input: EngagementInput) {
     this.settings = input.settings ?? {};
