@@ -194,10 +194,20 @@ export const ENGAGEMENT_MESSAGE_SCHEMAS = {
   invoiceRetryRequested: withActor(InvoiceRetry),
 };
 
+/**
+ * The catalog entry an enrollment or renewal is checked against, sent by the API (domain/catalog.ts
+ * catalogOffering): the catalog's version and the offering as in it (absent: not in that catalog).
+ */
+export const CatalogOfferingMessage = z.strictObject({
+  version: z.string().min(1).max(100),
+  offering: OfferingDef.optional(),
+});
+const EnrollmentMessage = withActor(EnrollmentRequest).extend({ catalog: CatalogOfferingMessage.optional() });
+
 export const PARTNER_MESSAGE_SCHEMAS = {
   profileReplaced: withActor(PartnerProfile),
-  enrollmentRequested: withActor(EnrollmentRequest),
-  enrollmentRenewed: withActor(EnrollmentRequest),
+  enrollmentRequested: EnrollmentMessage,
+  enrollmentRenewed: EnrollmentMessage,
 };
 
 /** The 15-day claim as engagements send it (an internal message, but checked: operators can send it too). */
