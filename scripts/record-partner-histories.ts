@@ -46,7 +46,8 @@ async function main(): Promise<void> {
     await partner.query(partnerStateQuery);
     writeHistoryFile(env.address, partner.workflowId, `partner-${suffix}`);
 
-    // An agreement registry: claims, a refused repeat, releases.
+    // An agreement registry: claims (each with its reservation's token), a refused repeat, releases
+    // (one late: it names a claim the voucher's newer claim replaced, and changes nothing).
     const agreementNumber = `AGR-HISTORY-${suffix}`;
     const agreement = await client.workflow.start('customerAgreementWorkflow', {
       taskQueue: TASK_QUEUE,
@@ -54,12 +55,14 @@ async function main(): Promise<void> {
       args: [{ agreementNumber }],
     });
     const claim = { voucherId: 'V-1', agreementNumber, engagementType: 'DDPS-WINDOWS-OFFICE', division: 'Retail' };
-    await agreement.executeUpdate(fifteenDayClaimUpdate, { args: [claim] });
-    await agreement.executeUpdate(fifteenDayClaimUpdate, { args: [{ ...claim, voucherId: 'V-2' }] }).catch(() => undefined);
-    await agreement.signal(fifteenDayReleaseSignal, { voucherId: 'V-1' });
-    await agreement.executeUpdate(fifteenDayClaimUpdate, { args: [{ ...claim, voucherId: 'V-2' }] });
-    await agreement.executeUpdate(fifteenDayClaimUpdate, { args: [{ ...claim, voucherId: 'V-3', division: 'Other' }] });
-    await agreement.signal(fifteenDayReleaseSignal, { voucherId: 'V-3' });
+    await agreement.executeUpdate(fifteenDayClaimUpdate, { args: [{ ...claim, token: 'V-1#1' }] });
+    await agreement.executeUpdate(fifteenDayClaimUpdate, { args: [{ ...claim, token: 'V-1#2' }] });
+    await agreement.signal(fifteenDayReleaseSignal, { voucherId: 'V-1', token: 'V-1#1' }); // late: nothing freed
+    const second = { ...claim, voucherId: 'V-2', token: 'V-2#1' };
+    await agreement.executeUpdate(fifteenDayClaimUpdate, { args: [second] }).catch(() => undefined); // refused
+    await agreement.signal(fifteenDayReleaseSignal, { voucherId: 'V-1', token: 'V-1#2' });
+    await agreement.executeUpdate(fifteenDayClaimUpdate, { args: [second] });
+    await agreement.signal(fifteenDayReleaseSignal, { voucherId: 'V-2' }); // without a token, as before tokens
     await agreement.query(fifteenDayClaimsQuery);
     writeHistoryFile(env.address, agreement.workflowId, `agreement-${suffix}`);
   } finally {
