@@ -74,7 +74,8 @@ export function createEligibilityActivities(
 
   return {
     async checkEligibility(input: EligibilityCheckInput): Promise<EligibilityCheckResult> {
-      const type = findEngagementType(input.engagementType);
+      // The engagement's own catalog entry when it sent one: a catalog edit reaches only new engagements.
+      const type = input.type ?? findEngagementType(input.engagementType);
       const state = await readPartner(client, input.partnerId, partnerReads);
       if (!state) return { refusals: [ruleRefusal(Rule.PARTNER_UNKNOWN, `partner ${input.partnerId} is not known`)] };
       const snapshot: PartnerSnapshot = {

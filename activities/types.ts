@@ -1,4 +1,5 @@
 // The activities' contract, shared by the workflows (proxyActivities) and their implementations.
+import type { EngagementType } from '../domain/catalog';
 import type { PartnerSnapshot } from '../domain/partner';
 import type { Refusal } from '../domain/refusals';
 import type { FifteenDayClaim, FifteenDayRelease } from '../domain/rules/delivery';
@@ -11,6 +12,11 @@ export interface EligibilityCheckInput {
   atMs: number;
   /** The engagement start when known (competency validity is checked then). */
   competencyDate?: string;
+  /**
+   * The engagement type's catalog entry the engagement was started with; without it the worker's
+   * catalog is read (engagements started before entries travelled).
+   */
+  type?: EngagementType;
 }
 
 export interface EligibilityCheckResult {
