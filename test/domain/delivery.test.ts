@@ -326,7 +326,7 @@ describe('completionReportRefusals', () => {
     state({ status: 'RESERVED', reservation: { ...reservation(), reservedAt: '2026-03-02T10:00:00Z' }, ...overrides });
 
   function report(overrides: Partial<CompletionReport> = {}): CompletionReport {
-    return { ...(sharedReport as CompletionReport), ...overrides };
+    return { ...(sharedReport), ...overrides };
   }
 
   it('accepts a valid report', () => {
