@@ -1,7 +1,8 @@
 // The activities' contract, shared by the workflows (proxyActivities) and their implementations.
+import type { EngagementType } from '../domain/catalog';
 import type { PartnerSnapshot } from '../domain/partner';
 import type { Refusal } from '../domain/refusals';
-import type { FifteenDayClaim } from '../domain/rules/delivery';
+import type { FifteenDayClaim, FifteenDayRelease } from '../domain/rules/delivery';
 import type { SavbStatus } from '../domain/rules/invoice';
 import type { EngagementState } from '../domain/engagement';
 import type { PartnerState } from '../workflows/messages';
@@ -13,6 +14,11 @@ export interface EligibilityCheckInput {
   atMs: number;
   /** The engagement start when known (competency validity is checked then). */
   competencyDate?: string;
+  /**
+   * The engagement type's catalog entry the engagement was started with; without it the worker's
+   * catalog is read (engagements started before entries travelled).
+   */
+  type?: EngagementType;
 }
 
 export interface EligibilityCheckResult {
@@ -83,7 +89,8 @@ export interface EngagementActivities {
   checkEligibility(input: EligibilityCheckInput): Promise<EligibilityCheckResult>;
   /** Returns a refusal when the 15-day repeat rule forbids the claim. */
   claimFifteenDaySlot(claim: FifteenDayClaim): Promise<{ refusal?: Refusal }>;
-  releaseFifteenDaySlot(input: { agreementNumber: string; voucherId: string }): Promise<void>;
+  /** Releases the voucher's claim; with a token, only the claim made with it. */
+  releaseFifteenDaySlot(input: FifteenDayRelease & { agreementNumber: string }): Promise<void>;
   submitInvoice(input: InvoiceSubmission): Promise<InvoiceSubmitted>;
   getPaymentStatus(input: { referenceNumber: string }): Promise<PaymentStatus>;
   notify(input: NotificationInput): Promise<NotificationResult>;

@@ -158,6 +158,10 @@ const Enrollment = z
     validUntil: Instant,
     status: z.enum(['ACTIVE', 'LAPSED']),
     renewals: z.array(Instant),
+    catalogVersion: z
+      .string()
+      .optional()
+      .meta({ description: 'The catalog version the latest enrollment or renewal was checked against' }),
   })
   .meta({ id: 'Enrollment' });
 

@@ -205,21 +205,40 @@ export const ENGAGEMENT_MESSAGE_SCHEMAS = {
   voucherExpiryExtended: withActor(ExpiryExtension),
 };
 
+/**
+ * The catalog entry an enrollment or renewal is checked against, sent by the API (domain/catalog.ts
+ * catalogOffering): the catalog's version and the offering as in it (absent: not in that catalog).
+ */
+export const CatalogOfferingMessage = z.strictObject({
+  version: z.string().min(1).max(100),
+  offering: OfferingDef.optional(),
+});
+const EnrollmentMessage = withActor(EnrollmentRequest).extend({ catalog: CatalogOfferingMessage.optional() });
+
 export const PARTNER_MESSAGE_SCHEMAS = {
   profileReplaced: withActor(PartnerProfile),
-  enrollmentRequested: withActor(EnrollmentRequest),
-  enrollmentRenewed: withActor(EnrollmentRequest),
+  enrollmentRequested: EnrollmentMessage,
+  enrollmentRenewed: EnrollmentMessage,
 };
 
 /** The 15-day claim as engagements send it (an internal message, but checked: operators can send it too). */
+/** Names one reservation's claim: `<voucherId>#<n>` (domain/rules/delivery.ts fifteenDayClaimToken). */
+const FifteenDayClaimToken = z
+  .string()
+  .max(80)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*#[0-9]+$/, 'a claim token: <voucherId>#<number>');
 export const FifteenDayClaimMessage = z.strictObject({
   voucherId: Identifier,
   agreementNumber: Identifier,
   engagementType: CatalogCode,
   division: ShortText.optional(),
   productScope: ShortText.optional(),
+  token: FifteenDayClaimToken.optional(),
 });
-export const FifteenDayReleaseMessage = z.strictObject({ voucherId: Identifier });
+export const FifteenDayReleaseMessage = z.strictObject({
+  voucherId: Identifier,
+  token: FifteenDayClaimToken.optional(),
+});
 
 export const AGREEMENT_MESSAGE_SCHEMAS = {
   fifteenDayClaimed: FifteenDayClaimMessage,

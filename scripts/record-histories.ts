@@ -108,6 +108,24 @@ async function recordAll(suffix: string): Promise<void> {
       await h.result();
       out['15d-cancelled'] = h.workflowId;
     }
+    // 5. A 15-day reservation cancelled and made again (each claim with its own token), then cancelled.
+    {
+      const t0 = await env.currentTimeMs();
+      await keepEnrolled(stack, partner);
+      const input = engagementInput(t0, { voucherId: `HIST-15D-RERESERVED-${suffix}`, days: 15 });
+      const h = await startEngagement(stack, input);
+      await h.executeUpdate(u.voucherForwarded, {
+        args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...actor }],
+      });
+      const res = reservation(t0);
+      const slot = { ...res, endDate: addDays(res.startDate, 20), division: 'Retail', ...actor };
+      await h.executeUpdate(u.voucherReserved, { args: [slot] });
+      await h.executeUpdate(u.reservationCancelled, { args: [{ reason: 'rescheduling', ...actor }] });
+      await h.executeUpdate(u.voucherReserved, { args: [slot] });
+      await h.executeUpdate(u.engagementCancelled, { args: [{ reason: 'customer withdrew', actor: 'backoffice' }] });
+      await h.result();
+      out['15d-rereserved'] = h.workflowId;
+    }
     for (const [name, workflowId] of Object.entries(out))
       writeHistoryFile(env.address, workflowId, `engagement-${name}-${suffix}`);
     // The partner entity runs on (its history so far replays too).

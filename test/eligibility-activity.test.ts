@@ -7,6 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { createEligibilityActivities } from '../activities/eligibility';
 import { createRecordActivities } from '../activities/records';
 import { createRecordDatabase, type RecordDatabase } from './support/record-db';
+import { findEngagementType } from '../domain/catalog';
 import { DAY_MS, dateOf } from '../domain/dates';
 import type { FifteenDayClaim } from '../domain/rules/delivery';
 import type { PartnerProfile } from '../domain/schemas';
@@ -132,6 +133,24 @@ describe('checkEligibility', () => {
 
     const unknownType = await activities.checkEligibility({ partnerId: 'FABRIKAM', engagementType: 'NOPE', atMs });
     expect(unknownType.refusals.map((r) => r.code)).toEqual(['ENGAGEMENT_TYPE_UNKNOWN']);
+
+    // The engagement's own catalog entry decides when it sends one (here: one the worker's catalog has not).
+    const entry = { ...findEngagementType('SDPS-SHAREPOINT')!, code: 'SDPS-NEXT' };
+    const fromEntry = await activities.checkEligibility({
+      partnerId: 'FABRIKAM',
+      engagementType: 'SDPS-NEXT',
+      atMs,
+      type: entry,
+    });
+    expect(fromEntry.refusals).toEqual([]);
+    const stricter = { ...entry, qualifyingCompetencies: [{ area: 'Cloud CRM', minLevel: 'Gold' as const }] };
+    const refused = await activities.checkEligibility({
+      partnerId: 'FABRIKAM',
+      engagementType: 'SDPS-SHAREPOINT',
+      atMs,
+      type: stricter,
+    });
+    expect(refused.refusals.map((r) => r.code)).toEqual(['COMPETENCY_NOT_QUALIFYING', 'NO_QUALIFIED_CONSULTANT']);
   });
 });
 

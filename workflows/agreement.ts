@@ -2,6 +2,7 @@
 // repeat rule, which spans engagements. Engagements claim a slot when reserved (the update refuses a
 // repeat, domain fifteenDayRepeatRefusal) and release it when the reservation is cancelled or the
 // engagement is cancelled or expires; a redeemed or completed engagement keeps its claim forever.
+// A release names the claim it releases by its token, so a late one cannot free a newer reservation.
 import { refused } from './failures';
 import { historyIsLong } from './history-limit';
 import { MESSAGE_SCHEMAS, invalidMessageRefusal, issueText, payloadIssues } from './payload-validation';
@@ -13,7 +14,12 @@ import {
   setCurrentDetails,
   setHandler,
 } from '@temporalio/workflow';
-import { FifteenDayClaim, fifteenDayRepeatRefusal } from '../domain/rules/delivery';
+import {
+  FifteenDayClaim,
+  FifteenDayRelease,
+  claimsAfterRelease,
+  fifteenDayRepeatRefusal,
+} from '../domain/rules/delivery';
 import { fifteenDayClaimUpdate, fifteenDayClaimsQuery, fifteenDayReleaseSignal } from './messages';
 
 export interface CustomerAgreementWorkflowInput {
@@ -61,14 +67,15 @@ export async function customerAgreementWorkflow(input: CustomerAgreementWorkflow
     { validator: (claim: FifteenDayClaim) => void check(claim) },
   );
 
-  setHandler(fifteenDayReleaseSignal, (payload: { voucherId: string }) => {
+  setHandler(fifteenDayReleaseSignal, (payload: FifteenDayRelease) => {
     const issues = payloadIssues(MESSAGE_SCHEMAS.agreement.fifteenDayReleased, payload);
     if (issues.length) {
       // A signal cannot be refused to its sender; it changes nothing.
       log.warn('fifteenDayReleased ignored: invalid payload', { agreementNumber, issues: issues.map(issueText) });
       return;
     }
-    claims = claims.filter((c) => c.voucherId !== payload.voucherId);
+    // A release without a token (from engagements that claimed before tokens) releases the voucher's claim.
+    claims = claimsAfterRelease(claims, payload);
     setCurrentDetails(details());
   });
 

@@ -4,8 +4,9 @@
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { ENGAGEMENT_MESSAGES, type EngagementMessage, type EngagementState } from '../domain/engagement';
+import type { CatalogOfferingEntry } from '../domain/catalog';
 import type { Enrollment, EligibilityMatrixRow, PartnerSnapshot } from '../domain/partner';
-import type { FifteenDayClaim } from '../domain/rules/delivery';
+import type { FifteenDayClaim, FifteenDayRelease } from '../domain/rules/delivery';
 import type {
   Actor,
   Cancellation,
@@ -83,12 +84,16 @@ export interface PartnerState extends PartnerSnapshot {
 }
 
 export const profileReplacedUpdate = defineUpdate<PartnerState, [WithActor<PartnerProfile>]>('profileReplaced');
-export const enrollmentRequestedUpdate = defineUpdate<PartnerState, [WithActor<EnrollmentRequest>]>(
-  'enrollmentRequested',
-);
-export const enrollmentRenewedUpdate = defineUpdate<PartnerState, [WithActor<EnrollmentRequest>]>('enrollmentRenewed');
+/** An enrollment or renewal: the API adds the catalog entry it is checked against (older messages have none). */
+export type EnrollmentPayload = WithActor<EnrollmentRequest & { catalog?: CatalogOfferingEntry }>;
+export const enrollmentRequestedUpdate = defineUpdate<PartnerState, [EnrollmentPayload]>('enrollmentRequested');
+export const enrollmentRenewedUpdate = defineUpdate<PartnerState, [EnrollmentPayload]>('enrollmentRenewed');
 export const partnerStateQuery = defineQuery<PartnerState>('partnerState');
-export const eligibilityMatrixQuery = defineQuery<EligibilityMatrixRow[]>('eligibilityMatrix');
+/**
+ * The matrix as of `atMs` (default: the workflow's time, which stands still while the partner is idle,
+ * so callers pass their own time; the API computes the matrix from the state instead).
+ */
+export const eligibilityMatrixQuery = defineQuery<EligibilityMatrixRow[], [atMs?: number]>('eligibilityMatrix');
 export type { Enrollment };
 
 // ---------- customer agreement registry (the 15-day repeat rule spans engagements) ----------
@@ -96,5 +101,5 @@ export type { Enrollment };
 export const fifteenDayClaimUpdate = defineUpdate<{ claims: FifteenDayClaim[] }, [FifteenDayClaim]>(
   'fifteenDayClaimed',
 );
-export const fifteenDayReleaseSignal = defineSignal<[{ voucherId: string }]>('fifteenDayReleased');
+export const fifteenDayReleaseSignal = defineSignal<[FifteenDayRelease]>('fifteenDayReleased');
 export const fifteenDayClaimsQuery = defineQuery<FifteenDayClaim[]>('fifteenDayClaims');

@@ -207,6 +207,27 @@ export interface FifteenDayClaim {
   engagementType: string;
   division?: string;
   productScope?: string;
+  /** Names this reservation's claim (claims made before tokens have none). */
+  token?: string;
+}
+
+/** A release of a voucher's claim; with a token, only of the claim made with that token. */
+export interface FifteenDayRelease {
+  voucherId: string;
+  token?: string;
+}
+
+/**
+ * The token of a voucher's n-th claim. A voucher's claims replace each other, and each is released
+ * by its own token, so a late release of an earlier reservation cannot free a later one's slot.
+ */
+export const fifteenDayClaimToken = (voucherId: string, n: number): string => `${voucherId}#${n}`;
+
+/** The claims left after a release: without a token every claim of the voucher goes (as before tokens). */
+export function claimsAfterRelease(claims: FifteenDayClaim[], release: FifteenDayRelease): FifteenDayClaim[] {
+  return claims.filter(
+    (c) => c.voucherId !== release.voucherId || (release.token !== undefined && c.token !== release.token),
+  );
 }
 
 const norm = (v: string | undefined) => (v ?? '').trim().toLowerCase();

@@ -6,7 +6,9 @@ import type { PartnerSnapshot } from '../../domain/partner';
 import { Rule } from '../../domain/refusals';
 import type { CompletionReport, Reservation } from '../../domain/schemas';
 import {
+  claimsAfterRelease,
   completionReportRefusals,
+  fifteenDayClaimToken,
   fifteenDayRepeatRefusal,
   forwardingRefusals,
   hasEngagementStarted,
@@ -512,5 +514,28 @@ describe('fifteenDayRepeatRefusal', () => {
 
   it('accepts the first one', () => {
     expect(fifteenDayRepeatRefusal([], candidate())).toBeUndefined();
+  });
+});
+
+describe('claimsAfterRelease', () => {
+  const claim = (voucherId: string, token?: string): FifteenDayClaim => ({
+    voucherId,
+    agreementNumber: 'EA-42',
+    engagementType: 'SDPS-SHAREPOINT',
+    ...(token ? { token } : {}),
+  });
+
+  it('with a token frees only the claim made with it', () => {
+    const claims = [claim('V-1', fifteenDayClaimToken('V-1', 2)), claim('V-2', 'V-2#1')];
+    expect(claimsAfterRelease(claims, { voucherId: 'V-1', token: 'V-1#1' })).toEqual(claims);
+    expect(claimsAfterRelease(claims, { voucherId: 'V-1', token: 'V-1#2' })).toEqual([claims[1]]);
+  });
+
+  it("without a token frees the voucher's claim, with or without a token (releases from before tokens)", () => {
+    const claims = [claim('V-1', 'V-1#1'), claim('V-2')];
+    expect(claimsAfterRelease(claims, { voucherId: 'V-1' })).toEqual([claims[1]]);
+    expect(claimsAfterRelease(claims, { voucherId: 'V-2' })).toEqual([claims[0]]);
+    // A token never frees a claim made without one: that claim's engagement releases without a token.
+    expect(claimsAfterRelease(claims, { voucherId: 'V-2', token: 'V-2#1' })).toEqual(claims);
   });
 });

@@ -15,7 +15,7 @@ import { isEnrollmentActive } from '../../domain/partner';
 import type { CompletionReport, PartnerProfile, Reservation } from '../../domain/schemas';
 import { SavbSimulator, startSavbSimulator } from '../../savb-simulator/server';
 import { temporalTestServerPath } from '../../scripts/temporal-binaries';
-import { createWorker } from '../../worker/worker';
+import { createWorker, type CreateWorkerOptions } from '../../worker/worker';
 import { createRecordDatabase, type RecordDatabase } from './record-db';
 import {
   TASK_QUEUE,
@@ -48,6 +48,8 @@ export interface TimeSkippingStack {
 export interface TimeSkippingOptions {
   webhookUrl?: string;
   webhookSecret?: string;
+  /** Passed to the worker (e.g. interceptors that hold an activity back, to inject a fault). */
+  tuning?: CreateWorkerOptions['tuning'];
 }
 
 export async function startTimeSkippingStack(options: TimeSkippingOptions = {}): Promise<TimeSkippingStack> {
@@ -68,6 +70,7 @@ export async function startTimeSkippingStack(options: TimeSkippingOptions = {}):
     },
     rateCard: loadRateCard(join(__dirname, '..', '..', 'config', 'rate-card.sample.json')),
     records: records.db,
+    tuning: options.tuning,
   });
   const running = worker.run();
   const client = new Client({ connection: env.connection, namespace: env.namespace });

@@ -40,6 +40,8 @@ export class EngagementRun {
   fifteenDayClaimed = false;
   /** Writes the record store from the notification outbox (SPEC §8). */
   readonly recorder: EngagementRecorder;
+  /** The token of this engagement's latest 15-day claim (slot.ts); its release names it. */
+  fifteenDayClaimToken?: string;
 
   constructor(input: EngagementInput) {
     const { resume: _previousRun, ...started } = input;
