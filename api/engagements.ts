@@ -128,13 +128,31 @@ export function engagementStart(
   return { input, initial: initialEngagementState(input, requestedAt) };
 }
 
+/** What an existing engagement of the voucher was started with (record or workflow), if there is one. */
+async function existingStart(app: AppContext, voucherId: string): Promise<StartEngagementRequest | undefined> {
+  const recorded = await recordedEngagement(app, voucherId);
+  if (recorded) return recorded;
+  try {
+    return await storedStartRequest(app, voucherId);
+  } catch (err) {
+    if (err instanceof ProblemError && err.problem.status === 404) return undefined;
+    throw err;
+  }
+}
+
 export async function startEngagement(
   app: AppContext,
   request: StartEngagementRequest,
   log: pino.Logger,
 ): Promise<StartResult> {
   const refusals = startRefusals(request, Date.now());
-  if (refusals.length > 0) throw refusalProblem(refusals);
+  if (refusals.length > 0) {
+    // An identical repeat of a start that was accepted answers like any repeat, even once the
+    // voucher has expired since (the refusal is for new engagements).
+    const existing = await existingStart(app, request.voucherId);
+    if (existing) return repeatedStart(app, request, existing, log);
+    throw refusalProblem(refusals);
+  }
 
   const workflowId = engagementWorkflowId(request.voucherId);
   const { input, initial } = engagementStart(request, {

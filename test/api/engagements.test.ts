@@ -3,7 +3,7 @@
 // and the refusals with their problem types.
 import { PROBLEM_BASE } from '../../api/problems';
 import { SA } from '../../workflows/search-attributes';
-import { DevStack, http, startDevStack } from '../support/dev-stack';
+import { DevStack, eventually, http, startDevStack } from '../support/dev-stack';
 import { PM_EMAIL, addDays, profile, reservationBody, reportBody, startBody, today, uniqueId } from './fixtures';
 
 let stack: DevStack;
@@ -101,6 +101,29 @@ describe('POST /v1/engagements', () => {
     expect(other.status).toBe(409);
     expect(other.body.type).toBe(`${PROBLEM_BASE}engagement-conflict`);
     expect(other.body.fields).toEqual(['days', 'customer.name']);
+  });
+
+  it('an identical repeat after the voucher expired answers 200 with the engagement; another body is still 409', async () => {
+    // Assigned so that the voucher expires two seconds from now (the dev server runs on the real clock).
+    const body = startBody({ assignedAt: new Date(Date.now() - 180 * 86_400_000 + 2_000).toISOString() });
+    expect((await req('POST', '/v1/engagements', { as: 'backoffice', body })).status).toBe(201);
+    await eventually(
+      () => req('GET', `/v1/engagements/${body.voucherId}`, { as: 'backoffice' }),
+      (r) => r.body.status === 'EXPIRED',
+      { what: 'the voucher expired', timeoutMs: 30_000 },
+    );
+    const again = await req('POST', '/v1/engagements', { as: 'backoffice', body });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ voucherId: body.voucherId, status: 'EXPIRED' });
+    const other = await req('POST', '/v1/engagements', { as: 'backoffice', body: { ...body, days: 3 } });
+    expect(other.status).toBe(409);
+    // A voucher never started and already expired is still refused.
+    const fresh = await req('POST', '/v1/engagements', {
+      as: 'backoffice',
+      body: { ...body, voucherId: uniqueId('V-EXP') },
+    });
+    expect(fresh.status).toBe(422);
+    expect(codes(fresh)).toContain('VOUCHER_EXPIRED');
   });
 
   it('two identical starts racing: one 201 and one 200, the same engagement', async () => {
