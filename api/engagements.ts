@@ -18,6 +18,7 @@ import {
   type EngagementSettings,
   type EngagementState,
 } from '../domain/engagement';
+import { engagementCatalogEntry } from '../domain/catalog';
 import { startRefusals } from '../domain/rules/voucher';
 import type { StartEngagementRequest } from '../domain/schemas';
 import { engagementStateQuery, engagementUpdates, engagementWorkflowId } from '../workflows/messages';
@@ -120,10 +121,12 @@ export function engagementStart(
   intervals: Pick<EngagementSettings, 'savbPollInterval' | 'registrationRetryInterval'>,
   requestedAt = new Date().toISOString(),
 ): { input: EngagementInput; initial: EngagementState } {
+  const catalogEntry = engagementCatalogEntry(request.engagementType);
   const input: EngagementInput = {
     ...request,
     requestedAt,
     settings: { ...intervals, searchAttributes: true, searchAttributesSetAtStart: true },
+    ...(catalogEntry ? { catalogEntry } : {}),
   };
   return { input, initial: initialEngagementState(input, requestedAt) };
 }

@@ -99,6 +99,17 @@ export function catalogOfEntry(entry: CatalogOfferingEntry): Catalog {
   return { offerings: entry.offering ? [offeringOf(entry.offering)] : [] };
 }
 
+/** The entry an engagement of this type is started with: the type as the catalog has it now, and the catalog's version. */
+export function engagementCatalogEntry(code: string): { version: string; type: EngagementType } | undefined {
+  const type = findEngagementType(code);
+  return type ? { version: catalogVersion, type } : undefined;
+}
+
+/** The one-type catalog an engagement carries: the catalog entry it was started with. */
+export function catalogOfType(type: EngagementType): Catalog {
+  return { offerings: [{ code: type.offering, name: type.offering, engagementTypes: [type] }] };
+}
+
 export function findOffering(code: string, from: Catalog = catalog): Offering | undefined {
   return from.offerings.find((o) => o.code === code);
 }

@@ -1,5 +1,6 @@
 // The engagement's state as the workflow holds it and the API returns it, and which message is
 // allowed in which status. Pure types and functions.
+import type { EngagementType } from './catalog';
 import type { CompletionReport, Customer, Reservation } from './schemas';
 import type { Refusal } from './refusals';
 import { stateRefusal } from './refusals';
@@ -123,6 +124,11 @@ export interface EngagementInput {
   /** When the back-office's start request was accepted: the time of the first history entry. */
   requestedAt?: string;
   settings?: EngagementSettings;
+  /**
+   * The catalog entry of its engagement type when it was started (and the catalog's version): the
+   * engagement decides with it whatever the catalog becomes. Absent in engagements started before.
+   */
+  catalogEntry?: { version: string; type: EngagementType };
   /** Set only by the engagement itself when it continues as new during the invoice phase. */
   resume?: EngagementResume;
 }

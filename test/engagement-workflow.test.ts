@@ -1,5 +1,6 @@
 // The engagement workflow on the time-skipping test server with the real worker, activities,
 // partner workflow and SAVB simulator: a voucher's whole life runs in seconds.
+import { engagementCatalogEntry } from '../domain/catalog';
 import type { EngagementState } from '../domain/engagement';
 import { engagementSignals, engagementUpdates } from '../workflows/messages';
 import {
@@ -614,5 +615,39 @@ describe('the invoice phase at its edges', () => {
       expect(sent).toHaveLength(1);
       expect(Math.abs(Date.parse(sent[0].at) - (due - days * DAY_MS))).toBeLessThan(60_000);
     }
+  });
+});
+
+describe('the catalog an engagement was started with', () => {
+  test('an engagement decides with its own catalog entry, not the catalog the worker has now', async () => {
+    const t0 = await now();
+    const bundled = engagementCatalogEntry('DDPS-WINDOWS-OFFICE')!;
+    // The entry as an edited catalog would have had it: another qualifying competency.
+    const edited = {
+      version: 'catalog-edited',
+      type: { ...bundled.type, qualifyingCompetencies: [{ area: 'Messaging', minLevel: 'Silver' as const }] },
+    };
+    const handle = await startEngagement(stack, engagementInput(t0, { catalogEntry: edited }));
+    const forwarded = await handle.executeUpdate(u.voucherForwarded, {
+      args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }],
+    });
+    expect(forwarded.eligibility?.eligible).toBe(false);
+    expect(forwarded.eligibility?.refusals.map((r) => r.code)).toContain('COMPETENCY_NOT_QUALIFYING');
+    // The same partner, with the entry the catalog has today, is eligible.
+    const current = await startEngagement(stack, engagementInput(t0, { catalogEntry: bundled }));
+    const ok = await current.executeUpdate(u.voucherForwarded, {
+      args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }],
+    });
+    expect(ok.eligibility?.eligible).toBe(true);
+  });
+
+  test('an engagement started by hand with a length its type does not allow fails at once, naming the rule', async () => {
+    const handle = await startEngagement(stack, engagementInput(await now(), { days: 20 }));
+    const failure = await handle.result().then(
+      () => undefined,
+      (err: Error & { cause?: Error & { details?: { code: string }[] } }) => err.cause,
+    );
+    expect(failure?.message).toContain('DAYS_NOT_ALLOWED');
+    expect((await handle.describe()).status.name).toBe('FAILED');
   });
 });

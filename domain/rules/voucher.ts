@@ -61,6 +61,18 @@ export function startRefusals(
   return refusals;
 }
 
+/**
+ * What an engagement workflow refuses to start with (an operator may start one by hand): a type and
+ * length the catalog does not allow, or an assignment instant that is not one. Time does not count
+ * here: the workflow's own timers deal with an old voucher.
+ */
+export function engagementInputRefusals(request: StartEngagementRequest, from: Catalog = defaultCatalog): Refusal[] {
+  const assignedAtMs = Date.parse(request.assignedAt);
+  if (!Number.isFinite(assignedAtMs))
+    return [ruleRefusal(Rule.INVALID_ASSIGNMENT, `assignedAt ${request.assignedAt} is not an instant`, ['assignedAt'])];
+  return startRefusals(request, assignedAtMs, from);
+}
+
 /** A validity extension moves the expiry instant, and so the last valid day, by whole days. */
 export function extendedExpiry(
   voucherExpiresAt: string,

@@ -72,7 +72,14 @@ const voucherForwarded: MessageHandler<'voucherForwarded'> = {
     const { state } = run;
     const result = await registry.checkEligibility.executeWithOptions(
       { summary: `eligibility of ${m.partnerId} for ${state.engagementType}` },
-      [{ partnerId: m.partnerId, engagementType: state.engagementType, atMs: run.now() }],
+      [
+        {
+          partnerId: m.partnerId,
+          engagementType: state.engagementType,
+          atMs: run.now(),
+          type: run.input.catalogEntry?.type,
+        },
+      ],
     );
     const again = statusRefusal('voucherForwarded', state.status);
     if (again) return [again];
@@ -90,9 +97,9 @@ const voucherForwarded: MessageHandler<'voucherForwarded'> = {
 };
 
 const voucherReserved: MessageHandler<'voucherReserved'> = {
-  check({ state }, m, actor, nowMs) {
+  check({ state, catalog }, m, actor, nowMs) {
     return unless(gate('voucherReserved', state, actor), () =>
-      unless([ineligibility(state)], () => reservationRefusals(state, m, nowMs)),
+      unless([ineligibility(state)], () => reservationRefusals(state, m, nowMs, catalog)),
     );
   },
   async apply(run, m, actor) {
@@ -106,13 +113,14 @@ const voucherReserved: MessageHandler<'voucherReserved'> = {
           engagementType: state.engagementType,
           atMs: run.now(),
           competencyDate: m.startDate,
+          type: run.input.catalogEntry?.type,
         },
       ],
     );
     const candidate = { ...state, partnerSnapshot: fresh.snapshot };
     const refusals = present([
       statusRefusal('voucherReserved', state.status),
-      ...reservationRefusals(candidate, m, run.now()),
+      ...reservationRefusals(candidate, m, run.now(), run.catalog),
     ]);
     if (refusals.length) return refusals;
     if (state.days === 15) {
@@ -138,7 +146,7 @@ const voucherReserved: MessageHandler<'voucherReserved'> = {
 };
 
 const reservationChanged: MessageHandler<'reservationChanged'> = {
-  check({ state }, m, actor, nowMs) {
+  check({ state, catalog }, m, actor, nowMs) {
     return unless(gate('reservationChanged', state, actor), () => {
       const reservation = state.reservation;
       if (!reservation) return [];
@@ -146,7 +154,8 @@ const reservationChanged: MessageHandler<'reservationChanged'> = {
         const message = `the engagement started on ${reservation.startDate}; its dates can no longer change`;
         return [stateRefusal('ENGAGEMENT_STARTED', message)];
       }
-      return reservationRefusals(state, { ...reservation, startDate: m.startDate, endDate: m.endDate }, nowMs);
+      const dates = { ...reservation, startDate: m.startDate, endDate: m.endDate };
+      return reservationRefusals(state, dates, nowMs, catalog);
     });
   },
   async apply(run, m, actor) {
@@ -176,8 +185,8 @@ const reservationCancelled: MessageHandler<'reservationCancelled'> = {
 };
 
 const completionReportSubmitted: MessageHandler<'completionReportSubmitted'> = {
-  check: ({ state }, m, actor, nowMs) =>
-    unless(gate('completionReportSubmitted', state, actor), () => completionReportRefusals(state, m, nowMs)),
+  check: ({ state, catalog }, m, actor, nowMs) =>
+    unless(gate('completionReportSubmitted', state, actor), () => completionReportRefusals(state, m, nowMs, catalog)),
   apply(run, m, actor) {
     const { actor: _actor, ...report } = m;
     run.state.report = { ...report, submittedAt: toIso(run.now()) };

@@ -3,6 +3,7 @@
 import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
 import ms, { type StringValue } from 'ms';
+import { catalog as bundledCatalog, catalogOfType, type Catalog } from '../../domain/catalog';
 import { toIso } from '../../domain/dates';
 import {
   DEFAULT_REGISTRATION_RETRY_INTERVAL,
@@ -17,7 +18,7 @@ import {
 } from '../../domain/engagement';
 import { voucherExpiresAtMs } from '../../domain/rules/voucher';
 import { engagementSearchAttributes } from '../search-attributes';
-import { engagementRecorder, type EngagementRecorder } from '../record-store';
+import type { EngagementRecorder } from '../record-store';
 import { Outbox } from './outbox';
 
 const PRE_REDEMPTION: readonly EngagementStatus[] = ['ASSIGNED', 'FORWARDED', 'RESERVED', 'REPORT_SUBMITTED'];
@@ -29,6 +30,8 @@ export class EngagementRun {
   readonly input: EngagementInput;
   readonly state: EngagementState;
   readonly settings: EngagementSettings;
+  /** The catalog this engagement decides with: its own entry, or (engagements started before entries) the bundled one. */
+  readonly catalog: Catalog;
   /** The voucher's expiry instant; a validity extension moves it. */
   expiresAtMs: number;
   /** Messages and the expiry run one at a time, so one that awaits an activity never interleaves with another. */
@@ -39,7 +42,7 @@ export class EngagementRun {
   invoiceRetryRequested = false;
   fifteenDayClaimed = false;
   /** Writes the record store from the notification outbox (SPEC §8). */
-  readonly recorder: EngagementRecorder;
+  recorder!: EngagementRecorder;
   /** The token of this engagement's latest 15-day claim (slot.ts); its release names it. */
   fifteenDayClaimToken?: string;
 
@@ -47,12 +50,11 @@ export class EngagementRun {
     const { resume: _previousRun, ...started } = input;
     this.input = started;
     this.settings = input.settings ?? {};
+    this.catalog = input.catalogEntry ? catalogOfType(input.catalogEntry.type) : bundledCatalog;
     this.expiresAtMs = voucherExpiresAtMs(input.assignedAt);
     // A continued-as-new run goes on with the state its previous run handed over.
     this.state = input.resume?.state ?? initialEngagementState(input, input.requestedAt ?? toIso(Date.now()));
     this.invoiceRetryRequested = input.resume?.invoice.retryRequested ?? false;
-    // Created with the run: its patch marker is the workflow's first command, as recorded.
-    this.recorder = engagementRecorder(() => this.state);
   }
 
   now(): number {

@@ -2,8 +2,12 @@
 // bottom: assigned, wait for redemption or expiry, invoice, close. Messages, the invoice phase, the
 // timers and the notification outbox live beside it, one concern a file.
 import { allHandlersFinished, condition } from '@temporalio/workflow';
+import { catalog, catalogOfType } from '../../domain/catalog';
 import { dateOf } from '../../domain/dates';
 import type { EngagementInput, EngagementStatus } from '../../domain/engagement';
+import { engagementInputRefusals } from '../../domain/rules/voucher';
+import { refusalFailure } from '../failures';
+import { engagementRecorder } from '../record-store';
 import { registerHandlers } from './handlers';
 import { invoicePhase } from './invoice';
 import { EngagementRun } from './run';
@@ -15,7 +19,10 @@ export interface EngagementResult {
 }
 
 export async function engagementWorkflow(input: EngagementInput): Promise<EngagementResult> {
+  if (!input.resume) refuseInvalidInput(input);
   const run = new EngagementRun(input);
+  // Set up first: its patch marker is the workflow's first command, as recorded.
+  run.recorder = engagementRecorder(() => run.state);
   registerHandlers(run);
   if (input.resume) run.showCurrentDetails();
   else announceAssignment(run);
@@ -49,4 +56,11 @@ function announceAssignment(run: EngagementRun): void {
     'STATUS_ASSIGNED',
     `Voucher ${state.voucherId} assigned: ${state.days} days of ${state.engagementType}, valid until ${validUntil}`,
   );
+}
+
+/** An engagement started by hand (an operator, not the API) with what the program does not allow fails at once. */
+function refuseInvalidInput(input: EngagementInput): void {
+  const from = input.catalogEntry ? catalogOfType(input.catalogEntry.type) : catalog;
+  const refusals = engagementInputRefusals(input, from);
+  if (refusals.length) throw refusalFailure(refusals);
 }
