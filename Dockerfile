@@ -25,8 +25,8 @@ COPY console ./console
 COPY scripts/build-workflow-bundle.ts scripts/build-console.ts ./scripts/
 # The compiled code, the web console's static build and the record store's SQL migrations, laid
 # out as the code finds them from dist/ (api/console.ts, records/migrate.ts).
-RUN npm run build && npm run console:build \
-  && mkdir -p dist/console dist/records && cp -r console/dist dist/console/dist \
+RUN npm run build
+RUN npm run console:build && mkdir -p dist/console dist/records && cp -r console/dist dist/console/dist \
   && cp -r records/migrations dist/records/migrations
 
 FROM ${NODE_IMAGE}

@@ -156,7 +156,11 @@ function commandText(name: string): string {
 }
 
 // What a deployer provides (.env.example): the variables without a default.
-const SHELL_ENV = { API_TOKENS: 'compose-test-token=backoffice', POSTGRES_PASSWORD: 'compose-test-password' };
+const SHELL_ENV = {
+  API_TOKENS: 'compose-test-token=backoffice',
+  POSTGRES_PASSWORD: 'compose-test-password',
+  RECORDS_DB_PASSWORD: 'compose-test-records-password',
+};
 
 describe('docker-compose.yml', () => {
   test('has the services of the product', () => {
