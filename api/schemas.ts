@@ -209,7 +209,16 @@ export const EngagementSchema = z
     eligibility: z
       .object({ partnerId: z.string(), checkedAt: Instant, eligible: z.boolean(), refusals: z.array(RefusalSchema) })
       .optional(),
-    reservation: Reservation.extend({ reservedAt: Instant }).optional(),
+    reservation: Reservation.extend({
+      reservedAt: Instant,
+      warnings: z
+        .array(RefusalSchema)
+        .optional()
+        .meta({
+          description:
+            'e.g. REDEEM_BEFORE_EXPIRY: a reservation ending on the last valid day must be redeemed before the expiry instant',
+        }),
+    }).optional(),
     report: CompletionReport.extend({ submittedAt: Instant }).optional(),
     redeemedAt: Instant.optional(),
     cancellation: z.object({ reason: z.string(), at: Instant, actor: z.string() }).optional(),

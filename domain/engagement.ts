@@ -102,7 +102,7 @@ export interface EngagementState {
   eligibility?: EligibilityResult;
   /** The partner's relevant data as last read, so validators can check a reservation synchronously. */
   partnerSnapshot?: PartnerSnapshot;
-  reservation?: Reservation & { reservedAt: string };
+  reservation?: Reservation & { reservedAt: string; warnings?: Refusal[] };
   report?: CompletionReport & { submittedAt: string };
   redeemedAt?: string;
   cancellation?: { reason: string; at: string; actor: string };

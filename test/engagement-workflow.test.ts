@@ -651,3 +651,25 @@ describe('the catalog an engagement was started with', () => {
     expect((await handle.describe()).status.name).toBe('FAILED');
   });
 });
+
+test('a reservation ending on the last valid day is accepted with a warning naming the expiry instant', async () => {
+  const t0 = await now();
+  // Assigned 170 days ago: 10 days of validity left.
+  const input = engagementInput(t0, { assignedAt: new Date(t0 - 170 * DAY_MS).toISOString() });
+  const handle = await startEngagement(stack, input);
+  const forwarded = await handle.executeUpdate(u.voucherForwarded, {
+    args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }],
+  });
+  const last = forwarded.deadlines.lastValidDate;
+  const reserved = await handle.executeUpdate(u.voucherReserved, {
+    args: [{ ...reservation(t0, { startDate: addDays(last, -4), endDate: last }), ...as(P1) }],
+  });
+  expect(reserved.reservation?.warnings).toEqual([
+    expect.objectContaining({ code: 'REDEEM_BEFORE_EXPIRY', fields: ['endDate'] }),
+  ]);
+  expect(reserved.reservation?.warnings?.[0].message).toContain(forwarded.deadlines.voucherExpiresAt);
+  const moved = await handle.executeUpdate(u.reservationChanged, {
+    args: [{ startDate: addDays(last, -6), endDate: addDays(last, -2), ...as(P1) }],
+  });
+  expect(moved.reservation?.warnings).toBeUndefined();
+});

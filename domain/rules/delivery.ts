@@ -128,6 +128,21 @@ export function consultantRefusals(
   return [];
 }
 
+/**
+ * A reservation ending on the voucher's last valid day is allowed, but redemption must happen before
+ * the expiry instant of that day: the warning names the instant.
+ */
+export function reservationWarnings(state: Pick<EngagementState, 'deadlines'>, dates: ReservationChange): Refusal[] {
+  if (dates.endDate !== state.deadlines.lastValidDate) return [];
+  return [
+    ruleRefusal(
+      Rule.REDEEM_BEFORE_EXPIRY,
+      `the reservation ends on the voucher's last valid day: redeem before ${state.deadlines.voucherExpiresAt}`,
+      ['endDate'],
+    ),
+  ];
+}
+
 /** A reservation may change only before the engagement starts. */
 export function hasEngagementStarted(reservation: Pick<Reservation, 'startDate'>, nowMs: number): boolean {
   return dateOf(nowMs) >= reservation.startDate;

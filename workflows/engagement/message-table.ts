@@ -11,6 +11,7 @@ import {
   hasEngagementStarted,
   redemptionRefusals,
   reservationRefusals,
+  reservationWarnings,
 } from '../../domain/rules/delivery';
 import { invoiceDueAtMs } from '../../domain/rules/invoice';
 import { daysDisposition, extendedExpiry } from '../../domain/rules/voucher';
@@ -133,7 +134,8 @@ const voucherReserved: MessageHandler<'voucherReserved'> = {
     }
     const { actor: _actor, ...reservation } = m;
     state.partnerSnapshot = fresh.snapshot;
-    state.reservation = { ...reservation, reservedAt: toIso(run.now()) };
+    const warnings = reservationWarnings(state, m);
+    state.reservation = { ...reservation, reservedAt: toIso(run.now()), ...(warnings.length ? { warnings } : {}) };
     run.record('voucherReserved', actor, true, {
       detail: `${m.startDate}..${m.endDate} at ${m.locationId} (${m.deliveryCountry}) by ${m.consultantId}`,
     });
@@ -161,7 +163,14 @@ const reservationChanged: MessageHandler<'reservationChanged'> = {
   async apply(run, m, actor) {
     const { state } = run;
     const before = `${state.reservation!.startDate}..${state.reservation!.endDate}`;
-    state.reservation = { ...state.reservation!, startDate: m.startDate, endDate: m.endDate };
+    const warnings = reservationWarnings(state, m);
+    const { warnings: _before, ...kept } = state.reservation!;
+    state.reservation = {
+      ...kept,
+      startDate: m.startDate,
+      endDate: m.endDate,
+      ...(warnings.length ? { warnings } : {}),
+    };
     run.record('reservationChanged', actor, true, { detail: `${before} → ${m.startDate}..${m.endDate}` });
     run.notify(
       'RESERVATION_CHANGED',

@@ -14,7 +14,7 @@ export interface paths {
         };
         /**
          * List engagements
-         * @description Filters combine (AND). A partner sees only engagements forwarded to it. Paginated: pass the previous page's `nextPageToken` as `pageToken` (with the same filters). Listing reads Temporal visibility, which lags changes by up to a second or so.
+         * @description Filters combine (AND). A partner sees only engagements forwarded to it. Paginated: pass the previous page's `nextPageToken` as `pageToken` (with the same filters). Listing reads Temporal visibility, which lags changes by up to a second or so and keeps closed engagements only for the namespace retention; with `closed=true` (or `false`) the list comes from the record store, which keeps ended engagements for good.
          *
          *     **Who:** backoffice, operator, partner.
          */
@@ -22,7 +22,7 @@ export interface paths {
         put?: never;
         /**
          * Start an engagement (customer assigns a voucher)
-         * @description Starts the engagement workflow `engagement-<voucherId>`. Idempotent: the same voucher with the same body again answers 200 with the same engagement; the same voucher with another body is a 409. Program rules (known offering and type, allowed length, voucher not expired) give a 422 naming the rule.
+         * @description Starts the engagement workflow `engagement-<voucherId>`. Idempotent: the same voucher with the same body again answers 200 with the same engagement; the same voucher with another body is a 409, also after Temporal deleted the workflow (the record store remembers every voucher started). Program rules (known offering and type, allowed length, voucher not expired) give a 422 naming the rule.
          *
          *     **Who:** backoffice.
          */
@@ -42,7 +42,7 @@ export interface paths {
         };
         /**
          * The state of an engagement
-         * @description Back-office and operators read any engagement; a partner only one forwarded to it (else 404, as for an unknown voucher).
+         * @description Back-office and operators read any engagement; a partner only one forwarded to it (else 404, as for an unknown voucher). When Temporal no longer has the workflow (its retention deleted it), the answer comes from the record store, in the same shape.
          *
          *     **Who:** backoffice, operator, partner.
          */
@@ -258,7 +258,7 @@ export interface paths {
         };
         /**
          * The partner's eligibility matrix
-         * @description For every engagement type of the catalog: eligible now or not, with the unmet requirements named.
+         * @description For every engagement type of the catalog: eligible at the time of the request or not, with the unmet requirements named.
          *
          *     **Who:** backoffice, operator, partner.
          */
@@ -304,7 +304,7 @@ export interface paths {
         put?: never;
         /**
          * Renew an enrollment
-         * @description Possible from 90 days before the enrollment lapses; extends it by a year.
+         * @description Possible from 90 days before the enrollment lapses, with a competency still valid that qualifies for an engagement type of the offering (else 422 `ENROLLMENT_NO_QUALIFYING_COMPETENCY`); extends it by a year.
          *
          *     **Who:** backoffice, partner.
          */
@@ -546,6 +546,8 @@ export interface components {
                  * @example 2026-11-25T09:00:00Z
                  */
                 reservedAt: string;
+                /** @description e.g. REDEEM_BEFORE_EXPIRY: a reservation ending on the last valid day must be redeemed before the expiry instant */
+                warnings?: components["schemas"]["Refusal"][];
             };
             report?: {
                 consultantId: string;
@@ -654,6 +656,16 @@ export interface components {
                 paidAt?: string;
                 lastRefusal?: {
                     code: string;
+                    message: string;
+                    /**
+                     * Format: date-time
+                     * @description An instant, ISO 8601 with zone
+                     * @example 2026-11-25T09:00:00Z
+                     */
+                    at: string;
+                };
+                /** @description The last failed status poll of the accepted request (polling goes on until SAVB's answer) */
+                lastPollError?: {
                     message: string;
                     /**
                      * Format: date-time
@@ -978,6 +990,8 @@ export interface components {
             /** @enum {string} */
             status: "ACTIVE" | "LAPSED";
             renewals: string[];
+            /** @description The catalog version the latest enrollment or renewal was checked against */
+            catalogVersion?: string;
         };
         /** @description Per engagement type: eligible or not, with the unmet requirements named */
         EligibilityMatrix: {
@@ -1053,6 +1067,8 @@ export interface operations {
                 country?: string;
                 /** @description Vouchers expiring before this instant (or before the start of this date, UTC) */
                 expiresBefore?: string;
+                /** @description Answer from the record store: `true` lists ended engagements (kept after Temporal deletes them), `false` open ones. Without it the list reads Temporal visibility. */
+                closed?: string;
                 /** @description Items per page (1-100, default 20) */
                 pageSize?: number;
                 /** @description nextPageToken of the previous page */
@@ -1100,8 +1116,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal did not answer within the deadline; a write may still take effect (Retry-After) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1207,8 +1232,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal did not answer within the deadline; a write may still take effect (Retry-After) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1275,8 +1309,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal did not answer within the deadline; a write may still take effect (Retry-After) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1383,8 +1426,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal did not answer within the deadline; a write may still take effect (Retry-After) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1491,8 +1543,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal did not answer within the deadline; a write may still take effect (Retry-After) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1599,8 +1660,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal did not answer within the deadline; a write may still take effect (Retry-After) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1707,8 +1777,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal did not answer within the deadline; a write may still take effect (Retry-After) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1815,8 +1894,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal did not answer within the deadline; a write may still take effect (Retry-After) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1923,8 +2011,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal did not answer within the deadline; a write may still take effect (Retry-After) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2031,8 +2128,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal did not answer within the deadline; a write may still take effect (Retry-After) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2139,8 +2245,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal did not answer within the deadline; a write may still take effect (Retry-After) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2247,8 +2362,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal did not answer within the deadline; a write may still take effect (Retry-After) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2315,8 +2439,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal did not answer within the deadline; a write may still take effect (Retry-After) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2414,8 +2547,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal did not answer within the deadline; a write may still take effect (Retry-After) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2482,8 +2624,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal did not answer within the deadline; a write may still take effect (Retry-After) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2592,8 +2743,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal did not answer within the deadline; a write may still take effect (Retry-After) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2702,8 +2862,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal did not answer within the deadline; a write may still take effect (Retry-After) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2763,8 +2932,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal did not answer within the deadline; a write may still take effect (Retry-After) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2859,7 +3037,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description Temporal is unreachable or did not answer in time (Retry-After) */
+            /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
