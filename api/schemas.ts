@@ -211,13 +211,10 @@ export const EngagementSchema = z
       .optional(),
     reservation: Reservation.extend({
       reservedAt: Instant,
-      warnings: z
-        .array(RefusalSchema)
-        .optional()
-        .meta({
-          description:
-            'e.g. REDEEM_BEFORE_EXPIRY: a reservation ending on the last valid day must be redeemed before the expiry instant',
-        }),
+      warnings: z.array(RefusalSchema).optional().meta({
+        description:
+          'e.g. REDEEM_BEFORE_EXPIRY: a reservation ending on the last valid day must be redeemed before the expiry instant',
+      }),
     }).optional(),
     report: CompletionReport.extend({ submittedAt: Instant }).optional(),
     redeemedAt: Instant.optional(),

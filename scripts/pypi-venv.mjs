@@ -35,7 +35,8 @@ export function isInstalled(venv, requirementsFile) {
 export function installRequirements({ python, venv, requirementsFile, label }) {
   console.log(`${label}: installing ${pinnedRequirements(requirementsFile).join(', ')} from PyPI into ${venv}`);
   console.log(`${label}: downloading (tens of MB; pip shows the progress) ...`);
-  execFileSync(python, ['-m', 'venv', venv], { stdio: 'inherit' });
+  // Children write to stderr only: a caller may read a result from this process's stdout.
+  execFileSync(python, ['-m', 'venv', venv], { stdio: ['ignore', 2, 2] });
   execFileSync(
     join(venv, 'bin', 'python'),
     [
@@ -51,7 +52,7 @@ export function installRequirements({ python, venv, requirementsFile, label }) {
       '-r',
       requirementsFile,
     ],
-    { stdio: 'inherit' },
+    { stdio: ['ignore', 2, 2] },
   );
   writeFileSync(join(venv, 'requirements.installed.txt'), readFileSync(requirementsFile, 'utf8'));
   console.log(`${label}: done`);
