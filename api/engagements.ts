@@ -19,6 +19,7 @@ import {
   type EngagementState,
 } from '../domain/engagement';
 import { engagementCatalogEntry } from '../domain/catalog';
+import { Rule } from '../domain/refusals';
 import { startRefusals } from '../domain/rules/voucher';
 import type { StartEngagementRequest } from '../domain/schemas';
 import { engagementStateQuery, engagementUpdates, engagementWorkflowId } from '../workflows/messages';
@@ -151,8 +152,9 @@ export async function startEngagement(
   const refusals = startRefusals(request, Date.now());
   if (refusals.length > 0) {
     // An identical repeat of a start that was accepted answers like any repeat, even once the
-    // voucher has expired since (the refusal is for new engagements).
-    const existing = await existingStart(app, request.voucherId);
+    // voucher has expired since (that refusal is for new engagements; others need no lookup).
+    const onlyExpired = refusals.every((r) => r.code === Rule.VOUCHER_EXPIRED);
+    const existing = onlyExpired ? await existingStart(app, request.voucherId) : undefined;
     if (existing) return repeatedStart(app, request, existing, log);
     throw refusalProblem(refusals);
   }

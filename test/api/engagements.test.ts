@@ -496,7 +496,13 @@ describe('PATCH /v1/engagements/{voucherId}/reservation: the date rules', () => 
     const changed = await change(voucherId, start, lastValid);
     expect(changed.status).toBe(200);
     expect(changed.body.status).toBe('RESERVED');
-    expect(changed.body.reservation).toEqual({ ...reservation, startDate: start, endDate: lastValid });
+    // Ending on the last valid day: accepted, with the warning that redemption must come before the expiry instant.
+    expect(changed.body.reservation).toEqual({
+      ...reservation,
+      startDate: start,
+      endDate: lastValid,
+      warnings: [expect.objectContaining({ code: 'REDEEM_BEFORE_EXPIRY', fields: ['endDate'] })],
+    });
     const read = await req('GET', `/v1/engagements/${voucherId}`, { as: 'contoso' });
     expect(read.body.reservation).toEqual(changed.body.reservation);
     expect(read.body.history.map((e: { event: string }) => e.event)).toContain('reservationChanged');

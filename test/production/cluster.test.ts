@@ -6,6 +6,7 @@
 // schema set up and its namespace and search attributes registered by the scripts compose runs.
 // The product runs as `npm run worker` (twice), `npm run api` and `npm run savb-sim`, configured
 // only by environment variables. Engagements are driven through the HTTP API alone.
+import { Client as PgClient } from 'pg';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,6 +69,20 @@ function npmProcess(name: string, script: string, env: Record<string, string>): 
 }
 
 const metricsPorts = new Map<GroupProcess, number>();
+let recordsUrl = '';
+
+/** The record store's own database on the same PostgreSQL server, as compose sets it up (records-db). */
+async function createRecordsDatabase(pg: ScratchPostgres): Promise<string> {
+  const base = `postgres://${pg.user}:${encodeURIComponent(pg.password)}@127.0.0.1:${pg.port}`;
+  const client = new PgClient({ connectionString: `${base}/postgres` });
+  await client.connect();
+  try {
+    await client.query('CREATE DATABASE pso_records');
+  } finally {
+    await client.end();
+  }
+  return `${base}/pso_records`;
+}
 
 /** The worker's health check (docker-compose.yml, Kubernetes probes) as its image runs it: the exit code. */
 function workerHealthCheck(worker: GroupProcess): { status: number | null; stderr: string } {
@@ -88,6 +103,7 @@ async function startWorker(index: number): Promise<GroupProcess> {
     SAVB_TIMEOUT_MS: '5000',
     WORKER_METRICS_PORT: String(metricsPort),
     LOG_LEVEL: 'info',
+    DATABASE_URL: recordsUrl,
   });
   metricsPorts.set(worker, metricsPort);
   worker.start();
@@ -136,6 +152,7 @@ beforeAll(async () => {
   stoppers.push(() => postgres.stop());
   await postgres.start();
   setupSchema(postgres, binaries);
+  recordsUrl = await createRecordsDatabase(postgres);
 
   server = await TemporalServer.create(binaries['temporal-server'], postgres, dir, { NUM_HISTORY_SHARDS: '16' });
   stoppers.push(() => server.stop());
@@ -170,6 +187,7 @@ beforeAll(async () => {
     TEMPORAL_NAMESPACE: NAMESPACE,
     PORT: String(apiPort),
     API_TOKENS,
+    DATABASE_URL: recordsUrl,
     SAVB_POLL_INTERVAL: '1s',
     SAVB_REGISTRATION_RETRY_INTERVAL: '2s',
     LOG_LEVEL: 'warn',
