@@ -23,11 +23,10 @@ COPY savb-simulator ./savb-simulator
 COPY records ./records
 COPY console ./console
 COPY scripts/build-workflow-bundle.ts scripts/build-console.ts ./scripts/
-# The compiled code, the web console's static build and the record store's SQL migrations, laid
-# out as the code finds them from dist/ (api/console.ts, records/migrate.ts).
+# The compiled code (with the record store's SQL migrations, npm run build) and the web console's
+# static build, laid out as the code finds them from dist/ (records/migrate.ts, api/console.ts).
 RUN npm run build
-RUN npm run console:build && mkdir -p dist/console dist/records && cp -r console/dist dist/console/dist \
-  && cp -r records/migrations dist/records/migrations
+RUN npm run console:build && mkdir -p dist/console && cp -r console/dist dist/console/dist
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
