@@ -8,9 +8,9 @@ import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { embeddedUrl } from '../records/embedded';
+import { temporalAnswers, workerPolling } from '../scripts/stack/temporal';
 import { temporalCliPath } from '../scripts/temporal-binaries';
 import { WORKER_NODE_ARGS } from '../worker/node-options';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
@@ -257,35 +257,8 @@ export interface Stack {
 
 export const FLOOR_TASK_QUEUE = 'bench-floor';
 
-async function temporalAnswers(address: string): Promise<boolean> {
-  const connection = await Connection.connect({ address, connectTimeout: 2_000 });
-  try {
-    await connection.workflowService.getSystemInfo({});
-    return true;
-  } finally {
-    await connection.close();
-  }
-}
-
-/** True once a process with this pid polls the task queue (SDK identity `<pid>@<host>`). */
-export async function workerPolling(
-  address: string,
-  namespace: string,
-  taskQueue: string,
-  pid: number,
-): Promise<boolean> {
-  const connection = await Connection.connect({ address, connectTimeout: 2_000 });
-  try {
-    const { pollers } = await connection.workflowService.describeTaskQueue({
-      namespace,
-      taskQueue: { name: taskQueue },
-      taskQueueType: 1,
-    });
-    return (pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`));
-  } finally {
-    await connection.close();
-  }
-}
+// The readiness probes are the ones npm start uses (scripts/stack/temporal.ts).
+export { workerPolling };
 
 async function httpOk(url: string): Promise<boolean> {
   const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
