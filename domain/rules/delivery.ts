@@ -73,33 +73,47 @@ export function reservationRefusals(
   const type = findEngagementType(state.engagementType, from);
   if (!type)
     return [ruleRefusal(Rule.ENGAGEMENT_TYPE_UNKNOWN, `engagement type ${state.engagementType} is not in the catalog`)];
+  return [
+    ...reservationDateRefusals(state, reservation, nowMs),
+    ...reservationPartnerRefusals(state, reservation, nowMs, from),
+  ];
+}
+
+/**
+ * What a reservation needs of the partner's data (enrollment, competency at the start, location,
+ * consultant): the part that must be checked against the partner as it is now, not as once read.
+ */
+export function reservationPartnerRefusals(
+  state: EngagementState,
+  reservation: Reservation,
+  nowMs: number,
+  from: Catalog = defaultCatalog,
+): Refusal[] {
+  const type = findEngagementType(state.engagementType, from);
+  if (!type) return [];
   const partner = state.partnerSnapshot;
-  const refusals = reservationDateRefusals(state, reservation, nowMs);
   // Eligibility again, with the competency checked at the engagement start.
-  refusals.push(
-    ...eligibilityRefusals(partner, type, nowMs, reservation.startDate).filter(
-      (r) => r.code !== Rule.NO_QUALIFIED_CONSULTANT && r.code !== Rule.NO_LOCATION,
-    ),
+  const refusals = eligibilityRefusals(partner, type, nowMs, reservation.startDate).filter(
+    (r) => r.code !== Rule.NO_QUALIFIED_CONSULTANT && r.code !== Rule.NO_LOCATION,
   );
-  if (partner) {
-    const location = partner.profile.locations.find((l) => l.locationId === reservation.locationId);
-    if (!location) {
-      refusals.push(
-        ruleRefusal(Rule.LOCATION_UNKNOWN, `location ${reservation.locationId} is not one of the partner's`, [
-          'locationId',
-        ]),
-      );
-    } else if (location.country !== reservation.deliveryCountry) {
-      refusals.push(
-        ruleRefusal(
-          Rule.LOCATION_COUNTRY_MISMATCH,
-          `location ${location.locationId} is in ${location.country}, not the delivery country ${reservation.deliveryCountry}`,
-          ['locationId', 'deliveryCountry'],
-        ),
-      );
-    }
-    refusals.push(...consultantRefusals(state, reservation.consultantId, from));
+  if (!partner) return refusals;
+  const location = partner.profile.locations.find((l) => l.locationId === reservation.locationId);
+  if (!location) {
+    refusals.push(
+      ruleRefusal(Rule.LOCATION_UNKNOWN, `location ${reservation.locationId} is not one of the partner's`, [
+        'locationId',
+      ]),
+    );
+  } else if (location.country !== reservation.deliveryCountry) {
+    refusals.push(
+      ruleRefusal(
+        Rule.LOCATION_COUNTRY_MISMATCH,
+        `location ${location.locationId} is in ${location.country}, not the delivery country ${reservation.deliveryCountry}`,
+        ['locationId', 'deliveryCountry'],
+      ),
+    );
   }
+  refusals.push(...consultantRefusals(state, reservation.consultantId, from));
   return refusals;
 }
 
@@ -148,12 +162,18 @@ export function hasEngagementStarted(reservation: Pick<Reservation, 'startDate'>
   return dateOf(nowMs) >= reservation.startDate;
 }
 
+/** Everything a completion report must satisfy, given what is known of the partner. */
 export function completionReportRefusals(
   state: EngagementState,
   report: CompletionReport,
   nowMs: number,
   from: Catalog = defaultCatalog,
 ): Refusal[] {
+  return [...deliveryReportRefusals(state, report, nowMs), ...consultantRefusals(state, report.consultantId, from)];
+}
+
+/** What the report itself must show (dates, days, deliverables), whatever the partner's data. */
+export function deliveryReportRefusals(state: EngagementState, report: CompletionReport, nowMs: number): Refusal[] {
   const refusals: Refusal[] = [];
   const today = dateOf(nowMs);
   const last = state.deadlines.lastValidDate;
@@ -205,7 +225,6 @@ export function completionReportRefusals(
       refusals.push(ruleRefusal(Rule.DELIVERABLE_MISSING, `a ${kind} deliverable is required`, ['deliverables']));
     }
   }
-  refusals.push(...consultantRefusals(state, report.consultantId, from));
   return refusals;
 }
 

@@ -1,15 +1,19 @@
 // What each engagement message does: a `check` (the synchronous checks the Update validator runs:
 // actor, status, program rules on what the workflow knows now) and an `apply` (the change, which may
 // await activities and may still refuse). The Update handler and the Signal reach the same two.
+import { patched } from '@temporalio/workflow';
 import { toIso } from '../../domain/dates';
 import { statusRefusal, type EngagementMessage, type EngagementState } from '../../domain/engagement';
 import { Rule, ruleRefusal, stateRefusal, type Refusal } from '../../domain/refusals';
 import { actorRefusal, partnerIdOfActor, type ActorPolicy } from '../../domain/rules/actors';
 import {
-  completionReportRefusals,
+  consultantRefusals,
+  deliveryReportRefusals,
   forwardingRefusals,
   hasEngagementStarted,
   redemptionRefusals,
+  reservationDateRefusals,
+  reservationPartnerRefusals,
   reservationRefusals,
   reservationWarnings,
 } from '../../domain/rules/delivery';
@@ -46,6 +50,34 @@ function ineligibility(state: EngagementState): Refusal | undefined {
   if (!state.eligibility || state.eligibility.eligible) return undefined;
   const codes = state.eligibility.refusals.map((r) => r.code).join(', ');
   return ruleRefusal(Rule.PARTNER_NOT_ELIGIBLE, `partner ${state.partnerId} is not eligible: ${codes}`);
+}
+
+/** The partner entity read now, with eligibility checked at the workflow's time. */
+function readPartner(run: EngagementRun, why: string, competencyDate?: string) {
+  const { state } = run;
+  return registry.checkEligibility.executeWithOptions({ summary: `eligibility of ${state.partnerId} ${why}` }, [
+    {
+      partnerId: state.partnerId!,
+      engagementType: state.engagementType,
+      atMs: run.now(),
+      competencyDate,
+      type: run.input.catalogEntry?.type,
+    },
+  ]);
+}
+
+/** Reservation changes and completion reports check the partner as it is now (a renewal, a consultant added). */
+export const PARTNER_REREAD_PATCH = 'partner-reread-on-change';
+
+/**
+ * The partner data a reservation change or completion report is checked against: read again, or
+ * (histories from before the patch) as read at reservation. A partner that can no longer be read
+ * keeps its last known data.
+ */
+async function currentPartner(run: EngagementRun, why: string, startDate?: string) {
+  if (!patched(PARTNER_REREAD_PATCH)) return run.state.partnerSnapshot;
+  const fresh = await readPartner(run, why, startDate);
+  return fresh.snapshot ?? run.state.partnerSnapshot;
 }
 
 function daysOutcome(state: EngagementState): string {
@@ -106,18 +138,7 @@ const voucherReserved: MessageHandler<'voucherReserved'> = {
   async apply(run, m, actor) {
     const { state } = run;
     // Re-read the partner: the profile may have changed since forwarding.
-    const fresh = await registry.checkEligibility.executeWithOptions(
-      { summary: `eligibility of ${state.partnerId} at start ${m.startDate}` },
-      [
-        {
-          partnerId: state.partnerId!,
-          engagementType: state.engagementType,
-          atMs: run.now(),
-          competencyDate: m.startDate,
-          type: run.input.catalogEntry?.type,
-        },
-      ],
-    );
+    const fresh = await readPartner(run, `at start ${m.startDate}`, m.startDate);
     const candidate = { ...state, partnerSnapshot: fresh.snapshot };
     const refusals = present([
       statusRefusal('voucherReserved', state.status),
@@ -148,7 +169,7 @@ const voucherReserved: MessageHandler<'voucherReserved'> = {
 };
 
 const reservationChanged: MessageHandler<'reservationChanged'> = {
-  check({ state, catalog }, m, actor, nowMs) {
+  check({ state }, m, actor, nowMs) {
     return unless(gate('reservationChanged', state, actor), () => {
       const reservation = state.reservation;
       if (!reservation) return [];
@@ -156,12 +177,20 @@ const reservationChanged: MessageHandler<'reservationChanged'> = {
         const message = `the engagement started on ${reservation.startDate}; its dates can no longer change`;
         return [stateRefusal('ENGAGEMENT_STARTED', message)];
       }
-      const dates = { ...reservation, startDate: m.startDate, endDate: m.endDate };
-      return reservationRefusals(state, dates, nowMs, catalog);
+      // The partner's part is checked in apply, against the partner as it is now.
+      return reservationDateRefusals(state, m, nowMs);
     });
   },
   async apply(run, m, actor) {
     const { state } = run;
+    const moved = { ...state.reservation!, startDate: m.startDate, endDate: m.endDate };
+    const partnerSnapshot = await currentPartner(run, `for dates ${m.startDate}..${m.endDate}`, m.startDate);
+    const refusals = present([
+      statusRefusal('reservationChanged', state.status),
+      ...reservationPartnerRefusals({ ...state, partnerSnapshot }, moved, run.now(), run.catalog),
+    ]);
+    if (refusals.length) return refusals;
+    state.partnerSnapshot = partnerSnapshot;
     const before = `${state.reservation!.startDate}..${state.reservation!.endDate}`;
     const warnings = reservationWarnings(state, m);
     const { warnings: _before, ...kept } = state.reservation!;
@@ -177,7 +206,7 @@ const reservationChanged: MessageHandler<'reservationChanged'> = {
       `Reservation of voucher ${state.voucherId} moved to ${m.startDate}..${m.endDate}`,
     );
     run.publish();
-    return Promise.resolve([]);
+    return [];
   },
 };
 
@@ -194,16 +223,25 @@ const reservationCancelled: MessageHandler<'reservationCancelled'> = {
 };
 
 const completionReportSubmitted: MessageHandler<'completionReportSubmitted'> = {
-  check: ({ state, catalog }, m, actor, nowMs) =>
-    unless(gate('completionReportSubmitted', state, actor), () => completionReportRefusals(state, m, nowMs, catalog)),
-  apply(run, m, actor) {
+  // The consultant is checked in apply, against the partner as it is now.
+  check: ({ state }, m, actor, nowMs) =>
+    unless(gate('completionReportSubmitted', state, actor), () => deliveryReportRefusals(state, m, nowMs)),
+  async apply(run, m, actor) {
+    const { state } = run;
+    const partnerSnapshot = await currentPartner(run, `for consultant ${m.consultantId}`);
+    const refusals = present([
+      statusRefusal('completionReportSubmitted', state.status),
+      ...consultantRefusals({ ...state, partnerSnapshot }, m.consultantId, run.catalog),
+    ]);
+    if (refusals.length) return refusals;
+    state.partnerSnapshot = partnerSnapshot;
     const { actor: _actor, ...report } = m;
-    run.state.report = { ...report, submittedAt: toIso(run.now()) };
+    state.report = { ...report, submittedAt: toIso(run.now()) };
     run.record('completionReportSubmitted', actor, true, {
       detail: `${report.deliveredFrom}..${report.deliveredTo}, ${report.onSiteDays} on-site + ${report.offSiteDays} off-site`,
     });
-    run.setStatus('REPORT_SUBMITTED', `Completion report submitted for voucher ${run.state.voucherId}`);
-    return Promise.resolve([]);
+    run.setStatus('REPORT_SUBMITTED', `Completion report submitted for voucher ${state.voucherId}`);
+    return [];
   },
 };
 
