@@ -4,6 +4,8 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { LRUCache } from 'lru-cache';
 import { findEngagementType } from '../domain/catalog';
+import { deliveryRateRefusal } from '../domain/rules/invoice';
+import type { RateCard } from '../domain/schemas';
 import { PartnerSnapshot, eligibilityRefusals } from '../domain/partner';
 import { REFUSAL_FAILURE_TYPE, Refusal, Rule, ruleRefusal } from '../domain/refusals';
 import type { FifteenDayClaim, FifteenDayRelease } from '../domain/rules/delivery';
@@ -22,6 +24,8 @@ import type { EligibilityCheckInput, EligibilityCheckResult, EngagementActivitie
 export interface EligibilityActivityDeps {
   client: Client;
   taskQueue?: string;
+  /** The worker's rate card: a reservation's delivery country must have a rate. */
+  rateCard?: RateCard;
 }
 
 /** A partner's state as last read, and the version of its history it was read at. */
@@ -92,7 +96,10 @@ export function createEligibilityActivities(
         };
       }
       // Applied as of the workflow's time, so a replayed or time-skipped engagement gets the same answer.
-      return { snapshot, refusals: eligibilityRefusals(snapshot, type, input.atMs, input.competencyDate) };
+      const refusals = eligibilityRefusals(snapshot, type, input.atMs, input.competencyDate);
+      const rateRefusal =
+        input.deliveryCountry && deps.rateCard ? deliveryRateRefusal(input.deliveryCountry, deps.rateCard) : undefined;
+      return rateRefusal ? { snapshot, refusals, rateRefusal } : { snapshot, refusals };
     },
 
     async claimFifteenDaySlot(claim: FifteenDayClaim): Promise<{ refusal?: Refusal }> {

@@ -19,11 +19,15 @@ export interface EligibilityCheckInput {
    * catalog is read (engagements started before entries travelled).
    */
   type?: EngagementType;
+  /** The reservation's delivery country, when it must have a rate in the rate card. */
+  deliveryCountry?: string;
 }
 
 export interface EligibilityCheckResult {
   snapshot?: PartnerSnapshot;
   refusals: Refusal[];
+  /** NO_RATE_FOR_COUNTRY when the delivery country asked about has no rate. */
+  rateRefusal?: Refusal;
 }
 
 export interface InvoiceSubmission {

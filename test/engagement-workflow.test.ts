@@ -378,6 +378,25 @@ describe('refusals: the update is rejected with the rule, the state is unchanged
     expect(after.codes).toContain('DATES_AFTER_EXPIRY');
   });
 
+  test('a reservation in a delivery country the rate card does not price is refused before any work', async () => {
+    const partner = 'P-KIWI';
+    const profile = partnerProfile();
+    await createPartner(stack, partner, ['DDPS'], {
+      ...profile,
+      locations: [...profile.locations, { locationId: 'LOC-NZ', country: 'NZ' }],
+    });
+    const { handle, input } = await walkTo('FORWARDED', {}, partner);
+    const res = reservation(Date.parse(input.assignedAt), { locationId: 'LOC-NZ', deliveryCountry: 'NZ' });
+    const r = await refusalOf(handle.executeUpdate(u.voucherReserved, { args: [{ ...res, ...as(partner) }] }));
+    expect(r).toMatchObject({ type: 'RuleViolation', codes: ['NO_RATE_FOR_COUNTRY'] });
+    expect(r.refusals[0]?.fields).toEqual(['deliveryCountry']);
+    expect((await stateOf(handle)).status).toBe('FORWARDED');
+    const elsewhere = await handle.executeUpdate(u.voucherReserved, {
+      args: [{ ...res, locationId: 'LOC-DE', deliveryCountry: 'DE', ...as(partner) }],
+    });
+    expect(elsewhere.status).toBe('RESERVED');
+  });
+
   test('only the forwarded partner may reserve', async () => {
     const { handle, input } = await walkTo('FORWARDED');
     const r = await refusalOf(

@@ -1,7 +1,7 @@
-// Replays the partner entity's committed histories with a workflow bundle whose catalog was edited
-// (every DDPS engagement type asks for another competency): enrollments and renewals sent with their
-// catalog entry replay the same decisions; one recorded before entries travelled in the message
-// takes the other path on replay and is caught as non-deterministic, which is why they travel now.
+// Replays committed histories with a workflow bundle whose catalog was edited (every DDPS engagement
+// type asks for another competency). Partner enrollments and renewals sent with their catalog entry,
+// and engagements started with theirs, replay the same decisions; ones recorded before entries
+// travelled take the other path on replay and are caught as non-deterministic, which is why they travel now.
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,4 +61,12 @@ test('a partner whose enrollment and renewal carried their catalog entry replays
 
 test('a partner enrolled before catalog entries travelled would change on replay: caught as non-deterministic', async () => {
   await expect(replayWithEditedCatalog('partner-v2.json')).rejects.toBeInstanceOf(DeterminismViolationError);
+});
+
+test('an engagement started with its catalog entry replays the same with an edited catalog', async () => {
+  await expect(replayWithEditedCatalog('engagement-paid-v4-partner.json')).resolves.toBeUndefined();
+});
+
+test('an engagement started before catalog entries travelled would change on replay: caught as non-deterministic', async () => {
+  await expect(replayWithEditedCatalog('engagement-paid-v1.json')).rejects.toBeInstanceOf(DeterminismViolationError);
 });

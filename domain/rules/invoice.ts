@@ -1,5 +1,6 @@
 // Invoice rules: the 60-day window after redemption, its reminders, the amount, the idempotency key.
 import { DAY_MS } from '../dates';
+import { Rule, ruleRefusal, type Refusal } from '../refusals';
 import type { RateCard } from '../schemas';
 
 export const INVOICE_WINDOW_DAYS = 60;
@@ -19,6 +20,13 @@ export function invoiceAmount(days: number, deliveryCountry: string, rateCard: R
   const rate = rateCard.rates[deliveryCountry];
   if (!rate) return { refusal: 'NO_RATE_FOR_COUNTRY' };
   return { amount: Math.round(days * rate.dailyRate * 100) / 100, currency: rate.currency };
+}
+
+/** A reservation must be for a country the rate card prices, or its invoice could never be sent. */
+export function deliveryRateRefusal(deliveryCountry: string, rateCard: RateCard): Refusal | undefined {
+  if (rateCard.rates[deliveryCountry]) return undefined;
+  const message = `the rate card has no daily rate for the delivery country ${deliveryCountry}`;
+  return ruleRefusal(Rule.NO_RATE_FOR_COUNTRY, message, ['deliveryCountry']);
 }
 
 /**

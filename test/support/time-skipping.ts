@@ -8,6 +8,7 @@ import { Worker } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRateCard } from '../../config/env';
+import { engagementCatalogEntry } from '../../domain/catalog';
 import { DAY_MS, addDays, dateOf, toIso } from '../../domain/dates';
 import type { EngagementInput, EngagementState } from '../../domain/engagement';
 import type { Refusal } from '../../domain/refusals';
@@ -156,7 +157,14 @@ export function uniqueId(prefix: string): string {
   return `${prefix}-${process.pid}-${counter}`;
 }
 
+/** An engagement's input as the API builds it: with the catalog entry of its type (unless given). */
 export function engagementInput(nowMs: number, overrides: Partial<EngagementInput> = {}): EngagementInput {
+  const input = withoutCatalogEntry(nowMs, overrides);
+  const entry = engagementCatalogEntry(input.engagementType);
+  return entry && !('catalogEntry' in overrides) ? { ...input, catalogEntry: entry } : input;
+}
+
+function withoutCatalogEntry(nowMs: number, overrides: Partial<EngagementInput>): EngagementInput {
   return {
     voucherId: uniqueId('V'),
     offering: 'DDPS',

@@ -53,7 +53,7 @@ function ineligibility(state: EngagementState): Refusal | undefined {
 }
 
 /** The partner entity read now, with eligibility checked at the workflow's time. */
-function readPartner(run: EngagementRun, why: string, competencyDate?: string) {
+function readPartner(run: EngagementRun, why: string, competencyDate?: string, deliveryCountry?: string) {
   const { state } = run;
   return registry.checkEligibility.executeWithOptions({ summary: `eligibility of ${state.partnerId} ${why}` }, [
     {
@@ -62,6 +62,7 @@ function readPartner(run: EngagementRun, why: string, competencyDate?: string) {
       atMs: run.now(),
       competencyDate,
       type: run.input.catalogEntry?.type,
+      deliveryCountry,
     },
   ]);
 }
@@ -138,11 +139,12 @@ const voucherReserved: MessageHandler<'voucherReserved'> = {
   async apply(run, m, actor) {
     const { state } = run;
     // Re-read the partner: the profile may have changed since forwarding.
-    const fresh = await readPartner(run, `at start ${m.startDate}`, m.startDate);
+    const fresh = await readPartner(run, `at start ${m.startDate}`, m.startDate, m.deliveryCountry);
     const candidate = { ...state, partnerSnapshot: fresh.snapshot };
     const refusals = present([
       statusRefusal('voucherReserved', state.status),
       ...reservationRefusals(candidate, m, run.now(), run.catalog),
+      fresh.rateRefusal,
     ]);
     if (refusals.length) return refusals;
     if (state.days === 15) {
