@@ -6,6 +6,7 @@ import type pino from 'pino';
 import type { Config } from '../config/env';
 import { createPinoLogger } from '../worker/logging';
 import { parseTokens } from './auth';
+import { createJwtVerifier } from './jwt';
 import { createMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { problem, ProblemError, routeNotFound, sendProblem } from './problems';
@@ -37,7 +38,14 @@ export function createApp(deps: CreateAppDeps): express.Express {
   const logger = deps.logger ?? createPinoLogger(config.LOG_LEVEL, 'api');
   const tokens = parseTokens(config.API_TOKENS);
   if (tokens.entries.length === 0) logger.warn('API_TOKENS is empty: every /v1 request will be refused with 401');
-  const context: AppContext = { client, config, logger, timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts }, tokens };
+  const context: AppContext = {
+    client,
+    config,
+    logger,
+    timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts },
+    tokens,
+    jwt: createJwtVerifier(config),
+  };
   const metrics = createMetrics();
 
   const routes: RouteDef[] = [];
@@ -113,20 +121,23 @@ export function createApp(deps: CreateAppDeps): express.Express {
     const mapped = asProblem(err);
     if (!mapped) {
       log.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    } else if (mapped.problem.status === 500) {
+      // Temporal's or a workflow's own words (gRPC messages, failures) stay in the log.
+      log.error({ problem: mapped.problem, method: req.method, path: req.path }, 'internal error');
     }
-    sendProblem(
-      res,
-      mapped ??
-        problem(
-          500,
-          'internal-error',
-          'Internal error',
-          'an unexpected error; the request id identifies it in the logs',
-        ),
-      res.locals.requestId,
-    );
+    sendProblem(res, mapped && mapped.problem.status !== 500 ? mapped : internalError(mapped), res.locals.requestId);
   });
   return app;
+}
+
+/** A 500 for the caller: its type and title, never the internal detail. */
+function internalError(mapped: ProblemError | undefined): ProblemError {
+  return problem(
+    500,
+    mapped ? mapped.problem.type.replace(/^.*\//, '') : 'internal-error',
+    mapped?.problem.title ?? 'Internal error',
+    'an unexpected error; the request id identifies it in the logs',
+  );
 }
 
 interface HttpError {

@@ -13,6 +13,7 @@ import {
   type EngagementSettings,
   type EngagementState,
 } from '../domain/engagement';
+import { partnerView } from '../domain/partner-view';
 import { startRefusals } from '../domain/rules/voucher';
 import type { StartEngagementRequest } from '../domain/schemas';
 import {
@@ -43,8 +44,12 @@ export async function readEngagement(app: AppContext, voucherId: string, who?: P
     throw temporalProblem(err, { notFound: () => engagementNotFound(voucherId) });
   }
   if (who?.role === 'partner' && state.partnerId !== who.partnerId) throw engagementNotFound(voucherId);
-  return state;
+  return who ? viewFor(who, state) : state;
 }
+
+/** The state as the caller may see it: a partner sees nothing of a previous partner's trail. */
+export const viewFor = (who: Principal, state: EngagementState): EngagementState =>
+  who.role === 'partner' && who.partnerId ? partnerView(state, who.partnerId) : state;
 
 // ---------- start ----------
 
@@ -216,7 +221,7 @@ export async function sendMessage<K extends EngagementMessage>(
       app.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload] }),
     );
     log.info({ workflowId, message, status: state.status }, `engagement ${message} accepted`);
-    return state;
+    return viewFor(who, state);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError || grpcCode(err) === GrpcStatus.NOT_FOUND)
       throw await closedOrMissing(app, voucherId, who);

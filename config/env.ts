@@ -11,6 +11,20 @@ const Duration = z
   .string()
   .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'a duration such as "30s", "5m", "1 day"');
 const Port = z.coerce.number().int().min(1).max(65535);
+const Flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const BODY_LIMIT_MAX_BYTES = 10 * 1024 * 1024;
+const BODY_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+/** A body limit as express reads it ("100kb", "1mb", "5000"), at most 10 MB. */
+export function bodyLimitBytes(value: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb)?$/i.exec(value.trim());
+  if (!match) return undefined;
+  return Math.floor(Number(match[1]) * BODY_UNITS[(match[2] ?? 'b').toLowerCase()]);
+}
+const BodyLimit = z.string().refine((value) => {
+  const bytes = bodyLimitBytes(value);
+  return bytes !== undefined && bytes >= 1024 && bytes <= BODY_LIMIT_MAX_BYTES;
+}, 'a size such as "100kb" or "1mb", between 1kb and 10mb');
 
 export const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
@@ -22,7 +36,26 @@ export const ConfigSchema = z.object({
   TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   PORT: Port.default(3000),
   API_TOKENS: z.string().default(''),
-  API_BODY_LIMIT: z.string().default('100kb'),
+  API_BODY_LIMIT: BodyLimit.default('100kb'),
+  // Identities from an OIDC provider (JWT bearer tokens), besides API_TOKENS; see api/jwt.ts.
+  AUTH_JWKS_URL: z.url().optional(),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_ROLES_CLAIM: z.string().min(1).default('roles'),
+  AUTH_PARTNER_CLAIM: z.string().min(1).default('partner_id'),
+  AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  // Rate limit per token (each API process counts on its own); 0 switches it off.
+  API_RATE_LIMIT: z.coerce.number().int().min(0).default(1200),
+  API_RATE_WINDOW: Duration.default('1m'),
+  // Payload encryption (activities/../codec): `keyId=<base64 of 32 bytes>,...`; the first key (or
+  // PAYLOAD_KEY_ID) encrypts, every listed key decrypts.
+  PAYLOAD_KEYS: z.string().optional(),
+  PAYLOAD_KEY_ID: z.string().optional(),
+  CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233'),
+  /** Development only: the codec endpoint answers unauthenticated requests from the loopback interface. */
+  CODEC_ALLOW_LOCAL_UNAUTHENTICATED: Flag.default(false),
+  /** Development only: `http:` links (website, deliverable uri) are accepted besides `https:`. */
+  ALLOW_HTTP_LINKS: Flag.default(false),
   SAVB_URL: z.url().default('http://localhost:4010'),
   SAVB_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   SAVB_POLL_INTERVAL: Duration.default('1 hour'),
@@ -33,6 +66,7 @@ export const ConfigSchema = z.object({
   NOTIFY_WEBHOOK_URL: z.url().optional(),
   NOTIFY_WEBHOOK_SECRET: z.string().min(16).optional(),
   WORKER_METRICS_PORT: Port.default(9464),
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
@@ -51,6 +85,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.NOTIFY_WEBHOOK_URL && !config.NOTIFY_WEBHOOK_SECRET) {
     throw new ConfigError(
       'Invalid configuration:\n  NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set (webhooks are signed)',
+    );
+  }
+  const auth = [config.AUTH_JWKS_URL, config.AUTH_ISSUER, config.AUTH_AUDIENCE];
+  if (auth.some(Boolean) && !auth.every(Boolean)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE: set all three (JWT bearer tokens) or none',
     );
   }
   return config;
