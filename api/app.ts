@@ -6,6 +6,7 @@ import type pino from 'pino';
 import type { Config } from '../config/env';
 import { createPinoLogger } from '../worker/logging';
 import { parseTokens } from './auth';
+import { codecRouter } from './codec-server';
 import { createJwtVerifier } from './jwt';
 import { createMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
@@ -91,6 +92,9 @@ export function createApp(deps: CreateAppDeps): express.Express {
     next();
   });
   app.use(metrics.middleware);
+
+  const [codec] = client.options.loadedDataConverter.payloadCodecs;
+  app.use('/codec', codecRouter({ codec, config, tokens, jwt: context.jwt }));
 
   const router = express.Router();
   mountRoutes(router, routes, context);

@@ -2,7 +2,8 @@
 // api/routes/engagements.ts are thin wrappers; program rules are the domain's and the workflow's.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { fromPayloadsAtIndex, WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import type pino from 'pino';
@@ -94,8 +95,8 @@ async function storedStartRequest(app: AppContext, voucherId: string): Promise<S
     );
     const attributes = response.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
     const input = attributes?.input?.payloads
-      ? fromPayloadsAtIndex<EngagementInput>(
-          app.client.options.loadedDataConverter.payloadConverter,
+      ? await decodeFromPayloadsAtIndex<EngagementInput>(
+          app.client.options.loadedDataConverter,
           0,
           attributes.input.payloads,
         )

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { RateCard } from '../domain/schemas';
 import { catalogData } from '../domain/catalog';
 import { parseCatalog } from '../domain/catalog-file';
+import { parsePayloadKeys } from '../worker/payload-codec';
 
 const Duration = z
   .string()
@@ -86,6 +87,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       'Invalid configuration:\n  NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set (webhooks are signed)',
     );
+  }
+  if (config.PAYLOAD_KEYS || config.PAYLOAD_KEY_ID) {
+    try {
+      parsePayloadKeys(config.PAYLOAD_KEYS ?? '', config.PAYLOAD_KEY_ID);
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration:\n  ${(err as Error).message}`);
+    }
   }
   const auth = [config.AUTH_JWKS_URL, config.AUTH_ISSUER, config.AUTH_AUDIENCE];
   if (auth.some(Boolean) && !auth.every(Boolean)) {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection, ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from '../config/env';
+import { dataConverterOf } from './data-converter';
 
 type TemporalConfig = Pick<
   Config,
@@ -12,7 +13,8 @@ type TemporalConfig = Pick<
   | 'TEMPORAL_TLS_KEY_PATH'
   | 'TEMPORAL_TLS_CA_PATH'
   | 'TEMPORAL_TLS_SERVER_NAME'
->;
+> &
+  Partial<Pick<Config, 'PAYLOAD_KEYS' | 'PAYLOAD_KEY_ID'>>;
 
 function tlsOptions(config: TemporalConfig): ConnectionOptions['tls'] {
   if (!config.TEMPORAL_TLS_CERT_PATH && !config.TEMPORAL_TLS_CA_PATH) return undefined;
@@ -28,7 +30,7 @@ function tlsOptions(config: TemporalConfig): ConnectionOptions['tls'] {
 
 export async function connectClient(config: TemporalConfig): Promise<Client> {
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, tls: tlsOptions(config) });
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterOf(config) });
 }
 
 export async function connectWorker(config: TemporalConfig): Promise<NativeConnection> {

@@ -1,11 +1,14 @@
 // The production worker process (`npm run worker`): runs every workflow and activity of the product
 // against the Temporal cluster in TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (optionally over mTLS).
-// Structured JSON logs on stdout (pino); Prometheus metrics of the SDK on WORKER_METRICS_PORT
-// (/metrics). SIGTERM or SIGINT drains the worker (in-flight tasks get a grace period) and exits 0.
+// Structured JSON logs on stdout (pino); Prometheus metrics of the SDK on
+// WORKER_METRICS_HOST:WORKER_METRICS_PORT (/metrics; 127.0.0.1 unless configured). Payloads are
+// encrypted when PAYLOAD_KEYS is set. SIGTERM or SIGINT drains the worker (in-flight tasks get a
+// grace period) and exits 0.
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, type WorkerOptions } from '@temporalio/worker';
 import { ConfigError, checkCatalog, loadConfig, loadRateCard, type Config } from '../config/env';
 import { connectClient, connectWorker } from './connection';
+import { dataConverterOf } from './data-converter';
 import { createPinoLogger, PinoTemporalLogger, temporalLogLevel } from './logging';
 import { createWorker } from './worker';
 
@@ -42,7 +45,7 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
           filter: { core: level === 'ERROR' ? 'ERROR' : level === 'INFO' ? 'WARN' : level, other: 'ERROR' },
           forward: {},
         },
-        metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}` } },
+        metrics: { prometheus: { bindAddress: `${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}` } },
       },
     });
   } catch (err) {
@@ -82,6 +85,7 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       config,
       rateCard,
+      dataConverter: dataConverterOf(config),
       tuning: { shutdownGraceTime: SHUTDOWN_GRACE, shutdownForceTime: SHUTDOWN_FORCE, ...tuning },
     });
     log.info(
@@ -89,7 +93,7 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
         address: config.TEMPORAL_ADDRESS,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
-        metrics: `http://0.0.0.0:${config.WORKER_METRICS_PORT}/metrics`,
+        metrics: `http://${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}/metrics`,
       },
       'worker started',
     );

@@ -1,6 +1,7 @@
 // Builds the worker that runs every workflow and activity of the product. Used by worker/main.ts,
 // the stack command and the tests, so all of them run the same thing.
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities, ActivityDeps } from '../activities';
 import { TASK_QUEUE } from '../workflows/messages';
@@ -12,6 +13,8 @@ export interface CreateWorkerOptions {
   taskQueue?: string;
   config: ActivityDeps['config'];
   rateCard: ActivityDeps['rateCard'];
+  /** Payload encryption (worker/data-converter.ts); the worker's client must use the same. */
+  dataConverter?: DataConverter;
   /** Extra worker options (tuning, a prebuilt bundle). */
   tuning?: Partial<WorkerOptions>;
 }
@@ -34,6 +37,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     activities: createActivities({ client: options.client, config: options.config, rateCard: options.rateCard }),
     ...(tuning.workflowBundle ? {} : { workflowsPath: require.resolve('../workflows') }),
     maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...tuning,
   });
 }

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type express from 'express';
@@ -22,6 +22,7 @@ import { createApp } from '../../api/app';
 import { loadConfig, loadRateCard, type Config } from '../../config/env';
 import { temporalCliPath } from '../../scripts/temporal-binaries';
 import { createPinoLogger } from '../../worker/logging';
+import { dataConverterOf } from '../../worker/data-converter';
 import { createWorker } from '../../worker/worker';
 import { SA } from '../../workflows/search-attributes';
 
@@ -142,11 +143,18 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       ...options.env,
     });
 
+    // With PAYLOAD_KEYS in the configuration, the worker and the API encrypt payloads as in production.
+    const dataConverter = dataConverterOf(config);
+    const client = dataConverter
+      ? new Client({ connection: env.connection, namespace: env.client.options.namespace, dataConverter })
+      : env.client;
+
     let worker: Worker | undefined;
     if (options.worker !== false) {
       const created = await createWorker({
         connection: env.nativeConnection,
-        client: env.client,
+        client,
+        dataConverter,
         config,
         rateCard: loadRateCard(config.RATE_CARD_PATH),
       });
@@ -162,7 +170,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       options.logLevel ?? ((process.env.TEST_LOG_LEVEL as Config['LOG_LEVEL']) || 'silent'),
       'api',
     );
-    const app = createApp({ client: env.client, config, logger });
+    const app = createApp({ client, config, logger });
     const server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -184,7 +192,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       return { authorization: `Bearer ${token}` };
     };
 
-    return { env, client: env.client, worker, savb, config, app, server, baseUrl, tokens, logger, auth, stop: stopAll };
+    return { env, client, worker, savb, config, app, server, baseUrl, tokens, logger, auth, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
