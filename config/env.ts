@@ -65,7 +65,15 @@ export const ConfigSchema = z.object({
   SAVB_SIM_DATA_FILE: z.string().optional(),
   RATE_CARD_PATH: z.string().default(join(__dirname, 'rate-card.sample.json')),
   NOTIFY_WEBHOOK_URL: z.url().optional(),
-  NOTIFY_WEBHOOK_SECRET: z.string().min(16).optional(),
+  // Standard Webhooks secret `whsec_<base64>`, or any string of 16+ characters (used as its UTF-8 bytes).
+  NOTIFY_WEBHOOK_SECRET: z
+    .string()
+    .min(16)
+    .refine(
+      (s) => !s.startsWith('whsec_') || /^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(s),
+      'a whsec_ secret must be base64 of at least 24 bytes',
+    )
+    .optional(),
   WORKER_METRICS_PORT: Port.default(9464),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
