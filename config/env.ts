@@ -55,8 +55,6 @@ export const ConfigSchema = z.object({
   CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233'),
   /** Development only: the codec endpoint answers unauthenticated requests from the loopback interface. */
   CODEC_ALLOW_LOCAL_UNAUTHENTICATED: Flag.default(false),
-  /** Development only: `http:` links (website, deliverable uri) are accepted besides `https:`. */
-  ALLOW_HTTP_LINKS: Flag.default(false),
   SAVB_URL: z.url().default('http://localhost:4010'),
   SAVB_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   SAVB_POLL_INTERVAL: Duration.default('1 hour'),
