@@ -336,7 +336,10 @@ async function setUpPartners(target: Target): Promise<void> {
     );
     const response = await fetch(`${target.savbUrl}/_admin/registrations`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(process.env.SAVB_SIM_ADMIN_TOKEN ? { authorization: `Bearer ${process.env.SAVB_SIM_ADMIN_TOKEN}` } : {}),
+      },
       body: JSON.stringify({ partnerId, offering: 'DDPS' }),
     });
     if (!response.ok) throw new Error(`SAVB registration of ${partnerId}: ${response.status} ${await response.text()}`);

@@ -61,6 +61,10 @@ export const ConfigSchema = z.object({
   SAVB_REGISTRATION_RETRY_INTERVAL: Duration.default('1 day'),
   SAVB_SIM_PORT: Port.default(4010),
   SAVB_SIM_DATA_FILE: z.string().optional(),
+  /** The simulator listens on this machine only unless told (a container sets 0.0.0.0). */
+  SAVB_SIM_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Bearer token guarding the simulator's /_admin endpoints; without it they are closed. */
+  SAVB_SIM_ADMIN_TOKEN: z.string().min(16).optional(),
   RATE_CARD_PATH: z.string().default(join(__dirname, 'rate-card.sample.json')),
   NOTIFY_WEBHOOK_URL: z.url().optional(),
   // Standard Webhooks secret `whsec_<base64>`, or any string of 16+ characters (used as its UTF-8 bytes).
