@@ -1,9 +1,11 @@
 // Records the histories of a few finished engagements into test/histories/, which the replay test
 // replays with the current workflow code: a change that would break running engagements fails there.
 // Run after a deliberate, patched() change of behaviour to add new histories (never to overwrite old ones
-// to make a failing replay pass): `npx tsx scripts/record-histories.ts <suffix>`.
+// to make a failing replay pass): `npx tsx scripts/record-histories.ts <suffix> [--codec]`; with
+// --codec the payloads are encrypted with the replay test's key (test/support/replay-codec.ts).
 import { writeHistoryFile } from './history-file';
 import { engagementSignals, engagementUpdates as u } from '../workflows/messages';
+import { replayDataConverter } from '../test/support/replay-codec';
 import {
   PM_EMAIL,
   addDays,
@@ -18,8 +20,10 @@ import {
 } from '../test/support/time-skipping';
 
 async function main(): Promise<void> {
-  const suffix = process.argv[2] ?? 'v1';
-  const stack = await startTimeSkippingStack();
+  const args = process.argv.slice(2);
+  const codec = args.includes('--codec');
+  const suffix = args.find((a) => !a.startsWith('--')) ?? 'v1';
+  const stack = await startTimeSkippingStack(codec ? { dataConverter: replayDataConverter() } : {});
   const { env } = stack;
   const partner = 'P-HISTORY';
   const actor = { actor: `partner:${partner}` as const };

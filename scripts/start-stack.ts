@@ -27,6 +27,7 @@ import { parseTokens as parseApiTokens, TokenConfigError } from '../api/auth';
 import { ConfigError, loadConfig, type Config } from '../config/env';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
 import { WORKER_NODE_ARGS } from '../worker/node-options';
+import { newPayloadKey } from '../worker/payload-codec';
 import { temporalCliPath } from './temporal-binaries';
 
 const ROOT = resolve(__dirname, '..');
@@ -433,6 +434,34 @@ function devTokens(dataDir: string): DevTokens {
   return { apiTokens, source: `${file} (new)`, entries };
 }
 
+/**
+ * The stack's secrets besides the tokens, generated once into .data/dev-secrets.json and kept: the
+ * payload encryption key (the Temporal state under .data/ is encrypted with it; losing it makes those
+ * workflows unreadable) and the SAVB simulator's admin token. PAYLOAD_KEYS or SAVB_SIM_ADMIN_TOKEN
+ * in the environment win. Plus the settings that let the dev server's UI decode through the API.
+ */
+function devSecretsEnv(dataDir: string, uiPort: number): NodeJS.ProcessEnv {
+  const file = join(dataDir, 'dev-secrets.json');
+  let stored: { payloadKeys?: string; savbAdminToken?: string } = {};
+  if (existsSync(file)) stored = JSON.parse(readFileSync(file, 'utf8')) as typeof stored;
+  if (!stored.payloadKeys || !stored.savbAdminToken) {
+    stored = {
+      payloadKeys: stored.payloadKeys ?? newPayloadKey('dev-1'),
+      savbAdminToken: stored.savbAdminToken ?? `dev-${randomBytes(18).toString('base64url')}`,
+    };
+    const note =
+      'Secrets of `npm start`: keep this file as long as .data/temporal.sqlite (its payloads are encrypted with payloadKeys).';
+    writeFileSync(file, `${JSON.stringify({ note, ...stored }, null, 2)}\n`, { mode: 0o600 });
+  }
+  return {
+    PAYLOAD_KEYS: process.env.PAYLOAD_KEYS || stored.payloadKeys,
+    SAVB_SIM_ADMIN_TOKEN: process.env.SAVB_SIM_ADMIN_TOKEN || stored.savbAdminToken,
+    CODEC_CORS_ORIGINS: process.env.CODEC_CORS_ORIGINS || `http://localhost:${uiPort},http://127.0.0.1:${uiPort}`,
+    // The dev server's UI has no login to pass on: the codec answers this machine without a token.
+    CODEC_ALLOW_LOCAL_UNAUTHENTICATED: process.env.CODEC_ALLOW_LOCAL_UNAUTHENTICATED || 'true',
+  };
+}
+
 const INDEXED_TYPE: Record<string, string> = {
   INDEXED_VALUE_TYPE_TEXT: 'Text',
   INDEXED_VALUE_TYPE_KEYWORD: 'Keyword',
@@ -574,6 +603,7 @@ async function main(): Promise<void> {
   const cli = ensureTemporalCli();
   mkdirSync(dataDir, { recursive: true });
   const tokens = devTokens(dataDir);
+  const secrets = devSecretsEnv(dataDir, uiPort);
   const shownDir =
     isAbsolute(relative(ROOT, dataDir)) || relative(ROOT, dataDir).startsWith('..') ? dataDir : relative(ROOT, dataDir);
 
@@ -597,6 +627,8 @@ async function main(): Promise<void> {
     '--ui-port',
     String(uiPort),
     '--ui-disable-news-fetch',
+    '--ui-codec-endpoint',
+    `http://localhost:${config.PORT}/codec`,
     '--log-level',
     'error',
     ...(config.TEMPORAL_NAMESPACE !== 'default' ? ['--namespace', config.TEMPORAL_NAMESPACE] : []),
@@ -615,6 +647,7 @@ async function main(): Promise<void> {
     SAVB_URL: savbUrl,
     SAVB_SIM_DATA_FILE: baseEnv.SAVB_SIM_DATA_FILE ?? join(dataDir, 'savb.json'),
     API_TOKENS: tokens.apiTokens,
+    ...secrets,
   };
   const tsx = (file: string) => ['--import', 'tsx', join(ROOT, file)];
   const savb = start('savb', process.execPath, tsx('savb-simulator/main.ts'), childEnv);
@@ -642,7 +675,8 @@ async function main(): Promise<void> {
       `  Temporal gRPC   ${temporalAddress} (namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE})`,
       `  API             ${apiUrl}/v1`,
       `  API docs        ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
-      `  SAVB simulator  ${savbUrl}`,
+      `  SAVB simulator  ${savbUrl}   (/_admin: Authorization: Bearer ${secrets.SAVB_SIM_ADMIN_TOKEN})`,
+      `  codec server    ${apiUrl}/codec   (payloads encrypted; the Temporal UI decodes through it)`,
       `  worker metrics  http://localhost:${config.WORKER_METRICS_PORT}/metrics`,
       `  data            ${shownDir}/`,
       `  SAVB intervals  poll ${config.SAVB_POLL_INTERVAL}, registration retry ${config.SAVB_REGISTRATION_RETRY_INTERVAL}`,

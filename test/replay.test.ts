@@ -1,10 +1,14 @@
 // Replays the committed histories of finished engagements with the current workflow code. A change
 // that would break engagements already running fails here before it lands (use patched() instead).
+// Histories recorded with payload encryption (*-codec-*) decode with the replay key; plain ones
+// pass through the same codec unchanged, as old payloads do in a deployment.
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ENCRYPTED_ENCODING } from '../worker/payload-codec';
+import { replayDataConverter } from './support/replay-codec';
 
 const dir = join(__dirname, 'histories');
 const histories = readdirSync(dir)
@@ -23,9 +27,23 @@ test('there are committed histories of paid, expired and cancelled engagements',
   );
 });
 
+test('there are committed histories recorded with encrypted payloads', () => {
+  const encrypted = histories.filter(({ history }) => {
+    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    return Buffer.from(input?.metadata?.encoding ?? []).toString() === ENCRYPTED_ENCODING;
+  });
+  expect(encrypted.map((h) => h.file)).toEqual(
+    expect.arrayContaining([expect.stringMatching(/paid-codec/), expect.stringMatching(/cancelled-codec/)]),
+  );
+});
+
 test('every committed history replays with the current workflow code', async () => {
   const results = Worker.runReplayHistories(
-    { workflowsPath: require.resolve('../workflows'), replayName: 'committed-histories' },
+    {
+      workflowsPath: require.resolve('../workflows'),
+      replayName: 'committed-histories',
+      dataConverter: replayDataConverter(),
+    },
     histories.map(({ file, history }) => ({ workflowId: workflowIdOf(file), history })),
   );
   const failures: string[] = [];

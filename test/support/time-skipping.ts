@@ -2,7 +2,7 @@
 // and a real SAVB simulator, for the workflow suites. Partners are created through the partner
 // workflow's own updates, as the API does.
 import { Client, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
@@ -41,15 +41,23 @@ export interface TimeSkippingStack {
   stop(): Promise<void>;
 }
 
-export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
+/** `dataConverter`: payload encryption for the worker and the stack's client (scripts/record-histories.ts --codec). */
+export async function startTimeSkippingStack(
+  options: { dataConverter?: DataConverter } = {},
+): Promise<TimeSkippingStack> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
   // SAVB answers by its own (wall) clock; with no delays every poll sees the final status.
   const savb = await startSavbSimulator({ port: 0, approveAfterMs: 0, payAfterMs: 0 });
+  const client = new Client({
+    connection: env.connection,
+    namespace: env.namespace,
+    dataConverter: options.dataConverter,
+  });
   const worker = await createWorker({
     connection: env.nativeConnection,
-    client: env.client,
+    client: options.dataConverter ? client : env.client,
     config: {
       SAVB_URL: savb.url,
       SAVB_TIMEOUT_MS: 5_000,
@@ -57,9 +65,9 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
       NOTIFY_WEBHOOK_SECRET: undefined,
     },
     rateCard: loadRateCard(join(__dirname, '..', '..', 'config', 'rate-card.sample.json')),
+    dataConverter: options.dataConverter,
   });
   const running = worker.run();
-  const client = new Client({ connection: env.connection, namespace: env.namespace });
   return {
     env,
     client,
