@@ -57,7 +57,11 @@ test('an incompatible change to the workflow is caught by the replay', async () 
   const { file, history } = histories.find((h) => h.file.includes('paid'))!;
   await expect(
     Worker.runReplayHistory(
-      { workflowsPath: require.resolve('./support/incompatible-engagement'), replayName: 'incompatible' },
+      {
+        workflowsPath: require.resolve('./support/incompatible-engagement'),
+        replayName: 'incompatible',
+        dataConverter: replayDataConverter(),
+      },
       history,
       workflowIdOf(file),
     ),
