@@ -27,6 +27,7 @@ import { engagementStart } from '../api/engagements';
 import { engagementSearchAttributes } from '../workflows/search-attributes';
 import { floorStep, type FloorShape } from './floor-workflow';
 import { Latencies, pool, type Summary } from './stats';
+import { dataConverterOf } from '../worker/data-converter';
 import {
   CpuMeter,
   FLOOR_TASK_QUEUE,
@@ -910,7 +911,12 @@ async function main(): Promise<void> {
   const runId = `B${Date.now().toString(36)}`;
   const target = options.attach ? await attachTarget(options) : await startTarget(options);
   const connection = await Connection.connect({ address: target.temporalAddress });
-  const client = new Client({ connection, namespace: target.namespace });
+  // With PAYLOAD_KEYS set, the stack's worker encrypts payloads: the bench's client reads them with the same keys.
+  const dataConverter = dataConverterOf({
+    PAYLOAD_KEYS: process.env.PAYLOAD_KEYS,
+    PAYLOAD_KEY_ID: process.env.PAYLOAD_KEY_ID,
+  });
+  const client = new Client({ connection, namespace: target.namespace, dataConverter });
   const sampler = new RssSampler(() => ({
     worker: target.workerPid?.(),
     api: target.apiPid?.(),
