@@ -94,8 +94,11 @@ function commandText(name: string): string {
   return `${part(entrypoint)}\n${part(command)}`;
 }
 
-// What a deployer provides: the only variable without a default is API_TOKENS.
-const SHELL_ENV = { API_TOKENS: 'compose-test-token=backoffice' };
+// What a deployer provides: the only variables without a default are API_TOKENS and PAYLOAD_KEYS.
+const SHELL_ENV = {
+  API_TOKENS: 'compose-test-token=backoffice',
+  PAYLOAD_KEYS: `compose-1=${Buffer.alloc(32, 1).toString('base64')}`,
+};
 
 describe('docker-compose.yml', () => {
   test('has the services of the product', () => {
