@@ -2,8 +2,7 @@
 // api/routes/engagements.ts are thin wrappers; program rules are the domain's and the workflow's.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
+import { fromPayloadsAtIndex, WorkflowNotFoundError, type Payload } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import type pino from 'pino';
@@ -95,10 +94,10 @@ async function storedStartRequest(app: AppContext, voucherId: string): Promise<S
     );
     const attributes = response.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
     const input = attributes?.input?.payloads
-      ? await decodeFromPayloadsAtIndex<EngagementInput>(
-          app.client.options.loadedDataConverter,
+      ? fromPayloadsAtIndex<EngagementInput>(
+          app.client.options.loadedDataConverter.payloadConverter,
           0,
-          attributes.input.payloads,
+          await decoded(app, attributes.input.payloads),
         )
       : undefined;
     if (input && typeof input === 'object' && input.voucherId === voucherId && input.customer) return input;
@@ -108,6 +107,14 @@ async function storedStartRequest(app: AppContext, voucherId: string): Promise<S
   }
   // Continued-as-new or unusual history: the state holds the same fields.
   return readEngagement(app, voucherId);
+}
+
+/** Payloads read from a raw history, decrypted by the client's codecs (payload encryption). */
+async function decoded(app: AppContext, payloads: Payload[]): Promise<Payload[]> {
+  let result = payloads;
+  for (const codec of [...app.client.options.loadedDataConverter.payloadCodecs].reverse())
+    result = await codec.decode(result);
+  return result;
 }
 
 export interface StartResult {

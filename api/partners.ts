@@ -198,7 +198,7 @@ async function buildDirectory(app: AppContext, log: pino.Logger): Promise<Direct
   if (ids.length >= DIRECTORY_MAX_PARTNERS)
     log.warn({ max: DIRECTORY_MAX_PARTNERS }, 'directory: more partners than the directory reads; some are left out');
   const now = Date.now();
-  const entries: (DirectoryEntry | undefined)[] = new Array(ids.length);
+  const entries = new Array<DirectoryEntry | undefined>(ids.length);
   let next = 0;
   const work = async () => {
     while (next < ids.length) {

@@ -135,10 +135,11 @@ describe('identity-provider tokens (JWT)', () => {
 
 describe('rate limit per token', () => {
   it('answers 429 with Retry-After once a token used up its budget; other tokens go on', async () => {
-    const config = loadConfig({ ...configEnv(), API_RATE_LIMIT: '3', API_RATE_WINDOW: '1m' });
+    const config = loadConfig({ ...configEnv(), API_RATE_LIMIT: '3', API_RATE_WINDOW_SECONDS: '60' });
     const limited = await listen(createApp({ client: stack.client, config, logger: pino({ level: 'silent' }) }));
     try {
-      const call = (who: string) => http({ baseUrl: limited.url, auth: stack.auth }, 'GET', '/v1/catalog', { as: who });
+      const call = (who: string) =>
+        http({ baseUrl: limited.url, auth: (who: string) => stack.auth(who) }, 'GET', '/v1/catalog', { as: who });
       for (let i = 0; i < 3; i++) expect((await call('operator')).status).toBe(200);
       const refused = await call('operator');
       expect(refused.status).toBe(429);
@@ -211,9 +212,14 @@ describe('internal errors', () => {
       createApp({ client: stack.client, config: stack.config, logger: pino({ level: 'info' }, sink) }),
     );
     try {
-      const res = await http({ baseUrl: api.url, auth: stack.auth }, 'GET', `/v1/engagements/${voucherId}`, {
-        as: 'operator',
-      });
+      const res = await http(
+        { baseUrl: api.url, auth: (who: string) => stack.auth(who) },
+        'GET',
+        `/v1/engagements/${voucherId}`,
+        {
+          as: 'operator',
+        },
+      );
       expect(res.status).toBe(500);
       expect(res.text).not.toMatch(/engagementState|registered|grpc|at .*\.js/i);
       expect(res.body.detail).toMatch(/request id/);
@@ -239,7 +245,7 @@ describe('payload encryption and the codec server', () => {
     });
     const events = raw.history?.events ?? [];
     const input = events[0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
-    expect(Buffer.from(input.metadata!.encoding!).toString()).toBe('binary/encrypted');
+    expect(Buffer.from(input.metadata!.encoding).toString()).toBe('binary/encrypted');
     const stored = Buffer.concat(events.flatMap((e) => payloadBytes(e)));
     expect(stored.includes('Secretive Customer')).toBe(false);
     expect(stored.includes(PM_EMAIL)).toBe(false);
