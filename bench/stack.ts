@@ -351,6 +351,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     SAVB_REGISTRATION_RETRY_INTERVAL: '1s',
     PORT: String(apiPort),
     API_TOKENS: apiTokensOf(tokens),
+    API_RATE_LIMIT: '0', // the bench measures throughput, far above one token's limit
     WORKER_METRICS_PORT: String(metricsPort),
     NOTIFY_WEBHOOK_URL: '',
     NOTIFY_WEBHOOK_SECRET: '',

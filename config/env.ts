@@ -46,7 +46,7 @@ export const ConfigSchema = z.object({
   AUTH_PARTNER_CLAIM: z.string().min(1).default('partner_id'),
   AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   // Rate limit per token (each API process counts on its own); 0 switches it off.
-  API_RATE_LIMIT: z.coerce.number().int().min(0).default(1200),
+  API_RATE_LIMIT: z.coerce.number().int().min(0).default(3000),
   API_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   // Payload encryption (activities/../codec): `keyId=<base64 of 32 bytes>,...`; the first key (or
   // PAYLOAD_KEY_ID) encrypts, every listed key decrypts.

@@ -139,6 +139,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       SAVB_REGISTRATION_RETRY_INTERVAL: '1s',
       SAVB_TIMEOUT_MS: '5000',
       LOG_LEVEL: 'warn',
+      // Suites send thousands of requests per token on purpose; the limit itself is tested in test/api/security.test.ts.
+      API_RATE_LIMIT: '0',
       ...(savb ? { SAVB_URL: savb.url } : {}),
       ...options.env,
     });
