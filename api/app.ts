@@ -6,7 +6,7 @@ import type pino from 'pino';
 import type { Config } from '../config/env';
 import { createPinoLogger } from '../worker/logging';
 import { parseTokens } from './auth';
-import { codecRouter } from './codec-server';
+import { codecAccess, codecRoutes } from './codec-server';
 import { createJwtVerifier } from './jwt';
 import { createMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
@@ -55,6 +55,7 @@ export function createApp(deps: CreateAppDeps): express.Express {
   routes.push(
     ...engagementRoutes,
     ...partnerRoutes,
+    ...codecRoutes,
     ...systemRoutes({ metrics: metrics.registry, document: getDocument }),
   );
 
@@ -93,8 +94,7 @@ export function createApp(deps: CreateAppDeps): express.Express {
   });
   app.use(metrics.middleware);
 
-  const [codec] = client.options.loadedDataConverter.payloadCodecs;
-  app.use('/codec', codecRouter({ codec, config, tokens, jwt: context.jwt }));
+  app.use('/codec', codecAccess(config));
 
   const router = express.Router();
   mountRoutes(router, routes, context);
