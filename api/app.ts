@@ -38,7 +38,10 @@ export function createApp(deps: CreateAppDeps): express.Express {
   const { client, config } = deps;
   const logger = deps.logger ?? createPinoLogger(config.LOG_LEVEL, 'api');
   const tokens = parseTokens(config.API_TOKENS);
-  if (tokens.entries.length === 0) logger.warn('API_TOKENS is empty: every /v1 request will be refused with 401');
+  if (tokens.entries.length === 0 && !config.AUTH_JWKS_URL)
+    logger.warn(
+      'API_TOKENS is empty and no identity provider is configured: every /v1 request will be refused with 401',
+    );
   const context: AppContext = {
     client,
     config,
