@@ -69,7 +69,6 @@ const codecRoute = (direction: 'encode' | 'decode'): RouteDef =>
     tags: [TAG],
     auth: ['operator'],
     body: CodecBody,
-    bodyLimit: '4mb',
     responses: { 200: { description: 'The payloads, in the same order', schema: CodecBody } },
     errors: [404, 422],
     handler: async ({ body, app }) => {

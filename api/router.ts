@@ -66,8 +66,6 @@ export interface RouteDef<
   params?: P;
   query?: Q;
   body?: B;
-  /** A body limit other than API_BODY_LIMIT (the codec server's batches of payloads). */
-  bodyLimit?: string;
   /** Success responses; the error responses that apply are added to the document. */
   responses: Record<number, ResponseDoc>;
   /** Error statuses this route can give besides the common ones (400/401/403/413/415/503). */
@@ -140,11 +138,7 @@ export function mountRoutes(router: express.Router, routes: RouteDef[], app: App
         next();
       });
     }
-    if (route.body)
-      chain.push(
-        requireJson,
-        route.bodyLimit ? express.json({ limit: route.bodyLimit, type: JSON_TYPES, strict: true }) : json,
-      );
+    if (route.body) chain.push(requireJson, json);
     chain.push(async (req, res) => {
       const log = res.locals.log ?? app.logger;
       const params = parse(route.params, req.params ?? {}, 'path');
