@@ -90,10 +90,12 @@ export const EmptyQuery = z.strictObject({});
 
 export const ProblemSchema = z
   .looseObject({
-    type: z.string().meta({
-      description: 'A URI naming the kind of problem',
-      example: 'https://planning-services.example/problems/voucher-expired',
-    }),
+    type: z
+      .string()
+      .meta({
+        description: 'A URI naming the kind of problem',
+        example: 'https://planning-services.example/problems/voucher-expired',
+      }),
     title: z.string(),
     status: z.number().int(),
     detail: z.string().optional(),
