@@ -84,7 +84,12 @@ export function createApp(deps: CreateAppDeps): express.Express {
         status: res.statusCode,
         durationMs: Math.round(durationMs * 10) / 10,
         ...(req.principal
-          ? { role: req.principal.role, ...(req.principal.partnerId ? { partnerId: req.principal.partnerId } : {}) }
+          ? {
+              role: req.principal.role,
+              ...(req.principal.partnerId ? { partnerId: req.principal.partnerId } : {}),
+              // An identity-provider token's subject: who, behind the role, sent the request.
+              ...(req.principal.subject ? { subject: req.principal.subject } : {}),
+            }
           : {}),
         ...(res.locals.workflowId ? { workflowId: res.locals.workflowId } : {}),
       };
