@@ -18,9 +18,17 @@ const isForwarding = (e: EngagementEvent) => e.event === 'voucherForwarded' && e
  * The state as `viewer` (the engagement's current partner) may see it. Events from the first
  * forwarding up to the viewer's own forwarding after the last other partner's are left out, except
  * the viewer's own; so are the notifications of that period. The takeover entry no longer names
- * the previous partner.
+ * the previous partner. Another partner's attempts (refused forwardings) never show.
  */
 export function partnerView(state: EngagementState, viewer: string): EngagementState {
+  const ownActor = `partner:${viewer}`;
+  const others = (e: EngagementEvent) => partnerIdOfActor(e.actor) !== undefined && e.actor !== ownActor;
+  const visible = tenureView(state, viewer);
+  if (!visible.history.some(others)) return visible;
+  return { ...visible, history: visible.history.filter((e) => !others(e)) };
+}
+
+function tenureView(state: EngagementState, viewer: string): EngagementState {
   const history = state.history;
   const first = history.findIndex(isForwarding);
   let lastOther = -1;

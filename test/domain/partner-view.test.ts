@@ -75,6 +75,22 @@ describe('partnerView', () => {
     expect(view.history).toHaveLength(2);
   });
 
+  it("never shows another partner's refused attempts, even within the viewer's own time", () => {
+    const view = partnerView(
+      state(
+        [
+          started,
+          event('01', 'partner:fabrikam', 'voucherForwarded', 'forwarded to fabrikam: eligible'),
+          event('02', 'partner:northwind', 'voucherForwarded', undefined, false),
+        ],
+        [assigned],
+      ),
+      'fabrikam',
+    );
+    expect(JSON.stringify(view.history)).not.toContain('northwind');
+    expect(view.history).toHaveLength(2);
+  });
+
   it('leaves a state without a takeover as it is', () => {
     const own = state(
       [started, event('01', 'partner:fabrikam', 'voucherForwarded', 'forwarded to fabrikam: eligible')],
