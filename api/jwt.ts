@@ -73,7 +73,8 @@ function refusalOf(err: unknown): JwtRefused {
     const claim = err.claim === 'aud' ? 'audience' : err.claim === 'iss' ? 'issuer' : `"${err.claim}" claim`;
     return new JwtRefused(401, `the token's ${claim} is not accepted`);
   }
-  if (err instanceof errors.JWKSTimeout || (err instanceof Error && !(err instanceof errors.JOSEError)))
+  // jose's own errors say what is wrong with the token; anything else (a failed fetch) is the key set's.
+  if (err instanceof errors.JWKSTimeout || !(err instanceof errors.JOSEError))
     return new JwtRefused(503, "the identity provider's keys could not be fetched; try again shortly");
   if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWSSignatureVerificationFailed)
     return new JwtRefused(401, 'the token is not signed by a key of the identity provider');

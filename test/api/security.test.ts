@@ -107,6 +107,8 @@ describe('identity-provider tokens (JWT)', () => {
       [expired, /expired/],
       [wrongAudience, /audience/],
       [wrongKey, /not signed by a key/],
+      ['eyJhbGciOiJFUzI1NiJ9.bm90IGpzb24.c2ln', /not signed by a key|not a valid JWT/],
+      ['aaaa.bbbb.cccc', /not a valid JWT/],
     ] as const) {
       const res = await req('GET', '/v1/catalog', { headers: bearer(token) });
       expect(res.status).toBe(401);
@@ -121,6 +123,26 @@ describe('identity-provider tokens (JWT)', () => {
     for (const claims of [{ sub: 'x' }, { sub: 'x', roles: ['viewer'] }, { sub: 'x', roles: ['partner'] }]) {
       const res = await req('GET', '/v1/catalog', { headers: bearer(await idpToken(claims)) });
       expect(res.status).toBe(403);
+    }
+  });
+
+  it("answers 503 with Retry-After while the provider's keys cannot be fetched", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const gone = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/jwks.json`;
+    await new Promise((resolve) => closed.close(resolve));
+    const config = loadConfig({ ...configEnv(), AUTH_JWKS_URL: gone, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE });
+    const api = await listen(createApp({ client: stack.client, config, logger: pino({ level: 'silent' }) }));
+    try {
+      const token = await idpToken({ sub: 'alice', roles: ['operator'] });
+      const res = await http({ baseUrl: api.url, auth: (who: string) => stack.auth(who) }, 'GET', '/v1/catalog', {
+        headers: bearer(token),
+      });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(res.text).not.toMatch(/ECONNREFUSED|fetch failed/);
+    } finally {
+      await api.close();
     }
   });
 
