@@ -6,7 +6,7 @@ import { LRUCache } from 'lru-cache';
 import { findEngagementType } from '../domain/catalog';
 import { PartnerSnapshot, eligibilityRefusals } from '../domain/partner';
 import { REFUSAL_FAILURE_TYPE, Refusal, Rule, ruleRefusal } from '../domain/refusals';
-import type { FifteenDayClaim } from '../domain/rules/delivery';
+import type { FifteenDayClaim, FifteenDayRelease } from '../domain/rules/delivery';
 import type { customerAgreementWorkflow } from '../workflows/agreement';
 import {
   PartnerState,
@@ -74,7 +74,8 @@ export function createEligibilityActivities(
 
   return {
     async checkEligibility(input: EligibilityCheckInput): Promise<EligibilityCheckResult> {
-      const type = findEngagementType(input.engagementType);
+      // The engagement's own catalog entry when it sent one: a catalog edit reaches only new engagements.
+      const type = input.type ?? findEngagementType(input.engagementType);
       const state = await readPartner(client, input.partnerId, partnerReads);
       if (!state) return { refusals: [ruleRefusal(Rule.PARTNER_UNKNOWN, `partner ${input.partnerId} is not known`)] };
       const snapshot: PartnerSnapshot = {
@@ -127,11 +128,10 @@ export function createEligibilityActivities(
       }
     },
 
-    async releaseFifteenDaySlot(input: { agreementNumber: string; voucherId: string }): Promise<void> {
+    async releaseFifteenDaySlot(input: FifteenDayRelease & { agreementNumber: string }): Promise<void> {
+      const { agreementNumber, ...release } = input;
       try {
-        await client.workflow
-          .getHandle(agreementWorkflowId(input.agreementNumber))
-          .signal(fifteenDayReleaseSignal, { voucherId: input.voucherId });
+        await client.workflow.getHandle(agreementWorkflowId(agreementNumber)).signal(fifteenDayReleaseSignal, release);
       } catch (err) {
         // No registry for the agreement means nothing was ever claimed: nothing to release.
         if (err instanceof WorkflowNotFoundError) return;

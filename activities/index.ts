@@ -2,18 +2,26 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/env';
 import type { RateCard } from '../domain/schemas';
-import type { EngagementActivities, PartnerActivities } from './types';
+import type { EngagementActivities, PartnerActivities, RecordActivities } from './types';
 import { createEligibilityActivities } from './eligibility';
 import { createSavbActivities } from './savb';
 import { createNotificationActivities } from './notify';
+import { createRecordActivities } from './records';
+import type { RecordDb } from '../records/pool';
 
 export interface ActivityDeps {
   client: Client;
   config: Pick<Config, 'SAVB_URL' | 'SAVB_TIMEOUT_MS' | 'NOTIFY_WEBHOOK_URL' | 'NOTIFY_WEBHOOK_SECRET'>;
   rateCard: RateCard;
+  /** The record store (records/). */
+  records: RecordDb;
 }
 
-export function createActivities(deps: ActivityDeps): EngagementActivities & PartnerActivities {
+export function createActivities(deps: ActivityDeps): EngagementActivities & PartnerActivities & RecordActivities {
+  const notifications = createNotificationActivities({
+    webhookUrl: deps.config.NOTIFY_WEBHOOK_URL,
+    webhookSecret: deps.config.NOTIFY_WEBHOOK_SECRET,
+  });
   return {
     ...createEligibilityActivities({ client: deps.client }),
     ...createSavbActivities({
@@ -21,9 +29,7 @@ export function createActivities(deps: ActivityDeps): EngagementActivities & Par
       timeoutMs: deps.config.SAVB_TIMEOUT_MS,
       rateCard: deps.rateCard,
     }),
-    ...createNotificationActivities({
-      webhookUrl: deps.config.NOTIFY_WEBHOOK_URL,
-      webhookSecret: deps.config.NOTIFY_WEBHOOK_SECRET,
-    }),
+    ...notifications,
+    ...createRecordActivities({ records: deps.records, notify: notifications.notify }),
   };
 }

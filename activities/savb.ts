@@ -8,7 +8,7 @@
 import { asyncLocalStorage } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { invoiceAmount } from '../domain/rules/invoice';
+import { SAVB_STATUSES, invoiceAmount } from '../domain/rules/invoice';
 import type { RateCard } from '../domain/schemas';
 import {
   SAVB_REFUSAL,
@@ -32,14 +32,19 @@ export interface SavbActivityDeps {
   fetchImpl?: typeof fetch;
 }
 
-const SavbStatus = z.enum(['SUBMITTED', 'APPROVED', 'PAID', 'DENIED']);
+const SavbStatus = z.enum(SAVB_STATUSES);
 const SubmittedResponse = z.object({
   referenceNumber: z.string().min(1),
   status: SavbStatus,
   amount: z.number().optional(),
   currency: z.string().optional(),
+  paidAt: z.iso.datetime({ offset: true }).optional(),
 });
-const StatusResponse = z.object({ status: SavbStatus, reason: z.string().optional() });
+const StatusResponse = z.object({
+  status: SavbStatus,
+  reason: z.string().optional(),
+  paidAt: z.iso.datetime({ offset: true }).optional(),
+});
 const RefusalResponse = z.object({ code: z.string().min(1), message: z.string().optional() });
 
 // 4xx statuses that mean "not now" rather than "never".
@@ -135,6 +140,7 @@ export function createSavbActivities(
         // What SAVB holds is what will be paid; it equals what was sent, since a key is bound to one body.
         amount: accepted.data.amount ?? priced.amount,
         currency: accepted.data.currency ?? priced.currency,
+        ...paidAtOf(accepted.data),
       };
     },
 
@@ -156,11 +162,18 @@ export function createSavbActivities(
           `SAVB answered ${status} to ${what} with an unreadable body`,
           SAVB_UNAVAILABLE,
         );
-      return parsed.data.reason !== undefined
-        ? { status: parsed.data.status, reason: parsed.data.reason }
-        : { status: parsed.data.status };
+      return {
+        status: parsed.data.status,
+        ...(parsed.data.reason !== undefined ? { reason: parsed.data.reason } : {}),
+        ...paidAtOf(parsed.data),
+      };
     },
   };
+}
+
+/** SAVB's payment time, normalised, only for a PAID request (what else it says is no payment). */
+function paidAtOf(answer: { status: string; paidAt?: string }): { paidAt?: string } {
+  return answer.status === 'PAID' && answer.paidAt ? { paidAt: new Date(answer.paidAt).toISOString() } : {};
 }
 
 function describe(err: unknown): string {

@@ -1,7 +1,11 @@
 // The activities' contract, shared by the workflows (proxyActivities) and their implementations.
+import type { EngagementType } from '../domain/catalog';
 import type { PartnerSnapshot } from '../domain/partner';
 import type { Refusal } from '../domain/refusals';
-import type { FifteenDayClaim } from '../domain/rules/delivery';
+import type { FifteenDayClaim, FifteenDayRelease } from '../domain/rules/delivery';
+import type { SavbStatus } from '../domain/rules/invoice';
+import type { EngagementState } from '../domain/engagement';
+import type { PartnerState } from '../workflows/messages';
 
 export interface EligibilityCheckInput {
   partnerId: string;
@@ -10,6 +14,11 @@ export interface EligibilityCheckInput {
   atMs: number;
   /** The engagement start when known (competency validity is checked then). */
   competencyDate?: string;
+  /**
+   * The engagement type's catalog entry the engagement was started with; without it the worker's
+   * catalog is read (engagements started before entries travelled).
+   */
+  type?: EngagementType;
 }
 
 export interface EligibilityCheckResult {
@@ -29,22 +38,30 @@ export interface InvoiceSubmission {
 
 export interface InvoiceSubmitted {
   referenceNumber: string;
-  status: 'SUBMITTED' | 'APPROVED' | 'PAID' | 'DENIED';
+  status: SavbStatus;
   amount: number;
   currency: string;
+  /** SAVB's time of payment, when the request is already PAID. */
+  paidAt?: string;
 }
 
 export interface PaymentStatus {
-  status: 'SUBMITTED' | 'APPROVED' | 'PAID' | 'DENIED';
+  status: SavbStatus;
   reason?: string;
+  /** SAVB's time of payment, once PAID. */
+  paidAt?: string;
 }
 
 export interface NotificationInput {
   voucherId: string;
   kind: string;
+  /** The engagement's status when the event happened (not when the notification is sent). */
   status: string;
   message: string;
   at: string;
+  /** The engagement's partner at the event, once it has one. */
+  partnerId?: string;
+  offering?: string;
 }
 
 export interface NotificationResult {
@@ -56,11 +73,24 @@ export interface NotificationResult {
 export const SAVB_REFUSAL = 'SavbRefusal';
 export const SAVB_PARTNER_NOT_REGISTERED = 'PARTNER_NOT_REGISTERED';
 
+/** An engagement's state to record; `ended` once its workflow has finished. */
+export interface EngagementRecordInput {
+  state: EngagementState;
+  ended?: boolean;
+}
+
+/** Records the state, then delivers the notification (one activity per change). */
+export interface RecordAndNotifyInput {
+  state: EngagementState;
+  notification: NotificationInput;
+}
+
 export interface EngagementActivities {
   checkEligibility(input: EligibilityCheckInput): Promise<EligibilityCheckResult>;
   /** Returns a refusal when the 15-day repeat rule forbids the claim. */
   claimFifteenDaySlot(claim: FifteenDayClaim): Promise<{ refusal?: Refusal }>;
-  releaseFifteenDaySlot(input: { agreementNumber: string; voucherId: string }): Promise<void>;
+  /** Releases the voucher's claim; with a token, only the claim made with it. */
+  releaseFifteenDaySlot(input: FifteenDayRelease & { agreementNumber: string }): Promise<void>;
   submitInvoice(input: InvoiceSubmission): Promise<InvoiceSubmitted>;
   getPaymentStatus(input: { referenceNumber: string }): Promise<PaymentStatus>;
   notify(input: NotificationInput): Promise<NotificationResult>;
@@ -68,4 +98,11 @@ export interface EngagementActivities {
 
 export interface PartnerActivities {
   notifyPartner(input: { partnerId: string; kind: string; message: string; at: string }): Promise<NotificationResult>;
+}
+
+/** Writes to the record store (activities/records.ts), idempotent. */
+export interface RecordActivities {
+  recordEngagement(input: EngagementRecordInput): Promise<void>;
+  recordAndNotify(input: RecordAndNotifyInput): Promise<NotificationResult>;
+  recordPartner(input: { state: PartnerState }): Promise<void>;
 }

@@ -4,18 +4,22 @@ import type { Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type pino from 'pino';
 import type { Config } from '../config/env';
+import type { RecordDb } from '../records/pool';
 import { createPinoLogger } from '../worker/logging';
 import { parseTokens } from './auth';
 import { codecAccess, codecRoutes } from './codec-server';
 import { createJwtVerifier } from './jwt';
+import { consoleRouter } from './console';
 import { createMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { problem, ProblemError, routeNotFound, sendProblem } from './problems';
 import { allowedMethods, mountRoutes, type AppContext, type RouteDef } from './router';
 import { engagementRoutes } from './routes/engagements';
 import { partnerRoutes } from './routes/partners';
+import { reportRoutes } from './routes/reports';
 import { systemRoutes } from './routes/system';
 import { DEFAULT_TIMEOUTS, type Timeouts } from './temporal';
+import { productVersion } from './version';
 
 export interface CreateAppDeps {
   client: Client;
@@ -23,9 +27,11 @@ export interface CreateAppDeps {
   logger?: pino.Logger;
   /** Deadlines of Temporal calls (defaults: reads 5 s, writes 20 s, readiness 2 s). */
   timeouts?: Partial<Timeouts>;
+  /** The record store (records/): engagements after Temporal's retention, closed lists, reports. */
+  records?: RecordDb;
 }
 
-export const API_VERSION: string = (require('../package.json') as { version: string }).version;
+export const API_VERSION: string = productVersion();
 
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
@@ -49,6 +55,7 @@ export function createApp(deps: CreateAppDeps): express.Express {
     timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts },
     tokens,
     jwt: createJwtVerifier(config),
+    records: deps.records,
   };
   const metrics = createMetrics();
 
@@ -59,6 +66,7 @@ export function createApp(deps: CreateAppDeps): express.Express {
     ...engagementRoutes,
     ...partnerRoutes,
     ...codecRoutes,
+    ...reportRoutes,
     ...systemRoutes({ metrics: metrics.registry, document: getDocument }),
   );
 
@@ -94,8 +102,9 @@ export function createApp(deps: CreateAppDeps): express.Express {
         ...(res.locals.workflowId ? { workflowId: res.locals.workflowId } : {}),
       };
       const log = res.locals.log ?? logger;
-      if (res.statusCode >= 500 && res.statusCode !== 503) log.error(line, 'request failed');
+      if (res.statusCode >= 500 && res.statusCode !== 503 && res.statusCode !== 504) log.error(line, 'request failed');
       else if (res.statusCode === 503) log.warn(line, 'request failed: Temporal unavailable');
+      else if (res.statusCode === 504) log.warn(line, 'request failed: Temporal did not answer in time');
       else log.info(line, 'request');
     });
     next();
@@ -107,6 +116,7 @@ export function createApp(deps: CreateAppDeps): express.Express {
   const router = express.Router();
   mountRoutes(router, routes, context);
   app.use(router);
+  app.use('/console', consoleRouter());
 
   // Nothing matched: 405 if the path exists with other methods, else 404.
   app.use((req: Request, _res: Response, next: NextFunction) => {

@@ -3,7 +3,7 @@
 type Json = Record<string, unknown>;
 
 const esc = (value: unknown) =>
-  String(value ?? '')
+  (typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value))
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

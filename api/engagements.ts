@@ -2,9 +2,14 @@
 // api/routes/engagements.ts are thin wrappers; program rules are the domain's and the workflow's.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { fromPayloadsAtIndex, WorkflowNotFoundError, type Payload } from '@temporalio/common';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
-import { optionalTsToDate } from '@temporalio/common/lib/time';
+import {
+  defaultPayloadConverter,
+  fromPayloadsAtIndex,
+  optionalTsToDate,
+  WorkflowNotFoundError,
+  type Payload,
+  type UpdateDefinition,
+} from '@temporalio/common';
 import type pino from 'pino';
 import {
   initialEngagementState,
@@ -16,20 +21,17 @@ import {
 import { partnerView } from '../domain/partner-view';
 import { startRefusals } from '../domain/rules/voucher';
 import type { StartEngagementRequest } from '../domain/schemas';
-import {
-  engagementStateQuery,
-  engagementUpdates,
-  engagementWorkflowId,
-  type EngagementPayloads,
-} from '../workflows/messages';
+import { engagementStateQuery, engagementUpdates, engagementWorkflowId } from '../workflows/messages';
+import { engagementWorkflow } from '../workflows/engagement/workflow';
 import { engagementSearchAttributes, SA } from '../workflows/search-attributes';
 import type { Principal } from './auth';
 import { engagementNotFound, forbidden, problem, ProblemError, refusalProblem } from './problems';
 import type { AppContext } from './router';
 import { expiresBeforeInstant, type EngagementSummary, type ListEngagementsQuery } from './schemas';
 import { GrpcStatus, grpcCode, temporalProblem, withDeadline } from './temporal';
+import { isWorkflowGone, listRecordedEngagements, recordedEngagement } from './engagement-records';
 
-export const ENGAGEMENT_WORKFLOW_TYPE = 'engagementWorkflow';
+export const ENGAGEMENT_WORKFLOW_TYPE = engagementWorkflow.name;
 
 const namespaceOf = (app: AppContext) => app.client.options.namespace;
 
@@ -41,7 +43,10 @@ export async function readEngagement(app: AppContext, voucherId: string, who?: P
       app.client.workflow.getHandle(engagementWorkflowId(voucherId)).query(engagementStateQuery),
     );
   } catch (err) {
-    throw temporalProblem(err, { notFound: () => engagementNotFound(voucherId) });
+    // Retention deleted the workflow (or there never was one): the record store may hold it.
+    const recorded = isWorkflowGone(err) ? await recordedEngagement(app, voucherId) : undefined;
+    if (!recorded) throw temporalProblem(err, { notFound: () => engagementNotFound(voucherId) });
+    state = recorded;
   }
   if (who?.role === 'partner' && state.partnerId !== who.partnerId) throw engagementNotFound(voucherId);
   return who ? viewFor(who, state) : state;
@@ -85,14 +90,10 @@ export function startDifferences(a: StartEngagementRequest, b: StartEngagementRe
 async function storedStartRequest(app: AppContext, voucherId: string): Promise<StartEngagementRequest> {
   const workflowId = engagementWorkflowId(voucherId);
   try {
-    const response = await withDeadline(app.client, app.timeouts.readMs, () =>
-      app.client.workflowService.getWorkflowExecutionHistory({
-        namespace: namespaceOf(app),
-        execution: { workflowId },
-        maximumPageSize: 1,
-      }),
+    const history = await withDeadline(app.client, app.timeouts.readMs, () =>
+      app.client.workflow.getHandle(workflowId).fetchHistory(),
     );
-    const attributes = response.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
+    const attributes = history.events?.[0]?.workflowExecutionStartedEventAttributes;
     const input = attributes?.input?.payloads
       ? fromPayloadsAtIndex<EngagementInput>(
           app.client.options.loadedDataConverter.payloadConverter,
@@ -153,10 +154,13 @@ export async function startEngagement(
     savbPollInterval: app.config.SAVB_POLL_INTERVAL,
     registrationRetryInterval: app.config.SAVB_REGISTRATION_RETRY_INTERVAL,
   });
+  // A voucher with a record was used, whatever Temporal's retention has deleted since.
+  const recorded = await recordedEngagement(app, request.voucherId);
+  if (recorded) return repeatedStart(app, request, recorded, log);
   let created = true;
   try {
     await withDeadline(app.client, app.timeouts.writeMs, () =>
-      app.client.workflow.start(ENGAGEMENT_WORKFLOW_TYPE, {
+      app.client.workflow.start(engagementWorkflow, {
         workflowId,
         taskQueue: app.config.TEMPORAL_TASK_QUEUE,
         args: [input],
@@ -173,18 +177,7 @@ export async function startEngagement(
   }
 
   if (!created) {
-    const stored = await storedStartRequest(app, request.voucherId);
-    const differences = startDifferences(request, stored);
-    if (differences.length > 0) {
-      throw problem(
-        409,
-        'engagement-conflict',
-        'Another engagement exists for this voucher',
-        `voucher ${request.voucherId} was already started with a different request (differs in ${differences.join(', ')})`,
-        { fields: differences },
-      );
-    }
-    log.info({ workflowId }, 'engagement start repeated: same request, same engagement');
+    return repeatedStart(app, request, await storedStartRequest(app, request.voucherId), log);
   } else {
     log.info(
       { workflowId, offering: request.offering, engagementType: request.engagementType, days: request.days },
@@ -195,6 +188,30 @@ export async function startEngagement(
   // A new engagement is answered with the state it starts in (the same pure function the workflow
   // starts from), without waiting for its first workflow task; a repeated start reads the state.
   return { created, state: created ? initial : await readEngagement(app, request.voucherId) };
+}
+
+/** The voucher was started before: the same request answers 200 with that engagement, another one 409. */
+async function repeatedStart(
+  app: AppContext,
+  request: StartEngagementRequest,
+  stored: StartEngagementRequest,
+  log: pino.Logger,
+): Promise<StartResult> {
+  const differences = startDifferences(request, stored);
+  if (differences.length > 0) {
+    throw problem(
+      409,
+      'engagement-conflict',
+      'Another engagement exists for this voucher',
+      `voucher ${request.voucherId} was already started with a different request (differs in ${differences.join(', ')})`,
+      { fields: differences },
+    );
+  }
+  log.info(
+    { workflowId: engagementWorkflowId(request.voucherId) },
+    'engagement start repeated: same request, same engagement',
+  );
+  return { created: false, state: await readEngagement(app, request.voucherId) };
 }
 
 // ---------- messages ----------
@@ -209,7 +226,8 @@ export async function sendMessage<K extends EngagementMessage>(
   who: Principal,
   voucherId: string,
   message: K,
-  body: Omit<EngagementPayloads[K], 'actor'>,
+  /** The HTTP body, checked by the route's schema; the workflow checks it again against the message's. */
+  body: object,
   log: pino.Logger,
 ): Promise<EngagementState> {
   const workflowId = engagementWorkflowId(voucherId);
@@ -222,8 +240,9 @@ export async function sendMessage<K extends EngagementMessage>(
   // No read before the update: the workflow refuses a partner that is not the engagement's own
   // with a Forbidden refusal whatever the status, which becomes the same 404 (forbiddenAsNotFound).
   const notFound = () => engagementNotFound(voucherId);
-  const update = engagementUpdates[message] as (typeof engagementUpdates)['voucherRedeemed'];
-  const payload = { ...body, actor: who.actor } as unknown as EngagementPayloads['voucherRedeemed'];
+  // The workflow checks every payload against its message's schema, so the API sends it as it is.
+  const update: UpdateDefinition<EngagementState, [unknown]> = engagementUpdates[message];
+  const payload = { ...body, actor: who.actor };
   try {
     const state = await withDeadline(app.client, app.timeouts.writeMs, () =>
       app.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload] }),
@@ -275,7 +294,20 @@ async function closedOrMissing(app: AppContext, voucherId: string, who: Principa
       },
     );
   } catch (err) {
-    return temporalProblem(err, { notFound: () => engagementNotFound(voucherId) });
+    const recorded = isWorkflowGone(err) ? await recordedEngagement(app, voucherId).catch(() => undefined) : undefined;
+    if (!recorded || (who.role === 'partner' && recorded.partnerId !== who.partnerId))
+      return temporalProblem(err, { notFound: () => engagementNotFound(voucherId) });
+    return problem(
+      409,
+      'engagement-closed',
+      'The engagement has ended',
+      `the engagement is ${recorded.status}; nothing can change any more`,
+      {
+        rules: [
+          { code: 'ENGAGEMENT_CLOSED', message: "the engagement's workflow has ended and is kept in the record store" },
+        ],
+      },
+    );
   }
 }
 
@@ -304,11 +336,35 @@ const EXECUTION_STATUS: Record<number, string> = {
   7: 'TimedOut',
 };
 
+/**
+ * Reads a listed execution's search attributes. The paged list below is the raw visibility call
+ * (the client's list() hides page tokens), so its values are decoded here with the public converter.
+ */
+function searchAttributesOf(fields: Record<string, Payload> | null | undefined) {
+  const read = (key: { name: string }): unknown => {
+    const payload = fields?.[key.name];
+    const value: unknown = payload ? defaultPayloadConverter.fromPayload(payload) : undefined;
+    // Visibility may hold a single value as a one-element list.
+    return Array.isArray(value) ? (value as unknown[])[0] : value;
+  };
+  return {
+    text: (key: { name: string }) => {
+      const value = read(key);
+      return typeof value === 'string' ? value : undefined;
+    },
+    number: (key: { name: string }) => {
+      const value = read(key);
+      return typeof value === 'number' ? value : undefined;
+    },
+  };
+}
+
 export async function listEngagements(
   app: AppContext,
   filters: ListEngagementsQuery,
   who: Principal,
 ): Promise<{ items: EngagementSummary[]; nextPageToken?: string }> {
+  if (filters.closed !== undefined) return listRecordedEngagements(app, { ...filters, closed: filters.closed }, who);
   const query = listQuery(filters, who);
   const nextPageToken = filters.pageToken ? openPageToken(app, query, filters.pageToken) : undefined;
   let response;
@@ -335,18 +391,18 @@ export async function listEngagements(
     throw temporalProblem(err, { notFound: () => problem(404, 'route-not-found', 'Not found') });
   }
   const items = (response.executions ?? []).map((execution): EngagementSummary => {
-    const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
-    const expiresAt = attributes.get(SA.VoucherExpiresAt);
+    const attributes = searchAttributesOf(execution.searchAttributes?.indexedFields);
+    const expiresAt = attributes.text(SA.VoucherExpiresAt);
     const started = optionalTsToDate(execution.startTime);
     const workflowId = execution.execution?.workflowId ?? '';
     const item: EngagementSummary = {
-      voucherId: attributes.get(SA.VoucherId) ?? workflowId.replace(/^engagement-/, ''),
-      status: attributes.get(SA.EngagementStatus) as EngagementSummary['status'],
-      offering: attributes.get(SA.Offering),
-      engagementType: attributes.get(SA.EngagementType),
-      partnerId: attributes.get(SA.PartnerId),
-      customerCountry: attributes.get(SA.CustomerCountry),
-      days: attributes.get(SA.EngagementDays),
+      voucherId: attributes.text(SA.VoucherId) ?? workflowId.replace(/^engagement-/, ''),
+      status: attributes.text(SA.EngagementStatus) as EngagementSummary['status'],
+      offering: attributes.text(SA.Offering),
+      engagementType: attributes.text(SA.EngagementType),
+      partnerId: attributes.text(SA.PartnerId),
+      customerCountry: attributes.text(SA.CustomerCountry),
+      days: attributes.number(SA.EngagementDays),
       voucherExpiresAt: expiresAt ? new Date(expiresAt).toISOString() : undefined,
       workflowStatus: EXECUTION_STATUS[execution.status ?? 0] ?? 'Unknown',
       startedAt: (started ?? new Date(0)).toISOString(),

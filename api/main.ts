@@ -4,8 +4,16 @@
 // Temporal connection and exits 0.
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
-import { ConfigError, checkCatalog, loadConfig, type Config } from '../config/env';
-import { connectClient } from '../worker/connection';
+import { ConfigError, checkCatalog, loadConfig, requireDatabaseUrl, type Config } from '../config/env';
+import { migrateRecords } from '../records/migrate';
+import { createRecordPool } from '../records/pool';
+import {
+  connectClient,
+  TemporalConnectionError,
+  temporalConnectionSettings,
+  type TemporalConnectionSettings,
+} from '../worker/connection';
+import { dataConverterOf } from '../worker/data-converter';
 import { createPinoLogger } from '../worker/logging';
 import { createApp } from './app';
 import { TokenConfigError, parseTokens } from './auth';
@@ -19,12 +27,16 @@ let wakeUp: (() => void) | undefined;
 
 async function main(): Promise<number> {
   let config: Config;
+  let databaseUrl: string;
+  let temporal: TemporalConnectionSettings;
   try {
     config = loadConfig();
+    databaseUrl = requireDatabaseUrl(config);
     parseTokens(config.API_TOKENS);
     checkCatalog();
+    temporal = temporalConnectionSettings();
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof TokenConfigError) {
+    if (err instanceof ConfigError || err instanceof TokenConfigError || err instanceof TemporalConnectionError) {
       console.error(err.message);
       return 1;
     }
@@ -53,14 +65,14 @@ async function main(): Promise<number> {
 
   for (let attempt = 1; !client && !stopRequested; attempt++) {
     try {
-      client = await connectClient(config);
+      client = await connectClient(temporal, dataConverterOf(config));
     } catch (err) {
       if (attempt >= CONNECT_ATTEMPTS) {
-        log.fatal({ err, address: config.TEMPORAL_ADDRESS }, 'cannot connect to Temporal; giving up');
+        log.fatal({ err, address: temporal.address }, 'cannot connect to Temporal; giving up');
         return 1;
       }
       log.warn(
-        { address: config.TEMPORAL_ADDRESS, attempt, error: (err as Error).message },
+        { address: temporal.address, attempt, error: (err as Error).message },
         'Temporal not reachable yet; retrying',
       );
       await new Promise<void>((resolve) => {
@@ -71,17 +83,22 @@ async function main(): Promise<number> {
   }
   if (!client) return 0; // stopped while connecting
 
-  const app = createApp({ client, config, logger: log });
+  // The schema first (idempotent and locked, so the worker may be migrating at the same moment).
+  await migrateRecords(databaseUrl);
+  const records = createRecordPool(databaseUrl, (err) =>
+    log.warn({ error: err.message }, 'record store connection lost'),
+  );
+  const app = createApp({ client, config, logger: log, records });
   server = app.listen(config.PORT);
   await new Promise<void>((resolve, reject) => {
-    server!.once('listening', resolve);
-    server!.once('error', reject);
+    server.once('listening', resolve);
+    server.once('error', reject);
   }).catch((err: Error) => {
     log.fatal({ err, port: config.PORT }, `cannot listen on port ${config.PORT}`);
     throw err;
   });
   log.info(
-    { port: config.PORT, temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+    { port: config.PORT, temporal: temporal.address, namespace: temporal.namespace, security: temporal.security },
     `API listening on http://localhost:${config.PORT}`,
   );
 
@@ -100,6 +117,7 @@ async function main(): Promise<number> {
     active.closeIdleConnections();
   });
   await client.connection.close().catch(() => undefined);
+  await records.end().catch(() => undefined);
   log.info('API stopped');
   return 0;
 }

@@ -14,7 +14,8 @@ const ERROR_TEXT: Record<number, string> = {
   413: 'Body too large',
   415: 'The body is not application/json',
   422: 'A program rule refused it; `rules` names the rule(s)',
-  503: 'Temporal is unreachable or did not answer in time (Retry-After)',
+  503: 'Temporal is unreachable or busy (Retry-After)',
+  504: 'Temporal did not answer within the deadline; a write may still take effect (Retry-After)',
 };
 
 const problemResponse = (status: number): ResponseConfig => ({
@@ -36,7 +37,14 @@ export function buildOpenApiDocument(routes: RouteDef[], version: string): Recor
       responses[status] = {
         description: doc.description,
         ...(doc.headers ? { headers: doc.headers } : {}),
-        ...(doc.schema ? { content: { [doc.contentType ?? 'application/json']: { schema: doc.schema } } } : {}),
+        ...(doc.schema
+          ? {
+              content: {
+                [doc.contentType ?? 'application/json']: { schema: doc.schema },
+                ...(doc.csv ? { 'text/csv': { schema: { type: 'string' as const } } } : {}),
+              },
+            }
+          : {}),
         ...(!doc.schema && doc.contentType ? { content: { [doc.contentType]: { schema: { type: 'string' } } } } : {}),
       };
     }
@@ -50,7 +58,10 @@ export function buildOpenApiDocument(routes: RouteDef[], version: string): Recor
       errors.add(413);
       errors.add(415);
     }
-    if (route.temporal) errors.add(503);
+    if (route.temporal) {
+      errors.add(503);
+      errors.add(504);
+    }
     for (const status of [...errors].sort()) responses[String(status)] = problemResponse(status);
 
     const roles = route.auth === 'public' ? 'anyone (no token)' : route.auth.join(', ');

@@ -1,11 +1,12 @@
 // Partner operations against the partner entity workflows, and the directory built from them.
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { LRUCache } from 'lru-cache';
+import { partnerWorkflow } from '../workflows/partner/workflow';
 import type pino from 'pino';
-import { isEnrollmentActive, type EligibilityMatrixRow } from '../domain/partner';
-import type { EnrollmentRequest, PartnerProfile } from '../domain/schemas';
+import { catalogOffering, type CatalogOfferingEntry } from '../domain/catalog';
+import { eligibilityMatrix, isEnrollmentActive, type EligibilityMatrixRow } from '../domain/partner';
+import type { Actor, EnrollmentRequest, PartnerProfile } from '../domain/schemas';
 import {
-  eligibilityMatrixQuery,
   enrollmentRenewedUpdate,
   enrollmentRequestedUpdate,
   partnerStateQuery,
@@ -20,7 +21,7 @@ import type { AppContext } from './router';
 import type { DirectoryEntry } from './schemas';
 import { temporalProblem, withDeadline } from './temporal';
 
-export const PARTNER_WORKFLOW_TYPE = 'partnerWorkflow';
+export const PARTNER_WORKFLOW_TYPE = partnerWorkflow.name;
 
 /** Backoffice and operators see every partner; a partner only itself (403 otherwise). */
 export function assertMayRead(who: Principal, partnerId: string): void {
@@ -36,9 +37,13 @@ export function assertMayManage(who: Principal, partnerId: string): void {
     throw forbidden('a partner may only manage its own enrollments');
 }
 
-const handle = (app: AppContext, partnerId: string) => app.client.workflow.getHandle(partnerWorkflowId(partnerId));
+/** What reading a partner needs of the API's context. */
+type PartnerReader = Pick<AppContext, 'client' | 'timeouts'>;
 
-export async function readPartner(app: AppContext, partnerId: string): Promise<PartnerState> {
+const handle = (app: PartnerReader, partnerId: string) => app.client.workflow.getHandle(partnerWorkflowId(partnerId));
+
+/** The partner's state; 404 for an unknown partner (or one without a profile yet). */
+export async function readPartner(app: PartnerReader, partnerId: string): Promise<PartnerState> {
   try {
     const state = await withDeadline(app.client, app.timeouts.readMs, () =>
       handle(app, partnerId).query(partnerStateQuery),
@@ -51,19 +56,29 @@ export async function readPartner(app: AppContext, partnerId: string): Promise<P
   }
 }
 
+/**
+ * The eligibility matrix as of `atMs` (the caller's time), computed here from the partner's state:
+ * a query inside the workflow would see the workflow's time, which stands still while a partner is idle.
+ */
 export async function readEligibility(
-  app: AppContext,
+  app: PartnerReader,
   partnerId: string,
+  atMs: number = Date.now(),
 ): Promise<{ partnerId: string; rows: EligibilityMatrixRow[] }> {
-  await readPartner(app, partnerId);
-  try {
-    const rows = await withDeadline(app.client, app.timeouts.readMs, () =>
-      handle(app, partnerId).query(eligibilityMatrixQuery),
-    );
-    return { partnerId, rows };
-  } catch (err) {
-    throw temporalProblem(err, { notFound: () => partnerNotFound(partnerId) });
-  }
+  const state = await readPartner(app, partnerId);
+  return { partnerId, rows: eligibilityMatrix(state, atMs) };
+}
+
+/**
+ * An enrollment or renewal message: the offering, who asks, and the catalog entry the partner
+ * workflow checks it against (the API's catalog, with its version), so the decision is the catalog's
+ * of the moment it was asked, also when the workflow replays after a catalog edit.
+ */
+export function enrollmentMessage(
+  offering: string,
+  actor: Actor,
+): EnrollmentRequest & { actor: Actor; catalog: CatalogOfferingEntry } {
+  return { offering, actor, catalog: catalogOffering(offering) };
 }
 
 /**
@@ -83,8 +98,8 @@ export async function putProfile(
   try {
     const state = await withDeadline(app.client, app.timeouts.writeMs, () =>
       app.client.workflow.executeUpdateWithStart(profileReplacedUpdate, {
-        args: args as never,
-        startWorkflowOperation: new WithStartWorkflowOperation(PARTNER_WORKFLOW_TYPE, {
+        args: args,
+        startWorkflowOperation: new WithStartWorkflowOperation(partnerWorkflow, {
           workflowId,
           taskQueue: app.config.TEMPORAL_TASK_QUEUE,
           args: [{ partnerId }],
@@ -102,7 +117,7 @@ export async function putProfile(
   }
   try {
     const state = await withDeadline(app.client, app.timeouts.writeMs, () =>
-      handle(app, partnerId).executeUpdate(profileReplacedUpdate, { args: args as never }),
+      handle(app, partnerId).executeUpdate(profileReplacedUpdate, { args: args }),
     );
     log.info({ workflowId }, 'partner profile replaced');
     directoryChanged(app);
@@ -125,7 +140,7 @@ export async function enroll(
   try {
     const state = await withDeadline(app.client, app.timeouts.writeMs, () =>
       handle(app, partnerId).executeUpdate(renewal ? enrollmentRenewedUpdate : enrollmentRequestedUpdate, {
-        args: [{ ...request, actor: who.actor } as never],
+        args: [enrollmentMessage(request.offering, who.actor)],
       }),
     );
     log.info({ workflowId, offering: request.offering }, renewal ? 'enrollment renewed' : 'enrolled');
@@ -198,7 +213,7 @@ async function buildDirectory(app: AppContext, log: pino.Logger): Promise<Direct
   if (ids.length >= DIRECTORY_MAX_PARTNERS)
     log.warn({ max: DIRECTORY_MAX_PARTNERS }, 'directory: more partners than the directory reads; some are left out');
   const now = Date.now();
-  const entries = new Array<DirectoryEntry | undefined>(ids.length);
+  const entries: (DirectoryEntry | undefined)[] = Array.from({ length: ids.length });
   let next = 0;
   const work = async () => {
     while (next < ids.length) {

@@ -79,6 +79,15 @@ export const temporalUnavailable = (detail = 'Temporal is not reachable; try aga
     { 'Retry-After': '5' },
   );
 
+/** Temporal did not answer within the call's deadline: slow or busy, not necessarily down. */
+export const temporalTimeout = (
+  detail = 'Temporal did not answer in time; try again shortly (a write may still take effect: read before repeating it)',
+) =>
+  new ProblemError(
+    { type: problemType('temporal-timeout'), title: 'Gateway timeout', status: 504, detail },
+    { 'Retry-After': '2' },
+  );
+
 /** A zod error as a 400 naming every offending field. `where` is "body", "query" or "path". */
 export function validationProblem(error: z.ZodError, where: 'body' | 'query' | 'path'): ProblemError {
   const errors: FieldError[] = [];

@@ -6,6 +6,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type pino from 'pino';
 import type { z } from 'zod';
 import type { Config } from '../config/env';
+import type { RecordDb } from '../records/pool';
 import { authenticate, requireRole, type Principal, type Role, type TokenTable } from './auth';
 import type { JwtVerifier } from './jwt';
 import { tokenRateLimit } from './rate-limit';
@@ -22,6 +23,8 @@ export interface AppContext {
   tokens: TokenTable;
   /** Verifies identity-provider tokens, when one is configured. */
   jwt?: JwtVerifier;
+  /** The record store (engagements after Temporal's retention, reports). */
+  records?: RecordDb;
 }
 
 export interface Reply {
@@ -46,6 +49,8 @@ export interface ResponseDoc {
   description: string;
   schema?: z.ZodType;
   contentType?: string;
+  /** Also served as text/csv (Accept: text/csv). */
+  csv?: boolean;
   headers?: Record<string, { description: string; schema: { type: 'string' | 'integer' } }>;
 }
 
@@ -77,7 +82,7 @@ export interface RouteDef<
 
 export const defineRoute = <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
   route: RouteDef<P, Q, B>,
-): RouteDef => route as unknown as RouteDef;
+): RouteDef => route;
 
 /** /v1/engagements/{voucherId} → /v1/engagements/:voucherId */
 export const expressPath = (path: string) => path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');

@@ -1,9 +1,14 @@
 // Shapes the API adds to the domain's: path and query parameters, and the responses (documented in
 // the OpenAPI document). Request bodies are the domain's schemas (domain/schemas.ts), used as they are.
 import { z } from 'zod';
+import { catalog } from '../domain/catalog';
 import { ENGAGEMENT_STATUSES } from '../domain/engagement';
+import { SAVB_STATUSES } from '../domain/rules/invoice';
 import {
+  CatalogCode,
   CompletionReport,
+  EnrollmentRequest,
+  StartEngagementRequest,
   CountryCode,
   Customer,
   Identifier,
@@ -12,6 +17,29 @@ import {
   PartnerProfile,
   Reservation,
 } from '../domain/schemas';
+
+// ---------- catalog codes ----------
+
+/**
+ * Catalog codes are documented as the enums of the shipped catalog, so clients (the console's
+ * generated one, fuzzers) send real codes. Validation stays the code's shape: an unknown code is a
+ * program rule's 422 naming the rule (OFFERING_UNKNOWN, ENGAGEMENT_TYPE_UNKNOWN), or an empty list.
+ */
+export const OFFERING_CODES = catalog.offerings.map((o) => o.code);
+export const ENGAGEMENT_TYPE_CODES = catalog.offerings.flatMap((o) => o.engagementTypes.map((t) => t.code));
+// `.meta()` registers a copy: the domain's CatalogCode (and the workflows' message schemas) stay as they are.
+const OfferingCode = CatalogCode.meta({ enum: OFFERING_CODES, description: 'Offering code from the catalog' });
+const EngagementTypeCode = CatalogCode.meta({
+  enum: ENGAGEMENT_TYPE_CODES,
+  description: 'Engagement type code from the catalog',
+});
+
+/** The start request as the route validates it (the domain's schema), its catalog codes documented as enums. */
+export const StartEngagementBody = StartEngagementRequest.extend({
+  offering: OfferingCode,
+  engagementType: EngagementTypeCode,
+}).meta({ id: 'StartEngagementRequest' });
+export const EnrollmentBody = EnrollmentRequest.extend({ offering: OfferingCode }).meta({ id: 'EnrollmentRequest' });
 
 // ---------- parameters ----------
 
@@ -23,7 +51,7 @@ export const PartnerIdParams = z.strictObject({
 });
 export const EnrollmentParams = z.strictObject({
   partnerId: Identifier.meta({ description: 'The partner ID', example: 'contoso' }),
-  offering: z.string().min(1).max(20).meta({ description: 'Offering code from the catalog', example: 'DDPS' }),
+  offering: OfferingCode,
 });
 
 export const EngagementStatusSchema = z.enum(ENGAGEMENT_STATUSES).meta({ id: 'EngagementStatus' });
@@ -40,7 +68,7 @@ export function expiresBeforeInstant(value: string): string {
   return /^\d{4}-\d{2}-\d{2}T/.test(iso) ? iso : '';
 }
 
-const PageSize = z.coerce
+export const PageSize = z.coerce
   .number()
   .int()
   .min(1)
@@ -55,7 +83,7 @@ export const ListEngagementsQuery = z.strictObject({
     .string()
     .regex(/^[A-Z0-9-]{1,20}$/)
     .optional()
-    .meta({ description: 'Offering code', example: 'DDPS' }),
+    .meta({ enum: OFFERING_CODES, description: 'Offering code' }),
   country: CountryCode.optional().meta({ description: "The customer's country" }),
   expiresBefore: z
     .union([Instant, IsoDate])
@@ -65,6 +93,13 @@ export const ListEngagementsQuery = z.strictObject({
     )
     .optional()
     .meta({ description: 'Vouchers expiring before this instant (or before the start of this date, UTC)' }),
+  closed: z
+    .stringbool({ truthy: ['true'], falsy: ['false'] })
+    .optional()
+    .meta({
+      description:
+        'Answer from the record store: `true` lists ended engagements (kept after Temporal deletes them), `false` open ones. Without it the list reads Temporal visibility.',
+    }),
   pageSize: PageSize,
   pageToken: z
     .string()
@@ -80,7 +115,7 @@ export const DirectoryQuery = z.strictObject({
     .string()
     .regex(/^[A-Z0-9-]{1,20}$/)
     .optional()
-    .meta({ description: 'Partners with an active enrollment in this offering' }),
+    .meta({ enum: OFFERING_CODES, description: 'Partners with an active enrollment in this offering' }),
   country: CountryCode.optional().meta({ description: 'Partners with a location in this country' }),
 });
 
@@ -90,12 +125,10 @@ export const EmptyQuery = z.strictObject({});
 
 export const ProblemSchema = z
   .looseObject({
-    type: z
-      .string()
-      .meta({
-        description: 'A URI naming the kind of problem',
-        example: 'https://planning-services.example/problems/voucher-expired',
-      }),
+    type: z.string().meta({
+      description: 'A URI naming the kind of problem',
+      example: 'https://planning-services.example/problems/voucher-expired',
+    }),
     title: z.string(),
     status: z.number().int(),
     detail: z.string().optional(),
@@ -125,6 +158,10 @@ const Enrollment = z
     validUntil: Instant,
     status: z.enum(['ACTIVE', 'LAPSED']),
     renewals: z.array(Instant),
+    catalogVersion: z
+      .string()
+      .optional()
+      .meta({ description: 'The catalog version the latest enrollment or renewal was checked against' }),
   })
   .meta({ id: 'Enrollment' });
 
@@ -190,12 +227,15 @@ export const EngagementSchema = z
         dueAt: Instant,
         attempts: z.number().int(),
         referenceNumber: z.string().optional(),
-        savbStatus: z.enum(['SUBMITTED', 'APPROVED', 'PAID', 'DENIED']).optional(),
+        savbStatus: z.enum(SAVB_STATUSES).optional(),
         amount: z.number().optional(),
         currency: z.string().optional(),
         submittedAt: Instant.optional(),
         paidAt: Instant.optional(),
         lastRefusal: z.object({ code: z.string(), message: z.string(), at: Instant }).optional(),
+        lastPollError: z.object({ message: z.string(), at: Instant }).optional().meta({
+          description: "The last failed status poll of the accepted request (polling goes on until SAVB's answer)",
+        }),
       })
       .optional(),
     notifications: z.array(

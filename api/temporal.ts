@@ -1,6 +1,7 @@
 // How the API talks to Temporal: every call has a deadline (the API never hangs on an unreachable
 // cluster), and every Temporal error becomes a specific problem: a workflow's refusal keeps its
-// rules, an unknown workflow is a 404, an unreachable cluster a 503 with Retry-After.
+// rules, an unknown workflow is a 404, an unreachable or overloaded cluster a 503 and a call that ran
+// out of time a 504, both with Retry-After.
 import {
   Client,
   isGrpcServiceError,
@@ -12,7 +13,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, NamespaceNotFoundError, WorkflowNotFoundError } from '@temporalio/common';
 import { REFUSAL_FAILURE_TYPE, type Refusal, type RefusalKind } from '../domain/refusals';
-import { problem, ProblemError, refusalProblem, temporalUnavailable } from './problems';
+import { problem, ProblemError, refusalProblem, temporalTimeout, temporalUnavailable } from './problems';
 
 export interface Timeouts {
   /** Deadline of reads (queries, describe, list) in ms. */
@@ -23,7 +24,12 @@ export interface Timeouts {
   readyMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: Timeouts = { readMs: 5_000, writeMs: 20_000, readyMs: 2_000 };
+/**
+ * Reads get 10 s: an engagement's state is a query answered by a worker, which waits for a free
+ * workflow-task slot when the workers are busy (5 s was exceeded twice in 300 engagements under the
+ * benchmark's load on the PostgreSQL cluster).
+ */
+export const DEFAULT_TIMEOUTS: Timeouts = { readMs: 10_000, writeMs: 20_000, readyMs: 2_000 };
 
 export function withDeadline<T>(client: Client, ms: number, fn: () => Promise<T>): Promise<T> {
   return client.withDeadline(Date.now() + ms, fn);
@@ -82,9 +88,32 @@ export function grpcCode(err: unknown): number | undefined {
   return undefined;
 }
 
-/** True when the error means Temporal could not be reached or did not answer in time. */
+/** The gRPC status details of an error or its causes. */
+function grpcDetails(err: unknown): string {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if (isGrpcServiceError(current)) return current.details ?? current.message;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return '';
+}
+
+/**
+ * True when a call reached Temporal and ran out of time there (slow or busy: a query waiting for a
+ * busy worker, an update waiting for its workflow). gRPC names the server's address
+ * ("remote_addr=...") in a deadline's details once the call was on a connection; a call that never
+ * got one (server down, unreachable) is not a time-out but an unavailable server (isUnavailable).
+ */
+export function isTimeout(err: unknown): boolean {
+  const code = grpcCode(err);
+  // An update's wait that ended without a gRPC error of its own (the SDK's cancellation) is a time-out.
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError && code === undefined) return true;
+  return code === GrpcStatus.DEADLINE_EXCEEDED && /remote_addr=/.test(grpcDetails(err));
+}
+
+/** True when the error means Temporal could not be reached or did not answer in time (see isTimeout). */
 export function isUnavailable(err: unknown): boolean {
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  if (isTimeout(err)) return true;
   const code = grpcCode(err);
   if (code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED || code === GrpcStatus.CANCELLED)
     return true;
@@ -119,6 +148,7 @@ export function temporalProblem(err: unknown, ctx: MapContext): ProblemError {
   if (err instanceof QueryNotRegisteredError || err instanceof QueryRejectedError) {
     return problem(500, 'query-failed', 'The workflow could not answer', err.message);
   }
+  if (isTimeout(err)) return temporalTimeout();
   if (isUnavailable(err)) return temporalUnavailable();
   const code = grpcCode(err);
   if (code === GrpcStatus.NOT_FOUND) return ctx.notFound();

@@ -20,7 +20,8 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { msToNumber, optionalTsToMs } from '@temporalio/common/lib/time';
+import { optionalTsToDate } from '@temporalio/common';
+import ms, { type StringValue } from 'ms';
 import { dateOf } from '../domain/dates';
 import { engagementWorkflowId, engagementStateQuery, TASK_QUEUE } from '../workflows/messages';
 import { engagementStart } from '../api/engagements';
@@ -275,8 +276,8 @@ async function call(
   expect: number[],
 ): Promise<any> {
   const started = performance.now();
-  let status = 0;
-  let text = '';
+  let status: number;
+  let text: string;
   try {
     const response = await fetch(`${target.apiUrl}${path}`, {
       method,
@@ -506,8 +507,10 @@ async function historyCounts(client: Client, workflowIds: string[], dumpSuffix =
     // time from the first, to see where the tasks and the time go.
     if (process.env.BENCH_HISTORY_DUMP && workflowId === workflowIds[0]) {
       const events = history.events ?? [];
-      const t0 = optionalTsToMs(events[0]?.eventTime) ?? 0;
-      const lines = events.map((e) => `${e.eventId} +${(optionalTsToMs(e.eventTime) ?? t0) - t0}ms ${e.eventType}`);
+      const t0 = optionalTsToDate(events[0]?.eventTime)?.getTime() ?? 0;
+      const lines = events.map(
+        (e) => `${e.eventId} +${(optionalTsToDate(e.eventTime)?.getTime() ?? t0) - t0}ms ${e.eventType}`,
+      );
       writeFileSync(`${process.env.BENCH_HISTORY_DUMP}${dumpSuffix}`, lines.join('\n'));
     }
     for (const event of history.events ?? []) {
@@ -537,7 +540,8 @@ async function shapeOf(
   const shape: FloorShape = {
     updates: c('updates'),
     activitiesInUpdates: c('activity:checkEligibility') + c('activity:claimFifteenDaySlot'),
-    notifies: c('activity:notify'),
+    // The pump's activities: notifications, with the record store each change is also written (records/).
+    notifies: c('activity:notify') + c('activity:recordAndNotify') + c('activity:recordEngagement'),
     tailActivities: c('activity:submitInvoice') + c('activity:getPaymentStatus'),
     // Each payment status poll follows a timer of the poll interval; the product's other timers
     // (expiry and invoice deadlines, waited on with condition timeouts) are not floor operations.
@@ -579,7 +583,7 @@ async function runLifecycle(
   await setUpPartners(target);
 
   // Warm-up: the product and the floor, not measured; its histories give the floor its shape.
-  const pollMs = msToNumber(options.savbPoll as never);
+  const pollMs = ms(options.savbPoll as StringValue);
   const warmIds: string[] = [];
   log(`warm-up: ${options.warmup} engagements through the product`);
   await pool(options.warmup, options.concurrency, async (i) => {

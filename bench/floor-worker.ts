@@ -10,7 +10,7 @@ async function main(): Promise<void> {
     telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
   });
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS ?? 'localhost:7233' });
-  const activities: FloorActivities = { work: async (n: number) => n };
+  const activities: FloorActivities = { work: (n: number) => Promise.resolve(n) };
   const tuning = JSON.parse(process.env.BENCH_FLOOR_TUNING || '{}') as Partial<WorkerOptions>;
   const worker = await Worker.create({
     connection,

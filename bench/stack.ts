@@ -10,6 +10,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
+import { embeddedUrl } from '../records/embedded';
 import { temporalCliPath } from '../scripts/temporal-binaries';
 import { WORKER_NODE_ARGS } from '../worker/node-options';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
@@ -90,9 +92,10 @@ export async function stopChild(child: Child, graceMs = 15_000): Promise<void> {
 }
 
 export async function stopAll(): Promise<void> {
-  // API and workers first, then the simulator, then Temporal.
-  const order = (c: Child) => (c.name.startsWith('temporal') ? 2 : c.name.startsWith('savb') ? 1 : 0);
-  for (const rank of [0, 1, 2]) await Promise.all(started.filter((c) => order(c) === rank).map((c) => stopChild(c)));
+  // API and workers first, then the simulator, then Temporal, then the record store.
+  const order = (c: Child) =>
+    c.name.startsWith('postgres') ? 3 : c.name.startsWith('temporal') ? 2 : c.name.startsWith('savb') ? 1 : 0;
+  for (const rank of [0, 1, 2, 3]) await Promise.all(started.filter((c) => order(c) === rank).map((c) => stopChild(c)));
 }
 
 // Last resort: never leave our children running.
@@ -105,6 +108,19 @@ process.on('exit', () => {
     }
   }
 });
+
+/** True once PostgreSQL at `url` accepts a connection. */
+async function postgresAnswers(url: string): Promise<boolean> {
+  const client = new PgClient({ connectionString: url, connectionTimeoutMillis: 1_000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
 
 export function tail(child: Child, lines = 30): string {
   try {
@@ -299,7 +315,8 @@ export function apiTokensOf(tokens: Stack['tokens']): string {
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'pso-bench-'));
-  const [temporalPort, apiPort, savbPort, metricsPort, floorMetricsPort] = await Promise.all([
+  const [temporalPort, apiPort, savbPort, metricsPort, floorMetricsPort, postgresPort] = await Promise.all([
+    freePort(),
     freePort(),
     freePort(),
     freePort(),
@@ -334,11 +351,23 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   );
   await waitFor(`Temporal on ${temporalAddress}`, temporal, 90_000, () => temporalAnswers(temporalAddress));
 
+  // The record store the worker writes and the API reads (records/), embedded as in `npm start`.
+  const postgres = startChild(
+    dir,
+    'postgres',
+    process.execPath,
+    [join(ROOT, 'records', 'embedded-server.mjs'), join(dir, 'postgres'), String(postgresPort)],
+    { ...process.env },
+  );
+  const databaseUrl = embeddedUrl(postgresPort);
+  await waitFor('PostgreSQL', postgres, 120_000, () => postgresAnswers(databaseUrl));
+
   const savbUrl = `http://127.0.0.1:${savbPort}`;
   // The simulator's /_admin needs a token (bench.ts registers partners there with it).
   process.env.SAVB_SIM_ADMIN_TOKEN ||= randomBytes(24).toString('base64url');
   const baseEnv: NodeJS.ProcessEnv = {
     ...process.env,
+    DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: namespace,
     SAVB_URL: savbUrl,

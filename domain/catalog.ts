@@ -5,6 +5,9 @@
 import catalogData from '../config/catalog.json';
 import type { CatalogFile, CompetencyLevel, EngagementLength } from './schemas';
 
+/** One offering as the catalog file writes it. */
+export type OfferingEntry = CatalogFile['offerings'][number];
+
 export const DEFAULT_ALLOWED_DAYS: EngagementLength[] = [1, 3, 5, 10, 15];
 export const MAX_ENGAGEMENT_DAYS = 15;
 export const MAX_OFF_SITE_DAYS = 3;
@@ -27,28 +30,74 @@ export interface Catalog {
   offerings: Offering[];
 }
 
+/** One offering of a catalog file as the program uses it: defaults filled in. */
+export function offeringOf(entry: OfferingEntry): Offering {
+  return {
+    code: entry.code,
+    name: entry.name,
+    engagementTypes: entry.engagementTypes.map((t) => ({
+      ...t,
+      offering: entry.code,
+      allowedDays: t.allowedDays ?? DEFAULT_ALLOWED_DAYS,
+    })),
+  };
+}
+
 /** The catalog of a well-formed catalog file: defaults filled in; throws on a duplicate code. */
 export function catalogOf(file: CatalogFile): Catalog {
   const seen = new Set<string>();
-  const offerings = file.offerings.map((o) => {
-    if (seen.has(o.code)) throw new Error(`Invalid catalog: duplicate offering code ${o.code}`);
-    seen.add(o.code);
-    return {
-      code: o.code,
-      name: o.name,
-      engagementTypes: o.engagementTypes.map((t) => {
-        if (seen.has(t.code)) throw new Error(`Invalid catalog: duplicate engagement type code ${t.code}`);
-        seen.add(t.code);
-        return { ...t, offering: o.code, allowedDays: t.allowedDays ?? DEFAULT_ALLOWED_DAYS };
-      }),
-    };
-  });
-  return { offerings };
+  const claim = (code: string, what: string) => {
+    if (seen.has(code)) throw new Error(`Invalid catalog: duplicate ${what} code ${code}`);
+    seen.add(code);
+  };
+  for (const o of file.offerings) {
+    claim(o.code, 'offering');
+    for (const t of o.engagementTypes) claim(t.code, 'engagement type');
+  }
+  return { offerings: file.offerings.map(offeringOf) };
 }
 
 /** The program's catalog (config/catalog.json; parseCatalog checks the file at start-up). */
 export const catalog: Catalog = catalogOf(catalogData as CatalogFile);
 export { catalogData };
+
+/**
+ * A short fingerprint of a catalog file's content (FNV-1a, 32 bits, hex): it names the catalog
+ * version a decision was made with. An identifier for people and logs, not a security check.
+ */
+export function catalogFingerprint(file: CatalogFile): string {
+  let hash = 0x811c9dc5;
+  for (const char of JSON.stringify(file)) {
+    hash ^= char.codePointAt(0)!;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `catalog-${hash.toString(16).padStart(8, '0')}`;
+}
+
+/** The version of the program's catalog (config/catalog.json). */
+export const catalogVersion: string = catalogFingerprint(catalogData as CatalogFile);
+
+/**
+ * One offering's catalog entry as a workflow is sent it: the offering as in the catalog file (absent
+ * when the catalog has no such offering) and the catalog's version. A workflow decides with the entry
+ * it was sent, so editing the catalog never changes a decision on replay; only new messages see it.
+ */
+export interface CatalogOfferingEntry {
+  version: string;
+  offering?: OfferingEntry;
+}
+
+/** The catalog entry of an offering code, from the program's catalog (or another catalog file). */
+export function catalogOffering(code: string, file: CatalogFile = catalogData as CatalogFile): CatalogOfferingEntry {
+  const offering = file.offerings.find((o) => o.code === code);
+  const version = file === catalogData ? catalogVersion : catalogFingerprint(file);
+  return offering ? { version, offering } : { version };
+}
+
+/** The one-offering catalog an entry stands for (empty when the offering was not in the catalog). */
+export function catalogOfEntry(entry: CatalogOfferingEntry): Catalog {
+  return { offerings: entry.offering ? [offeringOf(entry.offering)] : [] };
+}
 
 export function findOffering(code: string, from: Catalog = catalog): Offering | undefined {
   return from.offerings.find((o) => o.code === code);

@@ -1,11 +1,15 @@
 // The engagement's state as the workflow holds it and the API returns it, and which message is
 // allowed in which status. Pure types and functions.
-import type { Actor, CompletionReport, Customer, Reservation } from './schemas';
+import type { CompletionReport, Customer, Reservation } from './schemas';
 import type { Refusal } from './refusals';
 import { stateRefusal } from './refusals';
+import { allowedIn, ENGAGEMENT_MESSAGES, type EngagementMessage } from './transitions';
 import type { PartnerSnapshot } from './partner';
 import { toIso } from './dates';
-import { lastValidDate, voucherExpiresAtMs } from './rules/voucher';
+import { lastValidDate, voucherExpiresAtMs, type DaysDisposition } from './rules/voucher';
+import type { SavbStatus } from './rules/invoice';
+
+export type { DaysDisposition };
 
 export const ENGAGEMENT_STATUSES = [
   'ASSIGNED',
@@ -26,27 +30,16 @@ export type EngagementStatus = (typeof ENGAGEMENT_STATUSES)[number];
 /** Statuses after which nothing can change any more (INVOICE_DENIED stays open to a retry until the invoice window closes). */
 export const FINAL_STATUSES: readonly EngagementStatus[] = ['PAID', 'EXPIRED', 'CANCELLED', 'INVOICE_WINDOW_MISSED'];
 
-export type EngagementMessage =
-  | 'voucherForwarded'
-  | 'voucherReserved'
-  | 'reservationChanged'
-  | 'reservationCancelled'
-  | 'completionReportSubmitted'
-  | 'voucherRedeemed'
-  | 'engagementCancelled'
-  | 'invoiceRetryRequested';
+export { ENGAGEMENT_MESSAGES, type EngagementMessage };
 
-/** Where each message may be sent. */
-export const ALLOWED_IN: Record<EngagementMessage, readonly EngagementStatus[]> = {
-  voucherForwarded: ['ASSIGNED', 'FORWARDED'],
-  voucherReserved: ['FORWARDED'],
-  reservationChanged: ['RESERVED'],
-  reservationCancelled: ['RESERVED'],
-  completionReportSubmitted: ['RESERVED'],
-  voucherRedeemed: ['REPORT_SUBMITTED'],
-  engagementCancelled: ['ASSIGNED', 'FORWARDED', 'RESERVED', 'REPORT_SUBMITTED'],
-  invoiceRetryRequested: ['AWAITING_SAVB_REGISTRATION', 'INVOICE_DENIED'],
-};
+/** Where each message may be sent: derived from the transition table (domain/transitions.ts). */
+export const ALLOWED_IN: Readonly<Record<EngagementMessage, readonly EngagementStatus[]>> = allowedStatuses();
+
+function allowedStatuses(): Record<EngagementMessage, readonly EngagementStatus[]> {
+  const table: Partial<Record<EngagementMessage, readonly EngagementStatus[]>> = {};
+  for (const name of ENGAGEMENT_MESSAGES) table[name] = allowedIn(name);
+  return table as Record<EngagementMessage, readonly EngagementStatus[]>;
+}
 
 export function statusRefusal(message: EngagementMessage, status: EngagementStatus): Refusal | undefined {
   if (ALLOWED_IN[message].includes(status)) return undefined;
@@ -86,19 +79,14 @@ export interface InvoiceState {
   attempts: number;
   idempotencyKey?: string;
   referenceNumber?: string;
-  savbStatus?: 'SUBMITTED' | 'APPROVED' | 'PAID' | 'DENIED';
+  savbStatus?: SavbStatus;
   amount?: number;
   currency?: string;
   submittedAt?: string;
   paidAt?: string;
   lastRefusal?: { code: string; message: string; at: string };
-}
-
-export interface DaysDisposition {
-  outcome: 'RETURNED_TO_POOL' | 'LOST';
-  days: number;
-  at: string;
-  reason: 'EXPIRED' | 'CANCELLED';
+  /** The last failed status poll of an accepted request (SAVB away, a 404): polling goes on regardless. */
+  lastPollError?: { message: string; at: string };
 }
 
 export interface EngagementState {
@@ -135,6 +123,28 @@ export interface EngagementInput {
   /** When the back-office's start request was accepted: the time of the first history entry. */
   requestedAt?: string;
   settings?: EngagementSettings;
+  /** Set only by the engagement itself when it continues as new during the invoice phase. */
+  resume?: EngagementResume;
+}
+
+/** What a continued-as-new engagement needs to go on where its previous run stopped. */
+export interface EngagementResume {
+  state: EngagementState;
+  invoice: InvoiceProgress;
+}
+
+/** The invoice phase's bookkeeping beyond the state. */
+export interface InvoiceProgress {
+  /** Requests SAVB denied so far: each retry after a denial needs a fresh idempotency key. */
+  deniedRequests: number;
+  /** How many of the invoice reminders (14, 3 days) have had their moment, sent or not. */
+  remindersHandled: number;
+  /** A retry was requested and not yet acted on. */
+  retryRequested: boolean;
+  /** 'following' when SAVB accepted the current request and only its answer is awaited. */
+  phase: 'submitting' | 'following';
+  /** Status polls failed in a row: the wait before the next one doubles with each. */
+  pollFailures: number;
 }
 
 /**
@@ -167,12 +177,11 @@ export interface EngagementSettings {
   searchAttributes?: boolean;
   /** The starter set them all at start (the API does), so the workflow need not upsert them before a change. */
   searchAttributesSetAtStart?: boolean;
+  /** Continue as new sooner than the engagement's own limit (recordings and tests keep histories short). */
+  continueAsNewAfterEvents?: number;
 }
 
 export const DEFAULT_SAVB_POLL_INTERVAL = '1 hour';
 export const DEFAULT_REGISTRATION_RETRY_INTERVAL = '1 day';
-
-/** Actor helpers: partners are named `partner:<id>`. */
-export function partnerIdOfActor(actor: Actor | string | undefined): string | undefined {
-  return actor?.startsWith('partner:') ? actor.slice('partner:'.length) : undefined;
-}
+/** No SAVB interval is shorter (config refuses one; the workflow raises an older input's): keeps histories bounded. */
+export const SAVB_INTERVAL_FLOOR_MS = 1_000;

@@ -7,3 +7,5 @@ export * from './schemas';
 export * from './rules/voucher';
 export * from './rules/delivery';
 export * from './rules/invoice';
+export * from './rules/reminders';
+export * from './rules/actors';

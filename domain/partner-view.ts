@@ -2,7 +2,7 @@
 // voucher while it was not reserved), nothing of the previous partner's trail (its ID, location,
 // consultant, dates, reasons) in `history` or `notifications`. Pure: the API applies it to the state.
 import type { EngagementEvent, EngagementState } from './engagement';
-import { partnerIdOfActor } from './engagement';
+import { partnerIdOfActor } from './rules/actors';
 
 /** The partner an accepted forwarding went to: the acting partner, or the one the event's detail names. */
 export function forwardedPartnerOf(event: EngagementEvent): string | undefined {

@@ -16,6 +16,8 @@ export interface Enrollment {
   validUntil: string;
   status: 'ACTIVE' | 'LAPSED';
   renewals: string[];
+  /** The catalog version the latest enrollment or renewal was checked against (absent: before versions). */
+  catalogVersion?: string;
 }
 
 export interface PartnerSnapshot {
@@ -82,6 +84,38 @@ export function isConsultantQualified(profile: PartnerProfile, consultantId: str
   return !!consultant && consultant.exams.some((e) => type.qualifyingCompetencies.some((q) => q.area === e.area));
 }
 
+/**
+ * The program's requirement for an enrollment term: a competency valid today that qualifies for at
+ * least one engagement type of the offering. `renewing` only changes the wording (a renewal names
+ * the competencies wanted).
+ */
+export function qualifyingCompetencyRefusal(
+  partner: PartnerSnapshot,
+  offeringCode: string,
+  nowMs: number,
+  from: Catalog = defaultCatalog,
+  renewing = false,
+): Refusal | undefined {
+  const offering = findOffering(offeringCode, from);
+  if (!offering) return ruleRefusal(Rule.OFFERING_UNKNOWN, `no offering ${offeringCode} in the catalog`, ['offering']);
+  const today = dateOf(nowMs);
+  if (offering.engagementTypes.some((t) => hasQualifyingCompetency(partner.profile, t, today))) return undefined;
+  if (!renewing) {
+    const message = `no current competency qualifies for any engagement type of ${offeringCode}`;
+    return ruleRefusal(Rule.ENROLLMENT_NO_QUALIFYING_COMPETENCY, message, ['offering']);
+  }
+  const wanted = [
+    ...new Set(
+      offering.engagementTypes.flatMap((t) => t.qualifyingCompetencies.map((q) => `${q.area} (${q.minLevel}+)`)),
+    ),
+  ].join(' or ');
+  return ruleRefusal(
+    Rule.ENROLLMENT_NO_QUALIFYING_COMPETENCY,
+    `renewing ${offeringCode} needs a competency valid on ${today} that qualifies for one of its engagement types: ${wanted}`,
+    ['offering'],
+  );
+}
+
 /** Enrolling needs a competency that qualifies for at least one engagement type of the offering. */
 export function enrollmentRefusal(
   partner: PartnerSnapshot,
@@ -89,23 +123,30 @@ export function enrollmentRefusal(
   nowMs: number,
   from: Catalog = defaultCatalog,
 ): Refusal | undefined {
-  const offering = findOffering(offeringCode, from);
-  if (!offering) return ruleRefusal(Rule.OFFERING_UNKNOWN, `no offering ${offeringCode} in the catalog`, ['offering']);
+  if (!findOffering(offeringCode, from)) return qualifyingCompetencyRefusal(partner, offeringCode, nowMs, from);
   if (isEnrollmentActive(partner.enrollments[offeringCode], nowMs)) {
     return ruleRefusal(
       Rule.OFFERING_ALREADY_ENROLLED,
       `already enrolled in ${offeringCode} until ${partner.enrollments[offeringCode].validUntil}; renew instead`,
     );
   }
-  const today = dateOf(nowMs);
-  if (!offering.engagementTypes.some((t) => hasQualifyingCompetency(partner.profile, t, today))) {
-    return ruleRefusal(
-      Rule.ENROLLMENT_NO_QUALIFYING_COMPETENCY,
-      `no current competency qualifies for any engagement type of ${offeringCode}`,
-      ['offering'],
-    );
-  }
-  return undefined;
+  return qualifyingCompetencyRefusal(partner, offeringCode, nowMs, from);
+}
+
+/**
+ * Renewing is enrolling for another year: inside the renewal window, and the requirement still met
+ * today (the program asks partners to renew their requirements every year).
+ */
+export function renewalWithRequirementsRefusal(
+  partner: PartnerSnapshot,
+  offeringCode: string,
+  nowMs: number,
+  from: Catalog = defaultCatalog,
+): Refusal | undefined {
+  return (
+    renewalRefusal(partner.enrollments[offeringCode], nowMs) ??
+    qualifyingCompetencyRefusal(partner, offeringCode, nowMs, from, true)
+  );
 }
 
 /**

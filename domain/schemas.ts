@@ -14,11 +14,16 @@ export const IsoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
   .refine(isCalendarDate, 'not a calendar date')
-  .meta({ description: 'A calendar date, YYYY-MM-DD', example: '2026-12-01' });
+  // `format: date` says "a real calendar date" to OpenAPI clients (the refinement above checks it).
+  .meta({ description: 'A calendar date, YYYY-MM-DD', example: '2026-12-01', format: 'date' });
 
-export const Instant = z.iso
-  .datetime({ offset: true })
-  .meta({ description: 'An instant, ISO 8601 with zone', example: '2026-11-25T09:00:00Z' });
+const InstantFormat = z.iso.datetime({ offset: true });
+/** Documented with zod's own pattern too: `format: date-time` (RFC 3339) also allows a lowercase `t`/`z` and a leap second, which zod refuses. */
+export const Instant = InstantFormat.meta({
+  description: 'An instant, ISO 8601 with zone',
+  example: '2026-11-25T09:00:00Z',
+  pattern: (InstantFormat._zod.def as { pattern?: RegExp }).pattern?.source,
+});
 
 export const CountryCode = z
   .string()
@@ -32,7 +37,8 @@ export const Identifier = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only, starting with a letter or digit');
 
-export const Email = z.email().max(254);
+/** An e-mail address as zod checks it: documented with zod's own pattern, as `format: email` alone allows more. */
+export const Email = z.email().max(254).meta({ pattern: z.regexes.email.source, description: 'An e-mail address' });
 /**
  * Where a link may point: `https:` only; `http:` only to this machine (a development server), never
  * `javascript:`, `data:` or any other scheme a console could be tricked into running (leading blanks
@@ -176,6 +182,10 @@ export type CompletionReport = z.infer<typeof CompletionReport>;
 export const Redemption = z.strictObject({}).meta({ id: 'Redemption' });
 export const Cancellation = z.strictObject({ reason: text().min(1).max(4000) }).meta({ id: 'Cancellation' });
 export type Cancellation = z.infer<typeof Cancellation>;
+export const ExpiryExtension = z
+  .strictObject({ days: z.number().int().min(1).max(365), reason: text().min(1).max(4000) })
+  .meta({ id: 'ExpiryExtension', description: 'Extends the voucher validity by a number of days (back-office)' });
+export type ExpiryExtension = z.infer<typeof ExpiryExtension>;
 export const InvoiceRetry = z.strictObject({ note: LongText.optional() }).meta({ id: 'InvoiceRetry' });
 
 /** Who did something: set by the HTTP layer from the token; operators may put it in a signal. */
@@ -201,23 +211,43 @@ export const ENGAGEMENT_MESSAGE_SCHEMAS = {
   voucherRedeemed: withActor(Redemption),
   engagementCancelled: withActor(Cancellation),
   invoiceRetryRequested: withActor(InvoiceRetry),
+  voucherExpiryExtended: withActor(ExpiryExtension),
 };
+
+/**
+ * The catalog entry an enrollment or renewal is checked against, sent by the API (domain/catalog.ts
+ * catalogOffering): the catalog's version and the offering as in it (absent: not in that catalog).
+ */
+export const CatalogOfferingMessage = z.strictObject({
+  version: z.string().min(1).max(100),
+  offering: OfferingDef.optional(),
+});
+const EnrollmentMessage = withActor(EnrollmentRequest).extend({ catalog: CatalogOfferingMessage.optional() });
 
 export const PARTNER_MESSAGE_SCHEMAS = {
   profileReplaced: withActor(PartnerProfile),
-  enrollmentRequested: withActor(EnrollmentRequest),
-  enrollmentRenewed: withActor(EnrollmentRequest),
+  enrollmentRequested: EnrollmentMessage,
+  enrollmentRenewed: EnrollmentMessage,
 };
 
 /** The 15-day claim as engagements send it (an internal message, but checked: operators can send it too). */
+/** Names one reservation's claim: `<voucherId>#<n>` (domain/rules/delivery.ts fifteenDayClaimToken). */
+const FifteenDayClaimToken = z
+  .string()
+  .max(80)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*#[0-9]+$/, 'a claim token: <voucherId>#<number>');
 export const FifteenDayClaimMessage = z.strictObject({
   voucherId: Identifier,
   agreementNumber: Identifier,
   engagementType: CatalogCode,
   division: ShortText.optional(),
   productScope: ShortText.optional(),
+  token: FifteenDayClaimToken.optional(),
 });
-export const FifteenDayReleaseMessage = z.strictObject({ voucherId: Identifier });
+export const FifteenDayReleaseMessage = z.strictObject({
+  voucherId: Identifier,
+  token: FifteenDayClaimToken.optional(),
+});
 
 export const AGREEMENT_MESSAGE_SCHEMAS = {
   fifteenDayClaimed: FifteenDayClaimMessage,

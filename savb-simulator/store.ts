@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import type { SavbStatus } from '../domain/rules/invoice';
 
 export const PaymentRequestBody = z.strictObject({
   voucherId: z.string().min(1).max(128),
@@ -26,7 +27,7 @@ export const RegistrationBody = z.strictObject({
 });
 export type RegistrationBody = z.infer<typeof RegistrationBody>;
 
-export type PaymentRequestStatus = 'SUBMITTED' | 'APPROVED' | 'PAID' | 'DENIED';
+export type PaymentRequestStatus = SavbStatus;
 
 const StoredPaymentRequest = PaymentRequestBody.extend({
   referenceNumber: z.string(),
@@ -228,7 +229,9 @@ function loadState(dataFile: string): PersistedState {
   try {
     raw = JSON.parse(readFileSync(dataFile, 'utf8'));
   } catch (err) {
-    throw new Error(`SAVB simulator: cannot read its data file ${dataFile}: ${(err as Error).message}`);
+    throw new Error(`SAVB simulator: cannot read its data file ${dataFile}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const parsed = PersistedState.safeParse(raw);
   if (!parsed.success) {

@@ -6,10 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { temporalCliPath } from './temporal-binaries';
 
-export function writeHistoryFile(address: string, workflowId: string, name: string): void {
+/** `runId` picks one run of a workflow that continued as new; without it, its latest run. */
+export function writeHistoryFile(address: string, workflowId: string, name: string, runId?: string): void {
+  const run = runId ? ['--run-id', runId] : [];
   const json = execFileSync(
     temporalCliPath(),
-    ['workflow', 'show', '--workflow-id', workflowId, '--address', address, '--output', 'json'],
+    ['workflow', 'show', '--workflow-id', workflowId, ...run, '--address', address, '--output', 'json'],
     {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
@@ -17,5 +19,5 @@ export function writeHistoryFile(address: string, workflowId: string, name: stri
   );
   const file = join(__dirname, '..', 'test', 'histories', `${name}.json`);
   writeFileSync(file, json);
-  console.log(`wrote ${file} (${JSON.parse(json).events.length} events)`);
+  console.log(`wrote ${file} (${(JSON.parse(json) as { events: unknown[] }).events.length} events)`);
 }

@@ -70,7 +70,7 @@ function toJson(schema: z.ZodType): JsonSchema {
     // No ids, descriptions or examples: every schema inline, only what is checked.
     metadata: z.registry(),
     override: (ctx) => carryChecks(ctx.zodSchema, ctx.jsonSchema as JsonSchema),
-  }) as JsonSchema;
+  });
 }
 
 const toJsonAll = (schemas: Record<string, z.ZodType>) =>

@@ -3,7 +3,12 @@
 // Run after a deliberate, patched() change of behaviour to add new histories (never to overwrite old ones
 // to make a failing replay pass): `npx tsx scripts/record-histories.ts <suffix> [--codec]`; with
 // --codec the payloads are encrypted with the replay test's key (test/support/replay-codec.ts).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../records/embedded';
 import { writeHistoryFile } from './history-file';
+import { recordInvoiceEdges } from './record-invoice-edges';
 import { engagementSignals, engagementUpdates as u } from '../workflows/messages';
 import { replayDataConverter } from '../test/support/replay-codec';
 import {
@@ -23,6 +28,19 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const codec = args.includes('--codec');
   const suffix = args.find((a) => !a.startsWith('--')) ?? 'v1';
+  // The worker writes the record store: a scratch embedded PostgreSQL unless the tests' one is given.
+  const dataDir = mkdtempSync(join(tmpdir(), 'pso-histories-pg-'));
+  const records = process.env.PSO_TEST_PG_ADMIN_URL ? undefined : await startEmbeddedPostgres({ dataDir });
+  if (records) process.env.PSO_TEST_PG_ADMIN_URL = records.adminUrl;
+  try {
+    await recordAll(suffix, codec);
+  } finally {
+    await records?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function recordAll(suffix: string, codec: boolean): Promise<void> {
   const stack = await startTimeSkippingStack(codec ? { dataConverter: replayDataConverter() } : {});
   const { env } = stack;
   const partner = 'P-HISTORY';
@@ -94,8 +112,35 @@ async function main(): Promise<void> {
       await h.result();
       out['15d-cancelled'] = h.workflowId;
     }
+    // 5. A 15-day reservation cancelled and made again (each claim with its own token), then cancelled.
+    {
+      const t0 = await env.currentTimeMs();
+      await keepEnrolled(stack, partner);
+      const input = engagementInput(t0, { voucherId: `HIST-15D-RERESERVED-${suffix}`, days: 15 });
+      const h = await startEngagement(stack, input);
+      await h.executeUpdate(u.voucherForwarded, {
+        args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...actor }],
+      });
+      const res = reservation(t0);
+      const slot = { ...res, endDate: addDays(res.startDate, 20), division: 'Retail', ...actor };
+      await h.executeUpdate(u.voucherReserved, { args: [slot] });
+      await h.executeUpdate(u.reservationCancelled, { args: [{ reason: 'rescheduling', ...actor }] });
+      await h.executeUpdate(u.voucherReserved, { args: [slot] });
+      await h.executeUpdate(u.engagementCancelled, { args: [{ reason: 'customer withdrew', actor: 'backoffice' }] });
+      await h.result();
+      out['15d-rereserved'] = h.workflowId;
+    }
     for (const [name, workflowId] of Object.entries(out))
       writeHistoryFile(env.address, workflowId, `engagement-${name}-${suffix}`);
+    // The partner entity runs on (its history so far replays too).
+    writeHistoryFile(env.address, `partner-${partner}`, `partner-${suffix}`);
+    // Invoice-phase edges (v3-invoice on); of an engagement that continued as new, the runs it keeps.
+    const edges = await recordInvoiceEdges(stack, partner, suffix);
+    for (const [name, { workflowId, runs }] of Object.entries(edges))
+      for (const { number, runId } of runs) {
+        const run = runs.length > 1 || number > 1 ? `-run${number}` : '';
+        writeHistoryFile(env.address, workflowId, `engagement-${name}${run}-${suffix}`, runId);
+      }
   } finally {
     await stack.stop();
   }

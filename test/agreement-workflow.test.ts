@@ -114,6 +114,46 @@ test('a released claim frees the slot for another engagement', async () => {
   expect(await handle.query(fifteenDayClaimsQuery)).toEqual([next]);
 });
 
+test('a release with a token frees only the claim made with it: a late release leaves a newer claim of the voucher', async () => {
+  const { agreementNumber, handle } = await startAgreement();
+  const first: FifteenDayClaim = {
+    voucherId: 'V-1',
+    agreementNumber,
+    engagementType: 'DDPS-WINDOWS-OFFICE',
+    token: 'V-1#1',
+  };
+  const second = { ...first, token: 'V-1#2' };
+  await handle.executeUpdate(fifteenDayClaimUpdate, { args: [first] });
+  // The voucher reserved again before the first reservation's release arrived: its claim replaces the first.
+  expect((await handle.executeUpdate(fifteenDayClaimUpdate, { args: [second] })).claims).toEqual([second]);
+  await handle.signal(fifteenDayReleaseSignal, { voucherId: 'V-1', token: 'V-1#1' });
+  const repeat = { ...first, voucherId: 'V-2', token: 'V-2#1' };
+  expect((await refusalOf(handle.executeUpdate(fifteenDayClaimUpdate, { args: [repeat] }))).refusal.code).toBe(
+    'REPEAT_FIFTEEN_DAY_ENGAGEMENT',
+  );
+  expect(await handle.query(fifteenDayClaimsQuery)).toEqual([second]);
+
+  await handle.signal(fifteenDayReleaseSignal, { voucherId: 'V-1', token: 'V-1#2' });
+  expect((await handle.executeUpdate(fifteenDayClaimUpdate, { args: [repeat] })).claims).toEqual([repeat]);
+});
+
+test("a release without a token (engagements that claimed before tokens) frees the voucher's claim, whatever its token", async () => {
+  const { agreementNumber, handle } = await startAgreement();
+  const claim: FifteenDayClaim = { voucherId: 'V-1', agreementNumber, engagementType: 'SDPS-PPM', token: 'V-1#3' };
+  await handle.executeUpdate(fifteenDayClaimUpdate, { args: [claim] });
+  await handle.signal(fifteenDayReleaseSignal, { voucherId: 'V-1' });
+  expect(
+    (
+      await handle.executeUpdate(fifteenDayClaimUpdate, {
+        args: [{ voucherId: 'V-2', agreementNumber, engagementType: 'SDPS-PPM' }],
+      })
+    ).claims,
+  ).toEqual([{ voucherId: 'V-2', agreementNumber, engagementType: 'SDPS-PPM' }]);
+  // A malformed token is refused like any malformed claim.
+  const bad = await refusalOf(handle.executeUpdate(fifteenDayClaimUpdate, { args: [{ ...claim, token: 'V-1' }] }));
+  expect(bad.refusal).toMatchObject({ code: 'INVALID_MESSAGE', fields: ['token'] });
+});
+
 test('a malformed claim, or one for another agreement, is refused as invalid', async () => {
   const { agreementNumber, handle } = await startAgreement();
   const bad = { voucherId: 'V 1', agreementNumber, engagementType: 'SDPS-PPM' };

@@ -102,8 +102,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: port })).toThrow(/PORT:/);
   });
 
-  it.each(['30s', '5m', '1 day', '2 hours', '500ms', '1.5h'])('accepts the duration %j', (d) => {
+  it.each(['30s', '5m', '1 day', '2 hours', '1500ms', '1s', '1.5h'])('accepts the duration %j', (d) => {
     expect(loadConfig({ SAVB_POLL_INTERVAL: d }).SAVB_POLL_INTERVAL).toBe(d);
+  });
+
+  it.each([
+    ['SAVB_POLL_INTERVAL', '500ms'],
+    ['SAVB_REGISTRATION_RETRY_INTERVAL', '0s'],
+    ['SAVB_REGISTRATION_RETRY_INTERVAL', '0.5 seconds'],
+  ])('refuses %s=%j: SAVB intervals are at least 1 s', (name, value) => {
+    const err = errorOf(() => loadConfig({ [name]: value }));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toContain(`${name}: at least 1 s`);
   });
 
   it('refuses a webhook URL without a secret, since webhooks are signed', () => {

@@ -1,10 +1,13 @@
 // The eligibility and 15-day-slot activities, called directly with a real client against the
 // time-skipping test server, reading a real partner workflow and a real agreement registry.
-import { Client } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createEligibilityActivities } from '../activities/eligibility';
+import { createRecordActivities } from '../activities/records';
+import { createRecordDatabase, type RecordDatabase } from './support/record-db';
+import { findEngagementType } from '../domain/catalog';
 import { DAY_MS, dateOf } from '../domain/dates';
 import type { FifteenDayClaim } from '../domain/rules/delivery';
 import type { PartnerProfile } from '../domain/schemas';
@@ -17,23 +20,26 @@ import {
   partnerWorkflowId,
   profileReplacedUpdate,
 } from '../workflows/messages';
-import type { partnerWorkflow } from '../workflows/partner';
+import type { partnerWorkflow } from '../workflows/partner/workflow';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
 let running: Promise<void>;
 let activities: ReturnType<typeof createEligibilityActivities>;
+let records: RecordDatabase;
 
 beforeAll(async () => {
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
+  records = await createRecordDatabase();
+  const notify = () => Promise.resolve({ delivered: true });
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
     workflowsPath: require.resolve('./support/partner-workflows-entry'),
     // The partner workflow's notification channel is not exercised here (no timer is reached).
-    activities: { notifyPartner: async () => ({ delivered: true }) },
+    activities: { notifyPartner: notify, ...createRecordActivities({ records: records.db, notify }) },
   });
   running = worker.run();
   activities = createEligibilityActivities({ client: env.client });
@@ -43,6 +49,7 @@ afterAll(async () => {
   worker?.shutdown();
   await running;
   await env?.teardown();
+  await records?.drop();
 });
 
 const profile: PartnerProfile = {
@@ -126,8 +133,43 @@ describe('checkEligibility', () => {
 
     const unknownType = await activities.checkEligibility({ partnerId: 'FABRIKAM', engagementType: 'NOPE', atMs });
     expect(unknownType.refusals.map((r) => r.code)).toEqual(['ENGAGEMENT_TYPE_UNKNOWN']);
+
+    // The engagement's own catalog entry decides when it sends one (here: one the worker's catalog has not).
+    const entry = { ...findEngagementType('SDPS-SHAREPOINT')!, code: 'SDPS-NEXT' };
+    const fromEntry = await activities.checkEligibility({
+      partnerId: 'FABRIKAM',
+      engagementType: 'SDPS-NEXT',
+      atMs,
+      type: entry,
+    });
+    expect(fromEntry.refusals).toEqual([]);
+    const stricter = { ...entry, qualifyingCompetencies: [{ area: 'Cloud CRM', minLevel: 'Gold' as const }] };
+    const refused = await activities.checkEligibility({
+      partnerId: 'FABRIKAM',
+      engagementType: 'SDPS-SHAREPOINT',
+      atMs,
+      type: stricter,
+    });
+    expect(refused.refusals.map((r) => r.code)).toEqual(['COMPETENCY_NOT_QUALIFYING', 'NO_QUALIFIED_CONSULTANT']);
   });
 });
+
+/** Waits until the partner's record holds the enrollment and its history has stopped growing. */
+async function recorded(handle: WorkflowHandle, offering: string): Promise<void> {
+  let last = -1;
+  for (let i = 0; i < 200; i += 1) {
+    const row = await records.db.query<{ state: { enrollments: Record<string, unknown> } }>(
+      'SELECT state FROM partners WHERE partner_id = $1',
+      [handle.workflowId.replace(/^partner-/, '')],
+    );
+    const description = await handle.describe();
+    const settled = !description.raw.pendingActivities?.length && description.historyLength === last;
+    if (row.rows[0]?.state.enrollments[offering] && settled) return;
+    last = description.historyLength;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the record of ${handle.workflowId} never settled`);
+}
 
 describe('partner reads', () => {
   test('a read is reused while the partner is unchanged, and a change is seen by the very next check', async () => {
@@ -148,6 +190,8 @@ describe('partner reads', () => {
         atMs: await env.currentTimeMs(),
       });
 
+    // The partner's record write (activities/records.ts) extends its history too: let it land first.
+    await recorded(handle, 'SDPS');
     for (let i = 0; i < 3; i += 1) expect((await check()).refusals).toEqual([]);
     expect(queries).toBe(1);
 

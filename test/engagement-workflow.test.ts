@@ -1,6 +1,5 @@
 // The engagement workflow on the time-skipping test server with the real worker, activities,
 // partner workflow and SAVB simulator: a voucher's whole life runs in seconds.
-import { WorkflowHandle } from '@temporalio/client';
 import type { EngagementState } from '../domain/engagement';
 import { engagementSignals, engagementUpdates } from '../workflows/messages';
 import {
@@ -206,6 +205,44 @@ describe('expiry and reminders', () => {
     }
   });
 
+  test('a validity extension moves the expiry and its reminders; partners cannot extend', async () => {
+    const t0 = await now();
+    const input = engagementInput(t0);
+    const handle = await startEngagement(stack, input);
+    const partnerTry = await refusalOf(
+      handle.executeUpdate(u.voucherExpiryExtended, { args: [{ days: 90, reason: 'program extension', ...as(P1) }] }),
+    );
+    expect(partnerTry).toMatchObject({ type: 'Forbidden', codes: ['ROLE_NOT_ALLOWED'] });
+    const extended = await handle.executeUpdate(u.voucherExpiryExtended, {
+      args: [{ days: 90, reason: 'program extension', actor: 'backoffice' }],
+    });
+    expect(Date.parse(extended.deadlines.voucherExpiresAt)).toBe(Date.parse(input.assignedAt) + 270 * DAY_MS);
+    expect(extended.deadlines.lastValidDate).toBe(dateOf(Date.parse(input.assignedAt) + 270 * DAY_MS - 1));
+    await stack.env.sleep('200 days');
+    expect((await stateOf(handle)).status).toBe('ASSIGNED');
+    await stack.env.sleep('71 days');
+    expect((await handle.result()).status).toBe('EXPIRED');
+    const s = await stateOf(handle);
+    for (const [kind, days] of [
+      ['VOUCHER_EXPIRY_REMINDER_30D', 30],
+      ['VOUCHER_EXPIRY_REMINDER_7D', 7],
+    ] as const) {
+      const sent = s.notifications.filter((n) => n.kind === kind);
+      expect(sent).toHaveLength(1);
+      expect(Math.abs(Date.parse(sent[0].at) - (t0 + (270 - days) * DAY_MS))).toBeLessThan(60_000);
+    }
+    expect(Date.parse(s.daysDisposition!.at)).toBeGreaterThanOrEqual(t0 + 270 * DAY_MS);
+  });
+
+  test('a redeemed voucher cannot be extended', async () => {
+    stack.savb.register(P1, 'DDPS');
+    const { handle } = await walkTo('REDEEMED');
+    const r = await refusalOf(
+      handle.executeUpdate(u.voucherExpiryExtended, { args: [{ days: 30, reason: 'late', actor: 'backoffice' }] }),
+    );
+    expect(r).toMatchObject({ type: 'StateConflict', codes: ['NOT_ALLOWED_IN_STATUS'] });
+  });
+
   test("an expired voucher's days are lost when the customer's enrollment has ended", async () => {
     const t0 = await now();
     const input = engagementInput(t0);
@@ -370,7 +407,11 @@ describe('refusals: the update is rejected with the rule, the state is unchanged
       }),
     );
     expect(future.codes).toContain('DELIVERY_IN_FUTURE');
-    expect((await stateOf(handle)).status).toBe('RESERVED');
+    const s = await stateOf(handle);
+    expect(s.status).toBe('RESERVED');
+    expect(s.report).toBeUndefined();
+    // Refused by the validator: nothing entered the engagement's history.
+    expect(events(s, 'completionReportSubmitted')).toEqual([]);
     expect(input.days).toBe(5);
   });
 
@@ -378,6 +419,18 @@ describe('refusals: the update is rejected with the rule, the state is unchanged
     const { handle } = await walkTo('RESERVED');
     const r = await refusalOf(handle.executeUpdate(u.voucherRedeemed, { args: [as(P1)] }));
     expect(r).toMatchObject({ type: 'StateConflict', codes: ['NOT_ALLOWED_IN_STATUS'] });
+    await stack.env.sleep('14 days');
+    const reserved = await stateOf(handle);
+    await handle.executeUpdate(u.completionReportSubmitted, {
+      args: [{ ...report(reserved.reservation!, reserved.days), ...as(P1) }],
+    });
+    // Reported but not redeemed when the 180 days run out: the voucher expires, and cannot be redeemed.
+    await stack.env.sleep('180 days');
+    expect((await handle.result()).status).toBe('EXPIRED');
+    await expect(handle.executeUpdate(u.voucherRedeemed, { args: [as(P1)] })).rejects.toThrow();
+    const expired = await stateOf(handle);
+    expect(expired.redeemedAt).toBeUndefined();
+    expect(expired.daysDisposition).toMatchObject({ reason: 'EXPIRED', days: 5 });
   });
 
   test('a refused signal changes nothing and is recorded as rejected in the history', async () => {
@@ -495,5 +548,71 @@ describe('changes of plan', () => {
     const h3 = await startEngagement(stack, third);
     await h3.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: PM_EMAIL, ...as(P1) }] });
     expect((await h3.executeUpdate(u.voucherReserved, { args: [{ ...res15, ...as(P1) }] })).status).toBe('RESERVED');
+  });
+});
+
+describe('the invoice phase at its edges', () => {
+  /** SAVB's delays for requests created from now on (wall-clock ms: SAVB keeps its own time). */
+  async function savbTiming(timing: { approveAfterMs: number; payAfterMs: number }): Promise<void> {
+    const answer = await fetch(`${stack.savb.url}/_admin/timing`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(timing),
+    });
+    expect(answer.status).toBe(200);
+  }
+
+  test('an accepted invoice is followed past day 60 while status polls fail, and is paid at SAVB’s time when SAVB recovers', async () => {
+    stack.savb.register(P1, 'DDPS');
+    await savbTiming({ approveAfterMs: 0, payAfterMs: 2_000 });
+    try {
+      const { handle, input, redeemed } = await walkTo('REDEEMED');
+      const submitted = await settle(stack, handle, 'INVOICE_SUBMITTED', '1 minute');
+      expect(submitted.invoice?.savbStatus).toBe('APPROVED');
+      stack.savb.setFaults({ down: true });
+      await stack.env.sleep('61 days');
+      const during = await stateOf(handle);
+      expect(await now()).toBeGreaterThan(Date.parse(redeemed!.deadlines.invoiceDueAt!));
+      expect(during.status).toBe('INVOICE_SUBMITTED');
+      expect(during.invoice?.lastPollError?.message).toContain('503');
+      expect(Date.parse(during.invoice!.lastPollError!.at)).toBeGreaterThan(Date.parse(during.invoice!.dueAt));
+      // One event for the run of failures, not one per poll.
+      expect(events(during, 'savbStatusPollFailed')).toHaveLength(1);
+      // An accepted, undenied request is pending: no reminder to invoice.
+      expect(during.notifications.filter((n) => n.kind.startsWith('INVOICE_REMINDER'))).toHaveLength(0);
+
+      stack.savb.setFaults({ down: false });
+      const paid = await settle(stack, handle, 'PAID', '6 hours');
+      expect((await handle.result()).status).toBe('PAID');
+      expect(events(paid, 'invoiceWindowMissed')).toHaveLength(0);
+      const [request] = stack.savb.requests().filter((r) => r.voucherId === input.voucherId);
+      expect(request.status).toBe('PAID');
+      // paidAt is when SAVB paid (its clock), not when the workflow (far ahead in skipped time) heard of it.
+      expect(paid.invoice?.paidAt).toBe(request.paidAt);
+    } finally {
+      stack.savb.setFaults({ down: false });
+      await savbTiming({ approveAfterMs: 0, payAfterMs: 0 });
+    }
+  });
+
+  test('after a SAVB denial the 14- and 3-day invoice reminders are still sent, at their moments', async () => {
+    stack.savb.register(P1, 'DDPS');
+    const voucherId = 'V-DENIED-REMINDED';
+    stack.savb.deny(voucherId, 'completion report not signed');
+    const { handle, redeemed } = await walkTo('REDEEMED', { voucherId });
+    await settle(stack, handle, 'INVOICE_DENIED', '1 minute');
+    // The partner does not retry: the window closes with the request denied.
+    await stack.env.sleep('60 days');
+    expect((await handle.result()).status).toBe('INVOICE_DENIED');
+    const s = await stateOf(handle);
+    const due = Date.parse(redeemed!.deadlines.invoiceDueAt!);
+    for (const [kind, days] of [
+      ['INVOICE_REMINDER_14D', 14],
+      ['INVOICE_REMINDER_3D', 3],
+    ] as const) {
+      const sent = s.notifications.filter((n) => n.kind === kind);
+      expect(sent).toHaveLength(1);
+      expect(Math.abs(Date.parse(sent[0].at) - (due - days * DAY_MS))).toBeLessThan(60_000);
+    }
   });
 });

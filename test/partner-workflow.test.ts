@@ -1,6 +1,7 @@
 // The partner entity on the time-skipping test server: profile, enrollment and its refusals, the
-// yearly timers (reminders 30 and 7 days before lapse, the lapse), renewal, the eligibility matrix,
-// and continue-as-new carrying the state.
+// yearly timers (reminders 30 and 7 days before lapse, the lapse), renewal and its requirements, the
+// catalog entry an enrollment is checked against, the eligibility matrix at the caller's time, and
+// continue-as-new carrying the state.
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
@@ -9,9 +10,14 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createEligibilityActivities } from '../activities/eligibility';
 import { createNotificationActivities, webhookSigner } from '../activities/notify';
+import { createRecordActivities } from '../activities/records';
+import { createRecordDatabase, type RecordDatabase } from './support/record-db';
 import type { PartnerActivities } from '../activities/types';
-import { DAY_MS, toIso } from '../domain/dates';
-import { enrollmentValidUntil, renewedValidUntil } from '../domain/partner';
+import { enrollmentMessage, readEligibility } from '../api/partners';
+import { DEFAULT_TIMEOUTS } from '../api/temporal';
+import { catalogOffering, catalogVersion } from '../domain/catalog';
+import { DAY_MS, dateOf, toIso } from '../domain/dates';
+import { enrollmentValidUntil, renewedValidUntil, type EligibilityMatrixRow } from '../domain/partner';
 import type { Refusal } from '../domain/refusals';
 import type { PartnerProfile } from '../domain/schemas';
 import { temporalTestServerPath } from '../scripts/temporal-binaries';
@@ -25,13 +31,14 @@ import {
   partnerWorkflowId,
   profileReplacedUpdate,
 } from '../workflows/messages';
-import type { partnerWorkflow } from '../workflows/partner';
+import type { partnerWorkflow } from '../workflows/partner/workflow';
 
 type Sent = Parameters<PartnerActivities['notifyPartner']>[0];
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
 let running: Promise<void>;
+let records: RecordDatabase;
 // The real notification activity posts to a webhook; this one records what it receives (and checks
 // the signature), and is down (503) for one partner.
 const WEBHOOK_SECRET = 'test-webhook-secret';
@@ -86,13 +93,16 @@ beforeAll(async () => {
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
+  records = await createRecordDatabase();
+  const notifications = createNotificationActivities({ webhookUrl, webhookSecret: WEBHOOK_SECRET });
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
     workflowsPath: require.resolve('./support/partner-workflows-entry'),
     activities: {
       ...createEligibilityActivities({ client: env.client }),
-      ...createNotificationActivities({ webhookUrl, webhookSecret: WEBHOOK_SECRET }),
+      ...notifications,
+      ...createRecordActivities({ records: records.db, notify: notifications.notify }),
     },
   });
   running = worker.run();
@@ -103,6 +113,7 @@ afterAll(async () => {
   await running;
   await env?.teardown();
   await new Promise((resolve) => webhook?.close(resolve));
+  await records?.drop();
 });
 
 let seq = 0;
@@ -136,6 +147,17 @@ const sentTo = (partnerId: string) => sent.filter((s) => s.partnerId === partner
 const HOUR_MS = 60 * 60 * 1000;
 
 /** Skips the test server's clock to a workflow time (the term is a calendar year, so times are computed, not counted in days). */
+/** Waits (bounded) until the workflow has no activity in flight and no workflow task pending. */
+async function waitForNoPendingActivity(handle: { describe(): Promise<{ raw: unknown }> }): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const raw = (await handle.describe()).raw as { pendingActivities?: unknown[]; pendingWorkflowTask?: unknown };
+    if (!raw.pendingActivities?.length && !raw.pendingWorkflowTask) return;
+    if (Date.now() > deadline) throw new Error('the partner workflow still has work in flight after 30 s');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 async function sleepUntil(ms: number): Promise<void> {
   const now = await env.currentTimeMs();
   if (ms > now) await env.sleep(ms - now);
@@ -146,6 +168,73 @@ function expectAt(at: string, expectedMs: number): void {
   expect(Date.parse(at)).toBeGreaterThanOrEqual(expectedMs);
   expect(Date.parse(at)).toBeLessThan(expectedMs + 60_000);
 }
+
+// These two first, while few other partners run in this environment: with many entities running,
+// their timers and record writes make the time-skipping server slow to skip days.
+test("the eligibility matrix is computed at the caller's time: an idle partner's competency that expires between two reads", async () => {
+  const { partnerId, handle } = await startPartner();
+  const t0 = await env.currentTimeMs();
+  await handle.executeUpdate(profileReplacedUpdate, {
+    args: [
+      profile({ competencies: [{ area: 'Windows and Devices', level: 'Gold', expiresAt: dateOf(t0 + 2 * DAY_MS) }] }),
+    ],
+  });
+  await handle.executeUpdate(enrollmentRequestedUpdate, { args: [enrollmentMessage('DDPS', 'backoffice')] });
+  const app = { client: env.client, timeouts: DEFAULT_TIMEOUTS };
+  const windowsOffice = (rows: EligibilityMatrixRow[]) => rows.find((r) => r.engagementType === 'DDPS-WINDOWS-OFFICE');
+
+  const before = await readEligibility(app, partnerId, await env.currentTimeMs());
+  expect(windowsOffice(before.rows)).toMatchObject({ eligible: true, unmet: [] });
+
+  // Five days later nothing has happened in the partner's workflow (its next timer is the 30-day reminder).
+  await waitForNoPendingActivity(handle);
+  const unchanged = (await handle.query(partnerStateQuery)).updatedAt;
+  await sleepUntil(t0 + 5 * DAY_MS);
+  expect((await handle.query(partnerStateQuery)).updatedAt).toBe(unchanged);
+
+  const now = await env.currentTimeMs();
+  const after = await readEligibility(app, partnerId, now);
+  expect(windowsOffice(after.rows)?.eligible).toBe(false);
+  expect(windowsOffice(after.rows)?.unmet.map((u) => u.code)).toEqual(['COMPETENCY_NOT_QUALIFYING']);
+  // The query answers the same when given the caller's time; without one it can only use the
+  // workflow's own time, which stood still at the enrollment.
+  expect(windowsOffice(await handle.query(eligibilityMatrixQuery, now))?.eligible).toBe(false);
+  expect(windowsOffice(await handle.query(eligibilityMatrixQuery))?.eligible).toBe(true);
+});
+
+describe('renewal re-checks the requirements', () => {
+  test('a partner whose qualifying competency expired is refused the renewal (422, the rule named) until a valid one is in its profile', async () => {
+    const { handle } = await startPartner();
+    const t0 = await env.currentTimeMs();
+    const expiring = profile({
+      competencies: [{ area: 'Windows and Devices', level: 'Gold', expiresAt: dateOf(t0 + 200 * DAY_MS) }],
+    });
+    await handle.executeUpdate(profileReplacedUpdate, { args: [expiring] });
+    const enrolled = await handle.executeUpdate(enrollmentRequestedUpdate, {
+      args: [enrollmentMessage('DDPS', 'backoffice')],
+    });
+    await sleepUntil(Date.parse(enrolled.enrollments.DDPS.validUntil) - 85 * DAY_MS); // window open, competency expired
+
+    const refused = await refusalOf(
+      handle.executeUpdate(enrollmentRenewedUpdate, { args: [enrollmentMessage('DDPS', 'backoffice')] }),
+    );
+    expect(refused.type).toBe('RuleViolation');
+    expect(refused.refusal.code).toBe('ENROLLMENT_NO_QUALIFYING_COMPETENCY');
+    expect(refused.refusal.message).toContain('Windows and Devices (Silver+)');
+    // A message without a catalog entry (an older client) is checked against the bundled catalog, the same way.
+    expect(
+      (await refusalOf(handle.executeUpdate(enrollmentRenewedUpdate, { args: [{ offering: 'DDPS' }] }))).refusal.code,
+    ).toBe('ENROLLMENT_NO_QUALIFYING_COMPETENCY');
+    expect((await handle.query(partnerStateQuery)).enrollments.DDPS).toEqual(enrolled.enrollments.DDPS);
+
+    await handle.executeUpdate(profileReplacedUpdate, { args: [profile()] }); // renewed competency
+    const renewed = await handle.executeUpdate(enrollmentRenewedUpdate, {
+      args: [enrollmentMessage('DDPS', 'backoffice')],
+    });
+    expect(renewed.enrollments.DDPS.renewals).toHaveLength(1);
+    expect(Date.parse(renewed.enrollments.DDPS.validUntil)).toBe(renewedValidUntil(enrolled.enrollments.DDPS));
+  });
+});
 
 test('a profile is created and replaced through the update, and a malformed one is refused as invalid', async () => {
   const { handle } = await startPartner();
@@ -413,4 +502,54 @@ test('the history stays bounded: after many updates the entity continues as new 
   expect(state.profile.name).toBe('Contoso 449');
   expect(state.enrollments).toEqual(enrolled.enrollments);
   expect(state.createdAt).toBe(enrolled.createdAt);
+});
+
+describe('enrollment checks read the catalog entry sent with the message', () => {
+  test('the entry decides, not the bundled catalog; its version is recorded on the enrollment', async () => {
+    const { handle } = await startPartner();
+    await handle.executeUpdate(profileReplacedUpdate, { args: [profile()] });
+    const bundled = catalogOffering('DDPS');
+    expect(bundled.version).toBe(catalogVersion);
+
+    // An edited catalog where DDPS asks for another competency: refused, though the bundled one would accept.
+    const edited = {
+      version: 'catalog-edited',
+      offering: {
+        ...bundled.offering!,
+        engagementTypes: bundled.offering!.engagementTypes.map((t) => ({
+          ...t,
+          qualifyingCompetencies: [{ area: 'Cloud CRM', minLevel: 'Gold' as const }],
+        })),
+      },
+    };
+    const refused = await refusalOf(
+      handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS', catalog: edited }] }),
+    );
+    expect(refused.refusal.code).toBe('ENROLLMENT_NO_QUALIFYING_COMPETENCY');
+
+    // An offering the sending catalog does not have is unknown, whatever the bundled catalog says.
+    const absent = await refusalOf(
+      handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS', catalog: { version: 'v-x' } }] }),
+    );
+    expect(absent.refusal.code).toBe('OFFERING_UNKNOWN');
+
+    // A new offering the bundled catalog does not know yet is accepted from its entry.
+    const added = { version: 'catalog-next', offering: { ...bundled.offering!, code: 'NEWPS', name: 'New' } };
+    const state = await handle.executeUpdate(enrollmentRequestedUpdate, {
+      args: [{ offering: 'NEWPS', catalog: added }],
+    });
+    expect(state.enrollments.NEWPS).toMatchObject({ status: 'ACTIVE', catalogVersion: 'catalog-next' });
+
+    // An entry for another offering than the one asked for is a malformed message.
+    const mismatch = await refusalOf(
+      handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'SDPS', catalog: added }] }),
+    );
+    expect(mismatch.type).toBe('InvalidMessage');
+    expect(mismatch.refusal.fields).toEqual(['catalog.offering.code']);
+
+    const enrolled = await handle.executeUpdate(enrollmentRequestedUpdate, {
+      args: [enrollmentMessage('DDPS', 'backoffice')],
+    });
+    expect(enrolled.enrollments.DDPS.catalogVersion).toBe(catalogVersion);
+  });
 });

@@ -2,7 +2,6 @@
 // that would break engagements already running fails here before it lands (use patched() instead).
 // Histories recorded with payload encryption (*-codec-*) decode with the replay key; plain ones
 // pass through the same codec unchanged, as old payloads do in a deployment.
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -13,9 +12,16 @@ import { replayDataConverter } from './support/replay-codec';
 const dir = join(__dirname, 'histories');
 const histories = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
-  .map((file) => ({ file, history: historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8'))) }));
+  .map((file) => ({ file, history: JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown }));
 
 const workflowIdOf = (file: string) => `replay-${file}`;
+
+/** The part of a history's JSON that says how its input was encoded. */
+interface StartedHistoryJson {
+  events?: Array<{
+    workflowExecutionStartedEventAttributes?: { input?: { payloads?: Array<{ metadata?: { encoding?: string } }> } };
+  }>;
+}
 
 test('there are committed histories of paid, expired and cancelled engagements', () => {
   expect(histories.map((h) => h.file)).toEqual(
@@ -29,8 +35,10 @@ test('there are committed histories of paid, expired and cancelled engagements',
 
 test('there are committed histories recorded with encrypted payloads', () => {
   const encrypted = histories.filter(({ history }) => {
-    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-    return Buffer.from(input?.metadata?.encoding ?? []).toString() === ENCRYPTED_ENCODING;
+    // History JSON as the CLI writes it: metadata values are base64.
+    const input = (history as StartedHistoryJson).events?.[0]?.workflowExecutionStartedEventAttributes?.input
+      ?.payloads?.[0];
+    return Buffer.from(input?.metadata?.encoding ?? '', 'base64').toString() === ENCRYPTED_ENCODING;
   });
   expect(encrypted.map((h) => h.file)).toEqual(
     expect.arrayContaining([expect.stringMatching(/paid-codec/), expect.stringMatching(/cancelled-codec/)]),

@@ -184,7 +184,11 @@ describe('SAVB activities', () => {
       clock += 1_000;
       expect(await savb.getPaymentStatus({ referenceNumber })).toEqual({ status: 'APPROVED' });
       clock += 1_000;
-      expect(await savb.getPaymentStatus({ referenceNumber })).toEqual({ status: 'PAID' });
+      // The payment time is SAVB's, not the caller's: the moment SAVB paid, read back later.
+      const paidAt = new Date(clock).toISOString();
+      clock += 60_000;
+      expect(await savb.getPaymentStatus({ referenceNumber })).toEqual({ status: 'PAID', paidAt });
+      expect(sim.requests()[0].paidAt).toBe(paidAt);
     });
 
     it('reports a denial with its reason', async () => {

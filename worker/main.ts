@@ -1,15 +1,24 @@
 // The production worker process (`npm run worker`): runs every workflow and activity of the product
-// against the Temporal cluster in TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (optionally over mTLS).
+// against the Temporal cluster of worker/connection.ts (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, API key or mTLS).
 // Structured JSON logs on stdout (pino); Prometheus metrics of the SDK on
 // WORKER_METRICS_HOST:WORKER_METRICS_PORT (/metrics; 127.0.0.1 unless configured). Payloads are
 // encrypted when PAYLOAD_KEYS is set. SIGTERM or SIGINT drains the worker (in-flight tasks get a
 // grace period) and exits 0.
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, type WorkerOptions } from '@temporalio/worker';
-import { ConfigError, checkCatalog, loadConfig, loadRateCard, type Config } from '../config/env';
-import { connectClient, connectWorker } from './connection';
+import { ConfigError, checkCatalog, loadConfig, loadRateCard, requireDatabaseUrl, type Config } from '../config/env';
+import { migrateRecords } from '../records/migrate';
+import { createRecordPool, type RecordDb } from '../records/pool';
+import {
+  connectClient,
+  connectWorker,
+  TemporalConnectionError,
+  temporalConnectionSettings,
+  type TemporalConnectionSettings,
+} from './connection';
 import { dataConverterOf } from './data-converter';
 import { createPinoLogger, PinoTemporalLogger, temporalLogLevel } from './logging';
+import { prebuiltBundleOptions } from './bundle';
 import { createWorker } from './worker';
 
 const CONNECT_ATTEMPTS = 30;
@@ -23,12 +32,16 @@ let stopRequested = false;
 export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Promise<number> {
   let config: Config;
   let rateCard: ReturnType<typeof loadRateCard>;
+  let databaseUrl: string;
+  let temporal: TemporalConnectionSettings;
   try {
     config = loadConfig();
+    databaseUrl = requireDatabaseUrl(config);
     rateCard = loadRateCard(config.RATE_CARD_PATH);
     checkCatalog();
+    temporal = temporalConnectionSettings();
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof TemporalConnectionError) {
       console.error(err.message);
       return 1;
     }
@@ -64,11 +77,15 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
 
   let connection: NativeConnection | undefined;
   let client: Client | undefined;
+  let records: RecordDb | undefined;
   try {
-    const connected = await withRetries(log, config.TEMPORAL_ADDRESS, async () => {
-      const nativeConnection = await connectWorker(config);
+    // The schema first (migrations are idempotent and locked); then writes can start.
+    await migrateRecords(databaseUrl);
+    records = createRecordPool(databaseUrl, (err) => log.warn({ error: err.message }, 'record store connection lost'));
+    const connected = await withRetries(log, temporal.address, async () => {
+      const nativeConnection = await connectWorker(temporal);
       try {
-        return { nativeConnection, temporalClient: await connectClient(config) };
+        return { nativeConnection, temporalClient: await connectClient(temporal, dataConverterOf(config)) };
       } catch (err) {
         await nativeConnection.close().catch(() => undefined);
         throw err;
@@ -78,20 +95,24 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
     connection = connected.nativeConnection;
     client = connected.temporalClient;
 
+    const prebuilt = prebuiltBundleOptions();
     const worker = await createWorker({
       connection,
       client,
-      namespace: config.TEMPORAL_NAMESPACE,
+      namespace: temporal.namespace,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       config,
       rateCard,
+      records,
       dataConverter: dataConverterOf(config),
-      tuning: { shutdownGraceTime: SHUTDOWN_GRACE, shutdownForceTime: SHUTDOWN_FORCE, ...tuning },
+      tuning: { shutdownGraceTime: SHUTDOWN_GRACE, shutdownForceTime: SHUTDOWN_FORCE, ...prebuilt, ...tuning },
     });
     log.info(
       {
-        address: config.TEMPORAL_ADDRESS,
-        namespace: config.TEMPORAL_NAMESPACE,
+        address: temporal.address,
+        namespace: temporal.namespace,
+        security: temporal.security,
+        workflowCode: prebuilt.workflowBundle ? 'prebuilt bundle (npm run build)' : 'bundled at start from the sources',
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         metrics: `http://${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}/metrics`,
       },
@@ -106,6 +127,7 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
   } finally {
     await client?.connection.close().catch(() => undefined);
     await connection?.close().catch(() => undefined);
+    await records?.end().catch(() => undefined);
     log.flush();
   }
 }

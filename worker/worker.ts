@@ -15,6 +15,8 @@ export interface CreateWorkerOptions {
   rateCard: ActivityDeps['rateCard'];
   /** Payload encryption (worker/data-converter.ts); the worker's client must use the same. */
   dataConverter?: DataConverter;
+  /** The record store's pool (records/pool.ts). */
+  records: ActivityDeps['records'];
   /** Extra worker options (tuning, a prebuilt bundle). */
   tuning?: Partial<WorkerOptions>;
 }
@@ -34,7 +36,12 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     connection: options.connection,
     namespace: options.namespace ?? options.client.options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
-    activities: createActivities({ client: options.client, config: options.config, rateCard: options.rateCard }),
+    activities: createActivities({
+      client: options.client,
+      config: options.config,
+      rateCard: options.rateCard,
+      records: options.records,
+    }),
     ...(tuning.workflowBundle ? {} : { workflowsPath: require.resolve('../workflows') }),
     maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),

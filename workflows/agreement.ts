@@ -2,32 +2,30 @@
 // repeat rule, which spans engagements. Engagements claim a slot when reserved (the update refuses a
 // repeat, domain fifteenDayRepeatRefusal) and release it when the reservation is cancelled or the
 // engagement is cancelled or expires; a redeemed or completed engagement keeps its claim forever.
-import { refusalFailure } from './failures';
+// A release names the claim it releases by its token, so a late one cannot free a newer reservation.
+import { refused } from './failures';
+import { historyIsLong } from './history-limit';
 import { MESSAGE_SCHEMAS, invalidMessageRefusal, issueText, payloadIssues } from './payload-validation';
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
   log,
   setCurrentDetails,
   setHandler,
-  workflowInfo,
 } from '@temporalio/workflow';
-import { REFUSAL_FAILURE_TYPE, Refusal } from '../domain/refusals';
-import { FifteenDayClaim, fifteenDayRepeatRefusal } from '../domain/rules/delivery';
+import {
+  FifteenDayClaim,
+  FifteenDayRelease,
+  claimsAfterRelease,
+  fifteenDayRepeatRefusal,
+} from '../domain/rules/delivery';
 import { fifteenDayClaimUpdate, fifteenDayClaimsQuery, fifteenDayReleaseSignal } from './messages';
 
 export interface CustomerAgreementWorkflowInput {
   agreementNumber: string;
   /** Claims carried over by continue-as-new. */
   claims?: FifteenDayClaim[];
-}
-
-const HISTORY_EVENTS_LIMIT = 2000;
-
-function refused(refusal: Refusal): ApplicationFailure {
-  return refusalFailure([refusal]);
 }
 
 export async function customerAgreementWorkflow(input: CustomerAgreementWorkflowInput): Promise<void> {
@@ -69,20 +67,21 @@ export async function customerAgreementWorkflow(input: CustomerAgreementWorkflow
     { validator: (claim: FifteenDayClaim) => void check(claim) },
   );
 
-  setHandler(fifteenDayReleaseSignal, (payload: { voucherId: string }) => {
+  setHandler(fifteenDayReleaseSignal, (payload: FifteenDayRelease) => {
     const issues = payloadIssues(MESSAGE_SCHEMAS.agreement.fifteenDayReleased, payload);
     if (issues.length) {
       // A signal cannot be refused to its sender; it changes nothing.
       log.warn('fifteenDayReleased ignored: invalid payload', { agreementNumber, issues: issues.map(issueText) });
       return;
     }
-    claims = claims.filter((c) => c.voucherId !== payload.voucherId);
+    // A release without a token (from engagements that claimed before tokens) releases the voucher's claim.
+    claims = claimsAfterRelease(claims, payload);
     setCurrentDetails(details());
   });
 
   setCurrentDetails(details());
   // Nothing to time: the registry just waits, and starts a new run when its history grows long.
-  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_LIMIT);
+  await condition(() => historyIsLong());
   await condition(allHandlersFinished);
   await continueAsNew<typeof customerAgreementWorkflow>({ agreementNumber, claims });
 }

@@ -6,6 +6,11 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { REFUSAL_FAILURE_TYPE, Refusal, primaryRefusal } from '../domain/refusals';
 import { wellFormed } from '../domain/text';
 
+/** One refusal as the failure an update is rejected with. */
+export function refused(refusal: Refusal): ApplicationFailure {
+  return refusalFailure([refusal]);
+}
+
 export function refusalFailure(refusals: Refusal[]): ApplicationFailure {
   const safe = refusals.map((r) => ({
     ...r,

@@ -1,4 +1,4 @@
 // The workflow bundle's entry: every workflow type the worker runs.
-export * from './engagement';
-export * from './partner';
+export * from './engagement/workflow';
+export * from './partner/workflow';
 export * from './agreement';

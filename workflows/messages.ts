@@ -1,15 +1,18 @@
 // The engagement and partner workflows' messages, defined once. Every engagement message is both
 // an Update (with a validator; the HTTP API uses it so a caller gets a synchronous, specific refusal)
 // and a Signal of the same name and meaning (for operators in the Temporal CLI/UI).
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { EngagementMessage, EngagementState } from '../domain/engagement';
+import { ENGAGEMENT_MESSAGES, type EngagementMessage, type EngagementState } from '../domain/engagement';
+import type { CatalogOfferingEntry } from '../domain/catalog';
 import type { Enrollment, EligibilityMatrixRow, PartnerSnapshot } from '../domain/partner';
-import type { FifteenDayClaim } from '../domain/rules/delivery';
+import type { FifteenDayClaim, FifteenDayRelease } from '../domain/rules/delivery';
 import type {
   Actor,
   Cancellation,
   CompletionReport,
   EnrollmentRequest,
+  ExpiryExtension,
   Forwarding,
   PartnerProfile,
   Reservation,
@@ -34,32 +37,43 @@ export interface EngagementPayloads {
   voucherRedeemed: WithActor<Record<never, never>>;
   engagementCancelled: WithActor<Cancellation>;
   invoiceRetryRequested: WithActor<{ note?: string }>;
+  voucherExpiryExtended: WithActor<ExpiryExtension>;
 }
 
-type UpdateDefs = {
-  [K in EngagementMessage]: ReturnType<typeof defineUpdate<EngagementState, [EngagementPayloads[K]], K>>;
+const update = <K extends EngagementMessage>(name: K) =>
+  defineUpdate<EngagementState, [EngagementPayloads[K]], K>(name);
+const signal = <K extends EngagementMessage>(name: K) => defineSignal<[EngagementPayloads[K]], K>(name);
+
+/** One Update per message: the HTTP API's way in (its validator refuses synchronously). */
+export const engagementUpdates: {
+  [K in EngagementMessage]: UpdateDefinition<EngagementState, [EngagementPayloads[K]], K>;
+} = {
+  voucherForwarded: update('voucherForwarded'),
+  voucherReserved: update('voucherReserved'),
+  reservationChanged: update('reservationChanged'),
+  reservationCancelled: update('reservationCancelled'),
+  completionReportSubmitted: update('completionReportSubmitted'),
+  voucherRedeemed: update('voucherRedeemed'),
+  engagementCancelled: update('engagementCancelled'),
+  invoiceRetryRequested: update('invoiceRetryRequested'),
+  voucherExpiryExtended: update('voucherExpiryExtended'),
 };
-type SignalDefs = { [K in EngagementMessage]: ReturnType<typeof defineSignal<[EngagementPayloads[K]], K>> };
 
-const MESSAGE_NAMES: EngagementMessage[] = [
-  'voucherForwarded',
-  'voucherReserved',
-  'reservationChanged',
-  'reservationCancelled',
-  'completionReportSubmitted',
-  'voucherRedeemed',
-  'engagementCancelled',
-  'invoiceRetryRequested',
-];
+/** One Signal of the same name and meaning per message: the operators' way in (Temporal CLI/UI). */
+export const engagementSignals: { [K in EngagementMessage]: SignalDefinition<[EngagementPayloads[K]], K> } = {
+  voucherForwarded: signal('voucherForwarded'),
+  voucherReserved: signal('voucherReserved'),
+  reservationChanged: signal('reservationChanged'),
+  reservationCancelled: signal('reservationCancelled'),
+  completionReportSubmitted: signal('completionReportSubmitted'),
+  voucherRedeemed: signal('voucherRedeemed'),
+  engagementCancelled: signal('engagementCancelled'),
+  invoiceRetryRequested: signal('invoiceRetryRequested'),
+  voucherExpiryExtended: signal('voucherExpiryExtended'),
+};
 
-export const engagementUpdates = Object.fromEntries(
-  MESSAGE_NAMES.map((n) => [n, defineUpdate(n)]),
-) as unknown as UpdateDefs;
-export const engagementSignals = Object.fromEntries(
-  MESSAGE_NAMES.map((n) => [n, defineSignal(n)]),
-) as unknown as SignalDefs;
 export const engagementStateQuery = defineQuery<EngagementState>('engagementState');
-export { MESSAGE_NAMES as ENGAGEMENT_MESSAGES };
+export { ENGAGEMENT_MESSAGES };
 
 // ---------- partner entity ----------
 
@@ -70,12 +84,16 @@ export interface PartnerState extends PartnerSnapshot {
 }
 
 export const profileReplacedUpdate = defineUpdate<PartnerState, [WithActor<PartnerProfile>]>('profileReplaced');
-export const enrollmentRequestedUpdate = defineUpdate<PartnerState, [WithActor<EnrollmentRequest>]>(
-  'enrollmentRequested',
-);
-export const enrollmentRenewedUpdate = defineUpdate<PartnerState, [WithActor<EnrollmentRequest>]>('enrollmentRenewed');
+/** An enrollment or renewal: the API adds the catalog entry it is checked against (older messages have none). */
+export type EnrollmentPayload = WithActor<EnrollmentRequest & { catalog?: CatalogOfferingEntry }>;
+export const enrollmentRequestedUpdate = defineUpdate<PartnerState, [EnrollmentPayload]>('enrollmentRequested');
+export const enrollmentRenewedUpdate = defineUpdate<PartnerState, [EnrollmentPayload]>('enrollmentRenewed');
 export const partnerStateQuery = defineQuery<PartnerState>('partnerState');
-export const eligibilityMatrixQuery = defineQuery<EligibilityMatrixRow[]>('eligibilityMatrix');
+/**
+ * The matrix as of `atMs` (default: the workflow's time, which stands still while the partner is idle,
+ * so callers pass their own time; the API computes the matrix from the state instead).
+ */
+export const eligibilityMatrixQuery = defineQuery<EligibilityMatrixRow[], [atMs?: number]>('eligibilityMatrix');
 export type { Enrollment };
 
 // ---------- customer agreement registry (the 15-day repeat rule spans engagements) ----------
@@ -83,5 +101,5 @@ export type { Enrollment };
 export const fifteenDayClaimUpdate = defineUpdate<{ claims: FifteenDayClaim[] }, [FifteenDayClaim]>(
   'fifteenDayClaimed',
 );
-export const fifteenDayReleaseSignal = defineSignal<[{ voucherId: string }]>('fifteenDayReleased');
+export const fifteenDayReleaseSignal = defineSignal<[FifteenDayRelease]>('fifteenDayReleased');
 export const fifteenDayClaimsQuery = defineQuery<FifteenDayClaim[]>('fifteenDayClaims');

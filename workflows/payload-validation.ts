@@ -14,8 +14,11 @@ format.date = isCalendarDate;
 format.url = (value: string) => URL.canParse(value.trim());
 
 export type MessageSchemas = typeof messageSchemas;
-export const MESSAGE_SCHEMAS: { [W in keyof MessageSchemas]: { [M in keyof MessageSchemas[W]]: Schema } } =
-  messageSchemas as never;
+// A JSON import types `"type": "object"` as string, wider than Schema's literal union; the file is
+// generated from the zod schemas (npm run schemas) and checked by test/domain/schemas.test.ts.
+export const MESSAGE_SCHEMAS = messageSchemas as {
+  [W in keyof MessageSchemas]: { [M in keyof MessageSchemas[W]]: Schema };
+};
 
 export interface PayloadIssue {
   /** Dotted path of the offending field ('' for the payload itself), as the API reports it. */

@@ -4,19 +4,25 @@ import type { EngagementMessage } from '../../domain/engagement';
 import {
   Cancellation,
   CompletionReport,
+  ExpiryExtension,
   Forwarding,
   InvoiceRetry,
   Redemption,
   Reservation,
   ReservationCancellation,
   ReservationChange,
-  StartEngagementRequest,
 } from '../../domain/schemas';
 import { engagementWorkflowId } from '../../workflows/messages';
 import type { Role } from '../auth';
 import { listEngagements, readEngagement, sendMessage, startEngagement } from '../engagements';
 import { defineRoute, type Method, type RouteDef } from '../router';
-import { EngagementListSchema, EngagementSchema, ListEngagementsQuery, VoucherIdParams } from '../schemas';
+import {
+  EngagementListSchema,
+  EngagementSchema,
+  ListEngagementsQuery,
+  StartEngagementBody,
+  VoucherIdParams,
+} from '../schemas';
 
 const TAG = 'Engagements';
 const ALL: Role[] = ['backoffice', 'operator', 'partner'];
@@ -29,10 +35,10 @@ const start = defineRoute({
   summary: 'Start an engagement (customer assigns a voucher)',
   description:
     'Starts the engagement workflow `engagement-<voucherId>`. Idempotent: the same voucher with the same body again answers 200 with the same engagement; ' +
-    'the same voucher with another body is a 409. Program rules (known offering and type, allowed length, voucher not expired) give a 422 naming the rule.',
+    'the same voucher with another body is a 409, also after Temporal deleted the workflow (the record store remembers every voucher started). Program rules (known offering and type, allowed length, voucher not expired) give a 422 naming the rule.',
   tags: [TAG],
   auth: ['backoffice'],
-  body: StartEngagementRequest,
+  body: StartEngagementBody,
   responses: {
     201: {
       ...engagementResponse('Started'),
@@ -59,7 +65,8 @@ const list = defineRoute({
   summary: 'List engagements',
   description:
     "Filters combine (AND). A partner sees only engagements forwarded to it. Paginated: pass the previous page's `nextPageToken` as `pageToken` (with the same filters). " +
-    'Listing reads Temporal visibility, which lags changes by up to a second or so.',
+    'Listing reads Temporal visibility, which lags changes by up to a second or so and keeps closed engagements only for the namespace retention; ' +
+    'with `closed=true` (or `false`) the list comes from the record store, which keeps ended engagements for good.',
   tags: [TAG],
   auth: ALL,
   query: ListEngagementsQuery,
@@ -74,7 +81,8 @@ const read = defineRoute({
   operationId: 'getEngagement',
   summary: 'The state of an engagement',
   description:
-    'Back-office and operators read any engagement; a partner only one forwarded to it (else 404, as for an unknown voucher).',
+    'Back-office and operators read any engagement; a partner only one forwarded to it (else 404, as for an unknown voucher). ' +
+    'When Temporal no longer has the workflow (its retention deleted it), the answer comes from the record store, in the same shape.',
   tags: [TAG],
   auth: ALL,
   params: VoucherIdParams,
@@ -95,7 +103,7 @@ interface MessageRoute {
   description: string;
   roles: Role[];
   message: EngagementMessage;
-  body: z.ZodType;
+  body: z.ZodType<object>;
 }
 
 const messageRoute = (m: MessageRoute): RouteDef =>
@@ -117,14 +125,7 @@ const messageRoute = (m: MessageRoute): RouteDef =>
     handler: async ({ params, body, principal, app, log, res }) => {
       const workflowId = engagementWorkflowId(params.voucherId);
       res.locals.workflowId = workflowId;
-      const state = await sendMessage(
-        app,
-        principal,
-        params.voucherId,
-        m.message,
-        body as never,
-        log.child({ workflowId }),
-      );
+      const state = await sendMessage(app, principal, params.voucherId, m.message, body, log.child({ workflowId }));
       return { status: 200, body: state };
     },
   });
@@ -215,6 +216,17 @@ const messages: RouteDef[] = [
     roles: ['backoffice'],
     message: 'engagementCancelled',
     body: Cancellation,
+  }),
+  messageRoute({
+    method: 'post',
+    path: '/v1/engagements/{voucherId}/expiry-extension',
+    operationId: 'extendVoucherExpiry',
+    summary: 'Extend the voucher validity',
+    description:
+      'By `days`, with a reason, while the voucher is neither redeemed nor ended: the expiry, its reminders and `VoucherExpiresAt` move.',
+    roles: ['backoffice'],
+    message: 'voucherExpiryExtended',
+    body: ExpiryExtension,
   }),
 ];
 

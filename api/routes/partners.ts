@@ -1,7 +1,7 @@
 // /v1/partners, /v1/directory, /v1/catalog.
 import { z } from 'zod';
 import { catalog } from '../../domain/catalog';
-import { EnrollmentRequest, PartnerProfile } from '../../domain/schemas';
+import { PartnerProfile } from '../../domain/schemas';
 import { partnerWorkflowId } from '../../workflows/messages';
 import type { Role } from '../auth';
 import {
@@ -20,6 +20,7 @@ import {
   DirectorySchema,
   EligibilityMatrixSchema,
   EmptyQuery,
+  EnrollmentBody,
   EnrollmentParams,
   PartnerIdParams,
   PartnerStateSchema,
@@ -83,7 +84,8 @@ export const partnerRoutes: RouteDef[] = [
     path: '/v1/partners/{partnerId}/eligibility',
     operationId: 'getPartnerEligibility',
     summary: "The partner's eligibility matrix",
-    description: 'For every engagement type of the catalog: eligible now or not, with the unmet requirements named.',
+    description:
+      'For every engagement type of the catalog: eligible at the time of the request or not, with the unmet requirements named.',
     tags: [PARTNERS],
     auth: ALL,
     params: PartnerIdParams,
@@ -106,7 +108,7 @@ export const partnerRoutes: RouteDef[] = [
     tags: [PARTNERS],
     auth: ['backoffice', 'partner'],
     params: PartnerIdParams,
-    body: EnrollmentRequest,
+    body: EnrollmentBody,
     responses: {
       201: {
         description: 'Enrolled: the partner',
@@ -132,7 +134,8 @@ export const partnerRoutes: RouteDef[] = [
     path: '/v1/partners/{partnerId}/enrollments/{offering}/renewal',
     operationId: 'renewEnrollment',
     summary: 'Renew an enrollment',
-    description: 'Possible from 90 days before the enrollment lapses; extends it by a year.',
+    description:
+      'Possible from 90 days before the enrollment lapses, with a competency still valid that qualifies for an engagement type of the offering (else 422 `ENROLLMENT_NO_QUALIFYING_COMPETENCY`); extends it by a year.',
     tags: [PARTNERS],
     auth: ['backoffice', 'partner'],
     params: EnrollmentParams,

@@ -6,11 +6,10 @@ import type { EngagementState } from '../engagement';
 import { eligibilityRefusals, isConsultantQualified } from '../partner';
 import { Refusal, Rule, ruleRefusal } from '../refusals';
 import type { CompletionReport, Forwarding, Reservation, ReservationChange } from '../schemas';
-import { isVoucherExpired, lastValidDate, voucherExpiresAtMs } from './voucher';
 
 /** The partner presents the voucher ID and the customer project manager's e-mail (case-insensitive). */
 export function forwardingRefusals(
-  state: Pick<EngagementState, 'customer' | 'assignedAt'>,
+  state: Pick<EngagementState, 'customer' | 'deadlines'>,
   forwarding: Forwarding,
   nowMs: number,
 ): Refusal[] {
@@ -22,20 +21,21 @@ export function forwardingRefusals(
       ]),
     );
   }
-  if (isVoucherExpired(state.assignedAt, nowMs))
+  if (nowMs >= Date.parse(state.deadlines.voucherExpiresAt))
     refusals.push(ruleRefusal(Rule.VOUCHER_EXPIRED, 'the voucher has expired'));
   return refusals;
 }
 
 /** Dates of a reservation: from today, end not before start, long enough for the days, inside validity. */
 export function reservationDateRefusals(
-  state: Pick<EngagementState, 'assignedAt' | 'days'>,
+  state: Pick<EngagementState, 'deadlines' | 'days'>,
   dates: ReservationChange,
   nowMs: number,
 ): Refusal[] {
   const refusals: Refusal[] = [];
   const today = dateOf(nowMs);
-  const last = lastValidDate(state.assignedAt);
+  // The deadlines, not the assignment: a validity extension moves them.
+  const last = state.deadlines.lastValidDate;
   if (dates.startDate < today)
     refusals.push(
       ruleRefusal(Rule.START_DATE_IN_PAST, `the start date must be today (${today}) or later`, ['startDate']),
@@ -141,7 +141,7 @@ export function completionReportRefusals(
 ): Refusal[] {
   const refusals: Refusal[] = [];
   const today = dateOf(nowMs);
-  const last = lastValidDate(state.assignedAt);
+  const last = state.deadlines.lastValidDate;
   if (state.reservation && report.deliveredFrom < state.reservation.startDate) {
     refusals.push(
       ruleRefusal(
@@ -194,8 +194,8 @@ export function completionReportRefusals(
   return refusals;
 }
 
-export function redemptionRefusals(state: Pick<EngagementState, 'assignedAt'>, nowMs: number): Refusal[] {
-  return nowMs >= voucherExpiresAtMs(state.assignedAt)
+export function redemptionRefusals(state: Pick<EngagementState, 'deadlines'>, nowMs: number): Refusal[] {
+  return nowMs >= Date.parse(state.deadlines.voucherExpiresAt)
     ? [ruleRefusal(Rule.VOUCHER_EXPIRED, 'a voucher must be redeemed before it expires')]
     : [];
 }
@@ -207,6 +207,27 @@ export interface FifteenDayClaim {
   engagementType: string;
   division?: string;
   productScope?: string;
+  /** Names this reservation's claim (claims made before tokens have none). */
+  token?: string;
+}
+
+/** A release of a voucher's claim; with a token, only of the claim made with that token. */
+export interface FifteenDayRelease {
+  voucherId: string;
+  token?: string;
+}
+
+/**
+ * The token of a voucher's n-th claim. A voucher's claims replace each other, and each is released
+ * by its own token, so a late release of an earlier reservation cannot free a later one's slot.
+ */
+export const fifteenDayClaimToken = (voucherId: string, n: number): string => `${voucherId}#${n}`;
+
+/** The claims left after a release: without a token every claim of the voucher goes (as before tokens). */
+export function claimsAfterRelease(claims: FifteenDayClaim[], release: FifteenDayRelease): FifteenDayClaim[] {
+  return claims.filter(
+    (c) => c.voucherId !== release.voucherId || (release.token !== undefined && c.token !== release.token),
+  );
 }
 
 const norm = (v: string | undefined) => (v ?? '').trim().toLowerCase();

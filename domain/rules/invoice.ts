@@ -3,6 +3,9 @@ import { DAY_MS } from '../dates';
 import type { RateCard } from '../schemas';
 
 export const INVOICE_WINDOW_DAYS = 60;
+/** What SAVB says of a payment request. */
+export const SAVB_STATUSES = ['SUBMITTED', 'APPROVED', 'PAID', 'DENIED'] as const;
+export type SavbStatus = (typeof SAVB_STATUSES)[number];
 export const INVOICE_REMINDER_DAYS = [14, 3] as const;
 
 export function invoiceDueAtMs(redeemedAtMs: number): number {
@@ -25,4 +28,24 @@ export function invoiceAmount(days: number, deliveryCountry: string, rateCard: R
  */
 export function invoiceIdempotencyKey(voucherId: string, deniedRequests: number): string {
   return deniedRequests === 0 ? voucherId : `${voucherId}~${deniedRequests + 1}`;
+}
+
+/** Statuses in which no accepted, undenied payment request exists: an invoice reminder is due then. */
+const INVOICE_OWED: readonly string[] = ['REDEEMED', 'AWAITING_SAVB_REGISTRATION', 'INVOICE_DENIED'];
+
+export function invoiceReminderDue(status: string): boolean {
+  return INVOICE_OWED.includes(status);
+}
+
+/** The longest wait between status polls while SAVB keeps failing them (unless the poll interval is longer). */
+export const MAX_POLL_BACKOFF_MS = DAY_MS;
+
+/**
+ * The wait before the next payment status poll: the poll interval, doubled for each poll that failed
+ * in a row, at most a day. After acceptance only SAVB's answer decides, so polls never stop.
+ */
+export function pollWaitMs(pollIntervalMs: number, failuresInARow: number): number {
+  if (failuresInARow === 0) return pollIntervalMs;
+  const backedOff = pollIntervalMs * 2 ** Math.min(failuresInARow, 30);
+  return Math.min(backedOff, Math.max(pollIntervalMs, MAX_POLL_BACKOFF_MS));
 }

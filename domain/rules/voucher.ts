@@ -1,8 +1,6 @@
-// Voucher rules: what a valid voucher is, when it expires, which reminders are due, and where its
-// days go when it ends unredeemed.
+// Voucher rules: what a valid voucher is, when it expires, and where its days go when it ends unredeemed.
 import { Catalog, MAX_ENGAGEMENT_DAYS, catalog as defaultCatalog, findEngagementType, findOffering } from '../catalog';
 import { DAY_MS, dateOf, dateStartMs, toIso } from '../dates';
-import type { DaysDisposition } from '../engagement';
 import { Refusal, Rule, ruleRefusal } from '../refusals';
 import type { StartEngagementRequest } from '../schemas';
 
@@ -44,7 +42,7 @@ export function startRefusals(
         ['engagementType'],
       ),
     );
-  } else if (request.days > MAX_ENGAGEMENT_DAYS || !type.allowedDays.includes(request.days as never)) {
+  } else if (request.days > MAX_ENGAGEMENT_DAYS || !type.allowedDays.some((allowed) => allowed === request.days)) {
     refusals.push(
       ruleRefusal(Rule.DAYS_NOT_ALLOWED, `${type.code} allows ${type.allowedDays.join(', ')} days`, ['days']),
     );
@@ -63,30 +61,20 @@ export function startRefusals(
   return refusals;
 }
 
-export interface Reminder {
-  kind: string;
-  atMs: number;
-  daysBefore: number;
+/** A validity extension moves the expiry instant, and so the last valid day, by whole days. */
+export function extendedExpiry(
+  voucherExpiresAt: string,
+  days: number,
+): { voucherExpiresAt: string; lastValidDate: string } {
+  const expiresAtMs = Date.parse(voucherExpiresAt) + days * DAY_MS;
+  return { voucherExpiresAt: toIso(expiresAtMs), lastValidDate: dateOf(expiresAtMs - 1) };
 }
 
-/**
- * Reminders `daysBefore` a deadline. One already passed when the schedule starts is not sent late
- * one by one: only the nearest passed one is sent, once, immediately (at `startMs`).
- */
-export function reminderSchedule(
-  kindPrefix: string,
-  deadlineMs: number,
-  daysBefore: readonly number[],
-  startMs: number,
-): Reminder[] {
-  const all = [...daysBefore]
-    .sort((a, b) => b - a)
-    .map((d) => ({ kind: `${kindPrefix}_${d}D`, atMs: deadlineMs - d * DAY_MS, daysBefore: d }));
-  if (startMs >= deadlineMs) return [];
-  const passed = all.filter((r) => r.atMs <= startMs);
-  const upcoming = all.filter((r) => r.atMs > startMs);
-  const nearestPassed = passed[passed.length - 1];
-  return nearestPassed ? [{ ...nearestPassed, atMs: startMs }, ...upcoming] : upcoming;
+export interface DaysDisposition {
+  outcome: 'RETURNED_TO_POOL' | 'LOST';
+  days: number;
+  at: string;
+  reason: 'EXPIRED' | 'CANCELLED';
 }
 
 /** Unredeemed days go back to the customer's pool if its enrollment is still active, else they are lost. */

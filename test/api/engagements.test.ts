@@ -60,7 +60,10 @@ describe('POST /v1/engagements', () => {
         days: 5,
       }),
     );
-    expect(res.body.deadlines.voucherExpiresAt).toBeDefined();
+    // Valid for 180 days from assignment.
+    expect(res.body.deadlines.voucherExpiresAt).toBe(
+      new Date(Date.parse(body.assignedAt) + 180 * 86_400_000).toISOString(),
+    );
     const workflow = await stack.client.workflow.getHandle(`engagement-${body.voucherId}`).describe();
     expect(workflow.type).toBe('engagementWorkflow');
     expect(workflow.typedSearchAttributes.get(SA.EngagementStatus)).toBe('ASSIGNED');
@@ -73,6 +76,8 @@ describe('POST /v1/engagements', () => {
     const body = startBody();
     const first = await req('POST', '/v1/engagements', { as: 'backoffice', body });
     expect(first.status).toBe(201);
+    const handle = stack.client.workflow.getHandle(`engagement-${body.voucherId}`);
+    const { runId } = await handle.describe();
     const again = await req('POST', '/v1/engagements', { as: 'backoffice', body });
     expect(again.status).toBe(200);
     expect(again.body.voucherId).toBe(body.voucherId);
@@ -80,8 +85,10 @@ describe('POST /v1/engagements', () => {
     // The same instant written differently is the same request.
     const sameInstant = { ...body, assignedAt: body.assignedAt.replace('Z', '+00:00') };
     expect((await req('POST', '/v1/engagements', { as: 'backoffice', body: sameInstant })).status).toBe(200);
-    const runs = await stack.client.workflow.getHandle(`engagement-${body.voucherId}`).describe();
-    expect(runs.runId).toBeDefined();
+    // Still the first run: a repeat neither starts nor replaces the workflow.
+    const now = await handle.describe();
+    expect(now.runId).toBe(runId);
+    expect(now.status.name).toBe('RUNNING');
   });
 
   it('the same voucher with another body is a 409 naming the differences', async () => {
@@ -410,6 +417,80 @@ describe('reservation', () => {
         })
       ).status,
     ).toBe(409);
+  });
+});
+
+describe('PATCH /v1/engagements/{voucherId}/reservation: the date rules', () => {
+  /** A 5-day engagement assigned `ageDays` ago, reserved by contoso from `startIn` days on; its last valid date. */
+  async function reserved(ageDays: number, startIn: number) {
+    const voucherId = await forwarded('contoso', {
+      assignedAt: new Date(Date.now() - ageDays * 86_400_000).toISOString(),
+    });
+    const start = addDays(today(), startIn);
+    const res = await req('POST', `/v1/engagements/${voucherId}/reservation`, {
+      as: 'contoso',
+      body: reservationBody({ startDate: start, endDate: addDays(start, 4) }),
+    });
+    expect(res.status).toBe(200);
+    // The server's clock and expiry decide the last valid date.
+    const lastValid = res.body.deadlines.lastValidDate as string;
+    return { voucherId, reservation: res.body.reservation as { startDate: string; endDate: string }, lastValid };
+  }
+
+  const change = (voucherId: string, startDate: string, endDate: string) =>
+    req('PATCH', `/v1/engagements/${voucherId}/reservation`, { as: 'contoso', body: { startDate, endDate } });
+
+  function refusedBy(res: Awaited<ReturnType<typeof change>>, status: number, code: string, fields?: string[]) {
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(res.body.type).toBe(`${PROBLEM_BASE}${code.toLowerCase().replace(/_/g, '-')}`);
+    expect(codes(res)).toEqual([code]);
+    if (fields) expect(res.body.fields).toEqual(fields);
+  }
+
+  it('refuses a start in the past, an end before the start, and dates after expiry (422 naming the rule)', async () => {
+    // Assigned 170 days ago: the voucher is valid for about 10 more days.
+    const { voucherId, reservation, lastValid } = await reserved(170, 1);
+    const t = today();
+    refusedBy(await change(voucherId, addDays(t, -1), addDays(t, 4)), 422, 'START_DATE_IN_PAST', ['startDate']);
+    refusedBy(await change(voucherId, addDays(t, 6), addDays(t, 2)), 422, 'END_BEFORE_START', ['endDate']);
+    refusedBy(await change(voucherId, addDays(lastValid, 1), addDays(lastValid, 5)), 422, 'DATES_AFTER_EXPIRY', [
+      'startDate',
+      'endDate',
+    ]);
+    refusedBy(await change(voucherId, addDays(lastValid, -3), addDays(lastValid, 1)), 422, 'DATES_AFTER_EXPIRY', [
+      'endDate',
+    ]);
+    // Nothing of the refused changes was kept.
+    const read = await req('GET', `/v1/engagements/${voucherId}`, { as: 'contoso' });
+    expect(read.body.reservation).toEqual(reservation);
+    expect(read.body.history.map((e: { event: string }) => e.event)).not.toContain('reservationChanged');
+  });
+
+  it('accepts a valid change, up to the last valid date, and records it', async () => {
+    const { voucherId, reservation, lastValid } = await reserved(170, 1);
+    const start = addDays(lastValid, -4);
+    const changed = await change(voucherId, start, lastValid);
+    expect(changed.status).toBe(200);
+    expect(changed.body.status).toBe('RESERVED');
+    expect(changed.body.reservation).toEqual({ ...reservation, startDate: start, endDate: lastValid });
+    const read = await req('GET', `/v1/engagements/${voucherId}`, { as: 'contoso' });
+    expect(read.body.reservation).toEqual(changed.body.reservation);
+    expect(read.body.history.map((e: { event: string }) => e.event)).toContain('reservationChanged');
+  });
+
+  it('refuses any change once the engagement started (409 ENGAGEMENT_STARTED)', async () => {
+    // Starts today: the engagement has started, so its dates are fixed.
+    const voucherId = await forwarded('contoso', { days: 1 });
+    const t = today();
+    const res = await req('POST', `/v1/engagements/${voucherId}/reservation`, {
+      as: 'contoso',
+      body: reservationBody({ startDate: t, endDate: t }),
+    });
+    expect(res.status).toBe(200);
+    refusedBy(await change(voucherId, addDays(t, 2), addDays(t, 2)), 409, 'ENGAGEMENT_STARTED');
+    const read = await req('GET', `/v1/engagements/${voucherId}`, { as: 'contoso' });
+    expect(read.body.reservation).toEqual(expect.objectContaining({ startDate: t, endDate: t }));
   });
 });
 

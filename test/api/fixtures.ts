@@ -50,7 +50,19 @@ export function startBody(overrides: Partial<StartEngagementRequest> = {}): Star
   };
 }
 
-const today = () => dateOf(Date.now());
+let todayOfTest: { test: string | undefined; date: string } | undefined;
+
+/**
+ * Today (UTC) as the running test sees it: read once per test, so that a test that runs across
+ * midnight reserves, delivers and reports on one date instead of two.
+ */
+function today(): string {
+  const test = expect.getState().currentTestName;
+  if (todayOfTest === undefined || todayOfTest.test !== test || test === undefined) {
+    todayOfTest = { test, date: dateOf(Date.now()) };
+  }
+  return todayOfTest.date;
+}
 
 export function reservationBody(overrides: Partial<Reservation> = {}): Reservation {
   const start = addDays(today(), 7);

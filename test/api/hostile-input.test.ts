@@ -1421,7 +1421,7 @@ const paramsArb = (route: RouteInfo, who: Who, onlyDecodable = false): fc.Arbitr
       ]),
     ),
     { noNullPrototype: true },
-  ) as fc.Arbitrary<Record<string, string>>;
+  );
 
 /** Anything at all against one route. */
 function anyRequest(route: RouteInfo): fc.Arbitrary<HostileRequest> {

@@ -61,13 +61,14 @@ describe('problems', () => {
     expect(mapped.problem.type).toBe(`${PROBLEM_BASE}engagement-not-found`);
   });
 
-  it('an unknown workflow is the 404; a timed-out update a 503', () => {
+  it('an unknown workflow is the 404; a timed-out update a 504 named as a time-out, not as an unreachable server', () => {
     expect(temporalProblem(new WorkflowNotFoundError('gone', 'engagement-V1', undefined), ctx).problem.status).toBe(
       404,
     );
     const timeout = temporalProblem(new WorkflowUpdateRPCTimeoutOrCancelledError('timed out'), ctx);
-    expect(timeout.problem.status).toBe(503);
-    expect(timeout.headers['Retry-After']).toBe('5');
+    expect(timeout.problem).toMatchObject({ status: 504, type: `${PROBLEM_BASE}temporal-timeout` });
+    expect(timeout.problem.detail).not.toMatch(/not reachable/);
+    expect(timeout.headers['Retry-After']).toBe('2');
   });
 
   it('an update failing for another reason is a 500 problem; anything unknown is rethrown', () => {

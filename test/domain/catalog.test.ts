@@ -1,16 +1,23 @@
 // The catalog shipped in config/catalog.json against the program's table (SPEC §2), and the
-// validation that makes a bad catalog fail at start-up with a clear message.
+// validation that makes a bad catalog fail at start-up with a clear message, and the versioned entry
+// of one offering that the API sends to the workflows.
 import catalogJson from '../../config/catalog.json';
 import {
   DEFAULT_ALLOWED_DAYS,
   MAX_ENGAGEMENT_DAYS,
   MAX_OFF_SITE_DAYS,
   catalog,
+  catalogData,
+  catalogFingerprint,
+  catalogOfEntry,
+  catalogOffering,
+  catalogVersion,
   competencyLevelRank,
   findEngagementType,
   findOffering,
 } from '../../domain/catalog';
 import { parseCatalog } from '../../domain/catalog-file';
+import type { CatalogFile } from '../../domain/schemas';
 
 type Row = [offering: string, typeName: string, code: string, competencies: [string, 'Silver' | 'Gold'][]];
 
@@ -209,5 +216,27 @@ describe('parseCatalog', () => {
     }
     expect(message).toContain('offerings.0.code');
     expect(message).toContain('allowedDays');
+  });
+});
+
+describe('catalogOffering (the entry a workflow is sent)', () => {
+  it("is the offering as the catalog file writes it, with the catalog's version", () => {
+    const entry = catalogOffering('SDPS');
+    expect(entry.version).toBe(catalogVersion);
+    expect(entry.version).toMatch(/^catalog-[0-9a-f]{8}$/);
+    expect(catalogOfEntry(entry)).toEqual({ offerings: [findOffering('SDPS')] });
+  });
+
+  it('has no offering for a code the catalog lacks, and stands for an empty catalog then', () => {
+    const entry = catalogOffering('NOPE');
+    expect(entry).toEqual({ version: catalogVersion });
+    expect(catalogOfEntry(entry)).toEqual({ offerings: [] });
+  });
+
+  it('gets another version when the catalog changes', () => {
+    const file = catalogData as CatalogFile;
+    const edited: CatalogFile = { offerings: file.offerings.map((o) => ({ ...o, name: `${o.name} (new)` })) };
+    expect(catalogOffering('SDPS', edited).version).not.toBe(catalogVersion);
+    expect(catalogFingerprint(file)).toBe(catalogVersion);
   });
 });

@@ -6,7 +6,9 @@ import type { PartnerSnapshot } from '../../domain/partner';
 import { Rule } from '../../domain/refusals';
 import type { CompletionReport, Reservation } from '../../domain/schemas';
 import {
+  claimsAfterRelease,
   completionReportRefusals,
+  fifteenDayClaimToken,
   fifteenDayRepeatRefusal,
   forwardingRefusals,
   hasEngagementStarted,
@@ -324,7 +326,7 @@ describe('completionReportRefusals', () => {
     state({ status: 'RESERVED', reservation: { ...reservation(), reservedAt: '2026-03-02T10:00:00Z' }, ...overrides });
 
   function report(overrides: Partial<CompletionReport> = {}): CompletionReport {
-    return { ...(sharedReport as CompletionReport), ...overrides };
+    return { ...sharedReport, ...overrides };
   }
 
   it('accepts a valid report', () => {
@@ -439,11 +441,17 @@ describe('completionReportRefusals', () => {
 describe('redemptionRefusals', () => {
   it('accepts a redemption before expiry and refuses one from the expiry instant on', () => {
     const expiry = voucherExpiresAtMs(ASSIGNED_AT);
-    expect(redemptionRefusals({ assignedAt: ASSIGNED_AT }, expiry - 1)).toEqual([]);
-    expect(codes(redemptionRefusals({ assignedAt: ASSIGNED_AT }, expiry))).toEqual([Rule.VOUCHER_EXPIRED]);
-    expect(codes(redemptionRefusals({ assignedAt: ASSIGNED_AT }, expiry + 30 * DAY_MS))).toEqual([
-      Rule.VOUCHER_EXPIRED,
-    ]);
+    expect(redemptionRefusals(state(), expiry - 1)).toEqual([]);
+    expect(codes(redemptionRefusals(state(), expiry))).toEqual([Rule.VOUCHER_EXPIRED]);
+    expect(codes(redemptionRefusals(state(), expiry + 30 * DAY_MS))).toEqual([Rule.VOUCHER_EXPIRED]);
+  });
+
+  it('follows an extended expiry', () => {
+    const expiry = voucherExpiresAtMs(ASSIGNED_AT);
+    const extended = state({
+      deadlines: { voucherExpiresAt: new Date(expiry + 90 * DAY_MS).toISOString(), lastValidDate: '2026-10-29' },
+    });
+    expect(redemptionRefusals(extended, expiry + 30 * DAY_MS)).toEqual([]);
   });
 });
 
@@ -506,5 +514,28 @@ describe('fifteenDayRepeatRefusal', () => {
 
   it('accepts the first one', () => {
     expect(fifteenDayRepeatRefusal([], candidate())).toBeUndefined();
+  });
+});
+
+describe('claimsAfterRelease', () => {
+  const claim = (voucherId: string, token?: string): FifteenDayClaim => ({
+    voucherId,
+    agreementNumber: 'EA-42',
+    engagementType: 'SDPS-SHAREPOINT',
+    ...(token ? { token } : {}),
+  });
+
+  it('with a token frees only the claim made with it', () => {
+    const claims = [claim('V-1', fifteenDayClaimToken('V-1', 2)), claim('V-2', 'V-2#1')];
+    expect(claimsAfterRelease(claims, { voucherId: 'V-1', token: 'V-1#1' })).toEqual(claims);
+    expect(claimsAfterRelease(claims, { voucherId: 'V-1', token: 'V-1#2' })).toEqual([claims[1]]);
+  });
+
+  it("without a token frees the voucher's claim, with or without a token (releases from before tokens)", () => {
+    const claims = [claim('V-1', 'V-1#1'), claim('V-2')];
+    expect(claimsAfterRelease(claims, { voucherId: 'V-1' })).toEqual([claims[1]]);
+    expect(claimsAfterRelease(claims, { voucherId: 'V-2' })).toEqual([claims[0]]);
+    // A token never frees a claim made without one: that claim's engagement releases without a token.
+    expect(claimsAfterRelease(claims, { voucherId: 'V-2', token: 'V-2#1' })).toEqual(claims);
   });
 });

@@ -1,11 +1,6 @@
 // Which message is allowed in which status, and which refusal decides the HTTP answer.
-import {
-  ALLOWED_IN,
-  ENGAGEMENT_STATUSES,
-  FINAL_STATUSES,
-  partnerIdOfActor,
-  statusRefusal,
-} from '../../domain/engagement';
+import { ALLOWED_IN, ENGAGEMENT_STATUSES, FINAL_STATUSES, statusRefusal } from '../../domain/engagement';
+import { partnerIdOfActor } from '../../domain/rules/actors';
 import { REFUSAL_FAILURE_TYPE, Rule, primaryRefusal, ruleRefusal, stateRefusal } from '../../domain/refusals';
 
 describe('statusRefusal', () => {

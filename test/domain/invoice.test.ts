@@ -9,8 +9,10 @@ import {
   invoiceAmount,
   invoiceDueAtMs,
   invoiceIdempotencyKey,
+  invoiceReminderDue,
+  pollWaitMs,
 } from '../../domain/rules/invoice';
-import { reminderSchedule } from '../../domain/rules/voucher';
+import { reminderSchedule } from '../../domain/rules/reminders';
 
 const sampleCard = RateCard.parse(sampleCardJson);
 
@@ -75,5 +77,30 @@ describe('invoiceIdempotencyKey', () => {
     expect(new Set(keys).size).toBe(3);
     expect(keys[1]).toContain('V-1001');
     expect(keys[1]).not.toBe('V-1001');
+  });
+});
+
+describe('payment status polls after acceptance', () => {
+  const HOUR = 3_600_000;
+  it('wait the poll interval, doubled for each failure in a row, at most a day', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 60].map((failures) => pollWaitMs(HOUR, failures) / HOUR)).toEqual([
+      1, 2, 4, 8, 16, 24, 24, 24,
+    ]);
+  });
+  it('never wait less than an interval longer than a day', () => {
+    expect(pollWaitMs(2 * DAY_MS, 3)).toBe(2 * DAY_MS);
+  });
+});
+
+describe('invoice reminders are due while no accepted, undenied request exists', () => {
+  it.each([
+    ['REDEEMED', true],
+    ['AWAITING_SAVB_REGISTRATION', true],
+    ['INVOICE_DENIED', true],
+    ['INVOICE_SUBMITTED', false],
+    ['PAID', false],
+    ['INVOICE_WINDOW_MISSED', false],
+  ])('in %s: %s', (status, due) => {
+    expect(invoiceReminderDue(status)).toBe(due);
   });
 });

@@ -34,6 +34,7 @@ const cases: Case[] = [
   ['voucherRedeemed', { actor: 'operator' }],
   ['engagementCancelled', { reason: 'Customer withdrew 🙂' }],
   ['invoiceRetryRequested', { note: 'SAVB is back' }],
+  ['voucherExpiryExtended', { days: 90, reason: 'program-wide extension', actor: 'backoffice' }],
 ].map(([message, valid]) => ({
   workflow: 'engagement' as const,
   message: message as string,

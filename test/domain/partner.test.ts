@@ -12,6 +12,7 @@ import {
   isEnrollmentActive,
   lapsedOfferings,
   renewalRefusal,
+  renewalWithRequirementsRefusal,
   renewedValidUntil,
   type Enrollment,
   type PartnerSnapshot,
@@ -217,5 +218,34 @@ describe('eligibility', () => {
     expect(row.eligible).toBe(false);
     expect(codes(row.unmet)).toEqual([Rule.COMPETENCY_NOT_QUALIFYING]);
     expect(row.unmet[0].message).toContain('Enterprise Resource Planning (Gold+)');
+  });
+});
+
+describe('renewalWithRequirementsRefusal', () => {
+  const e = enrollment('DDPS', '2025-06-01T00:00:00Z'); // lapses 2026-06-01T00:00Z
+  const inWindow = Date.parse('2026-04-01T00:00:00Z');
+
+  it('renews inside the window with a qualifying competency valid today', () => {
+    expect(renewalWithRequirementsRefusal(partner({}, { DDPS: e }), 'DDPS', inWindow)).toBeUndefined();
+  });
+
+  it('refuses when the qualifying competency expired before today, naming the rule and what qualifies', () => {
+    const expired = partner(
+      { competencies: [{ area: 'Windows and Devices', level: 'Silver', expiresAt: '2026-03-31' }] },
+      { DDPS: e },
+    );
+    const refusal = renewalWithRequirementsRefusal(expired, 'DDPS', inWindow);
+    expect(refusal).toMatchObject({ kind: 'RULE', code: Rule.ENROLLMENT_NO_QUALIFYING_COMPETENCY });
+    expect(refusal?.message).toContain('2026-04-01');
+    expect(refusal?.message).toContain('Enterprise Mobility Management (Silver+)');
+    // The window is checked first: outside it, that is the answer.
+    expect(renewalWithRequirementsRefusal(expired, 'DDPS', NOW)?.code).toBe(Rule.RENEWAL_WINDOW_NOT_OPEN);
+  });
+
+  it('checks against the catalog it is given', () => {
+    const withoutDdps = { offerings: catalog.offerings.filter((o) => o.code !== 'DDPS') };
+    expect(renewalWithRequirementsRefusal(partner({}, { DDPS: e }), 'DDPS', inWindow, withoutDdps)?.code).toBe(
+      Rule.OFFERING_UNKNOWN,
+    );
   });
 });

@@ -11,10 +11,10 @@ import {
   daysDisposition,
   isVoucherExpired,
   lastValidDate,
-  reminderSchedule,
   startRefusals,
   voucherExpiresAtMs,
 } from '../../domain/rules/voucher';
+import { reminderSchedule } from '../../domain/rules/reminders';
 
 const codes = (refusals: { code: string }[]) => refusals.map((r) => r.code);
 

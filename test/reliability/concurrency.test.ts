@@ -5,12 +5,14 @@
 //   - a 15-day reservation racing the back-office's cancellation: whichever wins, the engagement
 //     ends CANCELLED with no 15-day claim held, and the slot can be taken again;
 //   - two vouchers of one agreement racing for the same 15-day slot: exactly one gets it;
+//   - a voucher reserved again, then a late repeat of its first reservation's slot release (many at
+//     once): the release names the first claim, so the new reservation keeps the slot;
 //   - two partners forwarding the same voucher at once, then the loser forwarding again while the
 //     winner reserves: the engagement is consistently with one partner, never reserved by another.
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { EngagementState } from '../../domain/engagement';
 import { addDays } from '../../domain/dates';
-import { agreementWorkflowId, fifteenDayClaimsQuery } from '../../workflows/messages';
+import { agreementWorkflowId, fifteenDayClaimsQuery, fifteenDayReleaseSignal } from '../../workflows/messages';
 import {
   Engagement,
   FaultTable,
@@ -309,6 +311,65 @@ test('two vouchers of one agreement racing for the same 15-day slot: exactly one
     stuck: 0,
     wrongState: problems.length,
     injected: `${K} races, one winner each`,
+    durationS: Math.round((Date.now() - began) / 1000),
+    seed,
+  });
+  expect(problems).toEqual([]);
+});
+
+test('cancel, reserve again, then a late repeat of the first release: the new reservation keeps its slot', async () => {
+  // A release is an activity, delivered at least once: an attempt whose answer was lost is sent again,
+  // possibly after the voucher was reserved again. The repeat names the first reservation's claim.
+  const began = Date.now();
+  const K = scaled(6, 30);
+  const problems: string[] = [];
+  await Promise.all(
+    Array.from({ length: K }, async (_, i) => {
+      const p = PARTNERS[i % PARTNERS.length];
+      const e = await newEngagement(p, { days: 15 });
+      const agreement = e.input.customer.agreementNumber;
+      const registry = stack.client.workflow.getHandle(agreementWorkflowId(agreement));
+      await sendUpdate(e.handle, 'voucherForwarded', {
+        partnerId: e.partnerId,
+        projectManagerEmail: PM_EMAIL,
+        ...as(p),
+      });
+      const start = reservationToday().startDate;
+      const reservation = { ...reservationToday(), endDate: addDays(start, 14), division: 'Retail', ...as(p) };
+      await sendUpdate(e.handle, 'voucherReserved', reservation);
+      await sendUpdate(e.handle, 'reservationCancelled', { reason: 'rescheduling', ...as(p) });
+      if ((await claimsOnceReleased(agreement)).length) problems.push(`${e.voucherId}: first claim never released`);
+      const again = await sendUpdate(e.handle, 'voucherReserved', reservation);
+      // The repeat lands after the new reservation's claim, as a retried attempt's would.
+      await registry.signal(fifteenDayReleaseSignal, { voucherId: e.voucherId, token: `${e.voucherId}#1` });
+      if (!again.accepted) problems.push(`${e.voucherId}: reserving again refused ${JSON.stringify(again)}`);
+      const held = await claimsOf(agreement);
+      if (held.join() !== e.voucherId) problems.push(`${agreement}: claims ${held.join(',')} after the late release`);
+      const other = await newEngagement(p, { days: 15 }, agreement);
+      await sendUpdate(other.handle, 'voucherForwarded', {
+        partnerId: other.partnerId,
+        projectManagerEmail: PM_EMAIL,
+        ...as(p),
+      });
+      const taken = await sendUpdate(other.handle, 'voucherReserved', reservation);
+      if (taken.accepted || !taken.codes.includes('REPEAT_FIFTEEN_DAY_ENGAGEMENT'))
+        problems.push(`${agreement}: another voucher got the slot: ${JSON.stringify(taken)}`);
+      for (const x of [e, other])
+        await sendUpdate(x.handle, 'engagementCancelled', { reason: 'done', actor: 'backoffice' });
+    }),
+  );
+  table.add({
+    suite: 'concurrency',
+    fault: 'late repeat of a 15-day release after the re-reservation',
+    engagements: K * 2,
+    redeemed: 0,
+    paid: 0,
+    paymentRequests: 0,
+    duplicatePayments: 0,
+    lost: 0,
+    stuck: 0,
+    wrongState: problems.length,
+    injected: `${K} late releases of the first claim`,
     durationS: Math.round((Date.now() - began) / 1000),
     seed,
   });

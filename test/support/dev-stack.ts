@@ -1,7 +1,8 @@
 // A whole product in one test process, for suites that need visibility (lists, search attributes)
 // and real time: a Temporal dev server (the pinned CLI binary) with the search attributes
 // registered, the product's real worker (every workflow and activity), a SAVB simulator, and the
-// HTTP API listening on a free port.
+// HTTP API listening on a free port, all writing and reading a fresh record database
+// (test/support/record-db.ts).
 //
 //   const stack = await startDevStack();
 //   const res = await fetch(`${stack.baseUrl}/v1/catalog`, { headers: stack.auth('backoffice') });
@@ -25,6 +26,7 @@ import { createPinoLogger } from '../../worker/logging';
 import { dataConverterOf } from '../../worker/data-converter';
 import { createWorker } from '../../worker/worker';
 import { SA } from '../../workflows/search-attributes';
+import { createRecordDatabase, type RecordDatabase } from './record-db';
 
 /** The SAVB simulator's surface the stack uses (savb-simulator/server.ts). */
 export interface SavbLike {
@@ -43,6 +45,8 @@ export interface DevStackOptions {
   worker?: boolean;
   /** Start a SAVB simulator when savb-simulator/server.ts exists (default true). */
   savb?: boolean;
+  /** The record store's admin URL (a server the test runs itself); default: the run's server. */
+  recordServerUrl?: string;
   /** Log level of the API (default: TEST_LOG_LEVEL or silent). */
   logLevel?: Config['LOG_LEVEL'];
 }
@@ -59,6 +63,8 @@ export interface DevStack {
   client: Client;
   worker?: Worker;
   savb?: SavbLike;
+  /** The stack's record database (its pool is the one worker and API use). */
+  records: RecordDatabase;
   config: Config;
   app: express.Express;
   server: Server;
@@ -131,6 +137,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   try {
     const savb = options.savb === false ? undefined : await startSavb();
     if (savb) cleanups.push(() => savb.close());
+    const records = await createRecordDatabase(options.recordServerUrl);
+    cleanups.push(() => records.drop());
 
     const config = loadConfig({
       API_TOKENS: apiTokens,
@@ -141,6 +149,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       LOG_LEVEL: 'warn',
       // Suites send thousands of requests per token on purpose; the limit itself is tested in test/api/security.test.ts.
       API_RATE_LIMIT: '0',
+      DATABASE_URL: records.url,
       ...(savb ? { SAVB_URL: savb.url } : {}),
       ...options.env,
     });
@@ -159,6 +168,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         dataConverter,
         config,
         rateCard: loadRateCard(config.RATE_CARD_PATH),
+        records: records.db,
       });
       worker = created;
       const running = created.run();
@@ -172,7 +182,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       options.logLevel ?? ((process.env.TEST_LOG_LEVEL as Config['LOG_LEVEL']) || 'silent'),
       'api',
     );
-    const app = createApp({ client, config, logger });
+    const app = createApp({ client, config, logger, records: records.db });
     const server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -194,7 +204,21 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       return { authorization: `Bearer ${token}` };
     };
 
-    return { env, client, worker, savb, config, app, server, baseUrl, tokens, logger, auth, stop: stopAll };
+    return {
+      env,
+      client,
+      worker,
+      savb,
+      records,
+      config,
+      app,
+      server,
+      baseUrl,
+      tokens,
+      logger,
+      auth,
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;

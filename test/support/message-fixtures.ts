@@ -17,9 +17,14 @@ export const report = {
   onSiteDays: 3,
   offSiteDays: 2,
   deliverables: [
-    { kind: 'COMPLETION_REPORT', title: 'Completion report', uri: 'https://files.example/cr.pdf', sha256: SHA },
     {
-      kind: 'CUSTOMER_PLANNING_DELIVERABLE',
+      kind: 'COMPLETION_REPORT' as const,
+      title: 'Completion report',
+      uri: 'https://files.example/cr.pdf',
+      sha256: SHA,
+    },
+    {
+      kind: 'CUSTOMER_PLANNING_DELIVERABLE' as const,
       title: 'Vision and scope',
       uri: 'https://files.example/vs.pdf',
       sha256: SHA,

@@ -15,7 +15,7 @@
 //
 // Counts scale with SOAK=1 (`npm run soak`): see `scaled`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ import {
   WorkflowUpdateFailedError,
   WorkflowExecutionAlreadyStartedError,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { dateOf } from '../../domain/dates';
 import type { EngagementInput, EngagementMessage, EngagementState, EngagementStatus } from '../../domain/engagement';
 import type { CompletionReport, PartnerProfile, Reservation } from '../../domain/schemas';
@@ -43,6 +43,7 @@ import {
   profileReplacedUpdate,
 } from '../../workflows/messages';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/search-attributes';
+import { createRecordDatabase, type RecordDatabase } from './record-db';
 
 export const ROOT = join(__dirname, '..', '..');
 export const SOAK = process.env.SOAK === '1' || process.env.SOAK === 'true';
@@ -353,6 +354,8 @@ export interface ReliabilityStack {
   server: DevServer;
   worker: WorkerProcess;
   savb: SavbSimulator;
+  /** The record database the worker process writes (DATABASE_URL). */
+  records: RecordDatabase;
   connection: Connection;
   client: Client;
   /** ID prefix of this run, so every voucher, partner and agreement is new. */
@@ -387,6 +390,9 @@ export async function startReliabilityStack(options: ReliabilityStackOptions): P
     const savb = await startSavbSimulator({ port: 0, approveAfterMs: 300, payAfterMs: 600, ...options.savb });
     cleanups.push(() => savb.close());
 
+    const records = await createRecordDatabase();
+    cleanups.push(() => records.drop());
+
     const connection = await Connection.connect({ address: server.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: NAMESPACE });
@@ -394,14 +400,14 @@ export async function startReliabilityStack(options: ReliabilityStackOptions): P
     const worker = new WorkerProcess({
       temporalAddress: server.address,
       savbUrl: savb.url,
-      env: options.workerEnv,
+      env: { DATABASE_URL: records.url, ...options.workerEnv },
       logFile: join(dir, 'worker.log'),
     });
     cleanups.push(() => worker.stop());
     await worker.start();
 
     const run = `${options.name.toUpperCase().slice(0, 6)}${Date.now().toString(36).toUpperCase()}`;
-    return { dir, server, worker, savb, connection, client, run, stop: stopAll };
+    return { dir, server, worker, savb, records, connection, client, run, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
@@ -543,10 +549,8 @@ export async function sendUpdate<K extends EngagementMessage>(
   const deadline = Date.now() + retryForMs;
   for (let tries = 1; ; tries++) {
     try {
-      const state = (await handle.executeUpdate(engagementUpdates[name] as never, {
-        args: [payload] as never,
-        ...(updateId ? { updateId } : {}),
-      })) as EngagementState;
+      const update: UpdateDefinition<EngagementState, [unknown]> = engagementUpdates[name];
+      const state = await handle.executeUpdate(update, { args: [payload], ...(updateId ? { updateId } : {}) });
       return { accepted: true, state, tries };
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
@@ -568,7 +572,8 @@ export async function sendSignal<K extends EngagementMessage>(
   const deadline = Date.now() + retryForMs;
   for (;;) {
     try {
-      await handle.signal(engagementSignals[name] as never, payload as never);
+      const signal: SignalDefinition<[unknown]> = engagementSignals[name];
+      await handle.signal(signal, payload);
       return;
     } catch (err) {
       if (Date.now() > deadline) throw err;
@@ -665,6 +670,8 @@ export interface DriveOptions {
  * landed), anything else is recorded as a refusal the suite fails on.
  */
 export async function drive(e: Engagement, options: DriveOptions = {}): Promise<void> {
+  // One date for the reservation and the report, even when the drive runs across midnight (UTC).
+  const day = today();
   const steps: { name: EngagementMessage; after: EngagementStatus; payload: () => unknown }[] = [
     {
       name: 'voucherForwarded',
@@ -674,12 +681,12 @@ export async function drive(e: Engagement, options: DriveOptions = {}): Promise<
     {
       name: 'voucherReserved',
       after: 'RESERVED',
-      payload: () => ({ ...reservationToday(), actor: `partner:${e.partnerId}` }),
+      payload: () => ({ ...reservationToday({ startDate: day, endDate: day }), actor: `partner:${e.partnerId}` }),
     },
     {
       name: 'completionReportSubmitted',
       after: 'REPORT_SUBMITTED',
-      payload: () => ({ ...reportFor({ startDate: today() }), actor: `partner:${e.partnerId}` }),
+      payload: () => ({ ...reportFor({ startDate: day }), actor: `partner:${e.partnerId}` }),
     },
     { name: 'voucherRedeemed', after: 'REDEEMED', payload: () => ({ actor: `partner:${e.partnerId}` }) },
   ];
@@ -945,7 +952,7 @@ export function renderTable(rows: FaultRow[]): string {
 export function readAllResults(): FaultRow[] {
   const rows: FaultRow[] = [];
   try {
-    for (const file of require('node:fs').readdirSync(RESULTS_DIR) as string[]) {
+    for (const file of readdirSync(RESULTS_DIR)) {
       if (!file.endsWith('.json')) continue;
       rows.push(...(JSON.parse(readFileSync(join(RESULTS_DIR, file), 'utf8')) as FaultRow[]));
     }

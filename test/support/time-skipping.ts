@@ -15,7 +15,8 @@ import { isEnrollmentActive } from '../../domain/partner';
 import type { CompletionReport, PartnerProfile, Reservation } from '../../domain/schemas';
 import { SavbSimulator, startSavbSimulator } from '../../savb-simulator/server';
 import { temporalTestServerPath } from '../../scripts/temporal-binaries';
-import { createWorker } from '../../worker/worker';
+import { createWorker, type CreateWorkerOptions } from '../../worker/worker';
+import { createRecordDatabase, type RecordDatabase } from './record-db';
 import {
   TASK_QUEUE,
   engagementStateQuery,
@@ -37,14 +38,23 @@ export interface TimeSkippingStack {
    */
   client: Client;
   savb: SavbSimulator;
+  /** The record database the worker writes. */
+  records: RecordDatabase;
   worker: Worker;
   stop(): Promise<void>;
 }
 
-/** `dataConverter`: payload encryption for the worker and the stack's client (scripts/record-histories.ts --codec). */
-export async function startTimeSkippingStack(
-  options: { dataConverter?: DataConverter } = {},
-): Promise<TimeSkippingStack> {
+/** A webhook receiver for the worker's notifications; none by default (then nothing is sent). */
+export interface TimeSkippingOptions {
+  webhookUrl?: string;
+  webhookSecret?: string;
+  /** Passed to the worker (e.g. interceptors that hold an activity back, to inject a fault). */
+  tuning?: CreateWorkerOptions['tuning'];
+  /** Payload encryption for the worker and the stack's client (scripts/record-histories.ts --codec). */
+  dataConverter?: DataConverter;
+}
+
+export async function startTimeSkippingStack(options: TimeSkippingOptions = {}): Promise<TimeSkippingStack> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
@@ -55,28 +65,33 @@ export async function startTimeSkippingStack(
     namespace: env.namespace,
     dataConverter: options.dataConverter,
   });
+  const records = await createRecordDatabase();
   const worker = await createWorker({
     connection: env.nativeConnection,
     client: options.dataConverter ? client : env.client,
     config: {
       SAVB_URL: savb.url,
       SAVB_TIMEOUT_MS: 5_000,
-      NOTIFY_WEBHOOK_URL: undefined,
-      NOTIFY_WEBHOOK_SECRET: undefined,
+      NOTIFY_WEBHOOK_URL: options.webhookUrl,
+      NOTIFY_WEBHOOK_SECRET: options.webhookSecret,
     },
     rateCard: loadRateCard(join(__dirname, '..', '..', 'config', 'rate-card.sample.json')),
     dataConverter: options.dataConverter,
+    records: records.db,
+    tuning: options.tuning,
   });
   const running = worker.run();
   return {
     env,
     client,
     savb,
+    records,
     worker,
     async stop() {
       worker.shutdown();
       await running;
       await savb.close();
+      await records.drop();
       await env.teardown();
     },
   };
