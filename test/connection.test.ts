@@ -191,6 +191,8 @@ describe('Temporal connection settings', () => {
         HOME: dir,
         API_TOKENS: 'connection-test-token=backoffice',
         WORKER_METRICS_PORT: '1',
+        // Required since the record store; the process stops before it is used.
+        DATABASE_URL: 'postgres://pso:unused@127.0.0.1:1/pso_records',
         TEMPORAL_ADDRESS: '127.0.0.1:1',
         TEMPORAL_TLS_CLIENT_CERT_PATH: client.cert,
       },
