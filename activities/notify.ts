@@ -1,16 +1,17 @@
-// Notification activities: POST each notification as JSON to the configured webhook, signed so the
-// receiver can tell it came from this service:
-//   X-PSO-Signature: sha256=<hex HMAC-SHA256 of the exact body bytes, keyed with the webhook secret>
-//   X-PSO-Timestamp: when this delivery attempt was made (ISO 8601)
-//   Idempotency-Key: <voucherId>:<kind>:<at> (engagement) or <partnerId>:<kind>:<at> (partner), the same
-//                    on every retry, so the receiver can drop duplicates
-//   X-PSO-Subject:   engagement | partner
+// Notification activities: POST each notification as JSON to the configured webhook, signed by the
+// Standard Webhooks scheme (https://www.standardwebhooks.com, the `standardwebhooks` package):
+//   webhook-id:        <voucherId>:<kind>:<at> (engagement) or <partnerId>:<kind>:<at> (partner), the same
+//                      on every retry, so the receiver can drop duplicates (also sent as Idempotency-Key)
+//   webhook-timestamp: when this delivery attempt was made (Unix seconds), so receivers refuse stale ones
+//   webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">
+//   X-PSO-Subject:     engagement | partner
+// The secret is a `whsec_<base64>` secret of the scheme; any other string is used as its UTF-8 bytes.
 // 2xx = delivered; 5xx, 408/425/429, network errors and time-outs throw, so Temporal retries; any
 // other answer is a refusal that retrying will not fix: { delivered: false } with the reason.
 // Without a webhook (or without a secret to sign with) nothing is sent and nothing fails.
-import { createHmac } from 'node:crypto';
 import { asyncLocalStorage } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { Webhook } from 'standardwebhooks';
 import type { EngagementActivities, NotificationInput, NotificationResult, PartnerActivities } from './types';
 
 export const WEBHOOK_UNAVAILABLE = 'WebhookUnavailable';
@@ -27,9 +28,20 @@ export type PartnerNotificationInput = Parameters<PartnerActivities['notifyPartn
 
 const TRANSIENT_CLIENT_ERRORS = new Set([408, 425, 429]);
 
-/** The signature header value for a body; exported so receivers (and tests) verify with the same rule. */
-export function webhookSignature(body: string, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
+/** The scheme's signer for a configured secret: `whsec_<base64>` as the scheme defines it, else the string's bytes. */
+export function webhookSigner(secret: string): Webhook {
+  return secret.startsWith('whsec_')
+    ? new Webhook(secret)
+    : new Webhook(new Uint8Array(Buffer.from(secret, 'utf8')), { format: 'raw' });
+}
+
+/** The Standard Webhooks headers of one delivery attempt. */
+export function webhookHeaders(secret: string, id: string, body: string, at = new Date()): Record<string, string> {
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'webhook-signature': webhookSigner(secret).sign(id, at, body),
+  };
 }
 
 export function createNotificationActivities(
@@ -56,8 +68,7 @@ export function createNotificationActivities(
         method: 'POST',
         headers: {
           'Content-Type': 'application/json',
-          'X-PSO-Signature': webhookSignature(body, deps.webhookSecret),
-          'X-PSO-Timestamp': new Date().toISOString(),
+          ...webhookHeaders(deps.webhookSecret, idempotencyKey, body),
           'X-PSO-Subject': subject,
           'Idempotency-Key': idempotencyKey,
         },

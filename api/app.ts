@@ -7,6 +7,8 @@ import type { Config } from '../config/env';
 import type { RecordDb } from '../records/pool';
 import { createPinoLogger } from '../worker/logging';
 import { parseTokens } from './auth';
+import { codecAccess, codecRoutes } from './codec-server';
+import { createJwtVerifier } from './jwt';
 import { consoleRouter } from './console';
 import { createMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
@@ -42,13 +44,17 @@ export function createApp(deps: CreateAppDeps): express.Express {
   const { client, config } = deps;
   const logger = deps.logger ?? createPinoLogger(config.LOG_LEVEL, 'api');
   const tokens = parseTokens(config.API_TOKENS);
-  if (tokens.entries.length === 0) logger.warn('API_TOKENS is empty: every /v1 request will be refused with 401');
+  if (tokens.entries.length === 0 && !config.AUTH_JWKS_URL)
+    logger.warn(
+      'API_TOKENS is empty and no identity provider is configured: every /v1 request will be refused with 401',
+    );
   const context: AppContext = {
     client,
     config,
     logger,
     timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts },
     tokens,
+    jwt: createJwtVerifier(config),
     records: deps.records,
   };
   const metrics = createMetrics();
@@ -59,6 +65,7 @@ export function createApp(deps: CreateAppDeps): express.Express {
   routes.push(
     ...engagementRoutes,
     ...partnerRoutes,
+    ...codecRoutes,
     ...reportRoutes,
     ...systemRoutes({ metrics: metrics.registry, document: getDocument }),
   );
@@ -85,7 +92,12 @@ export function createApp(deps: CreateAppDeps): express.Express {
         status: res.statusCode,
         durationMs: Math.round(durationMs * 10) / 10,
         ...(req.principal
-          ? { role: req.principal.role, ...(req.principal.partnerId ? { partnerId: req.principal.partnerId } : {}) }
+          ? {
+              role: req.principal.role,
+              ...(req.principal.partnerId ? { partnerId: req.principal.partnerId } : {}),
+              // An identity-provider token's subject: who, behind the role, sent the request.
+              ...(req.principal.subject ? { subject: req.principal.subject } : {}),
+            }
           : {}),
         ...(res.locals.workflowId ? { workflowId: res.locals.workflowId } : {}),
       };
@@ -98,6 +110,8 @@ export function createApp(deps: CreateAppDeps): express.Express {
     next();
   });
   app.use(metrics.middleware);
+
+  app.use('/codec', codecAccess(config));
 
   const router = express.Router();
   mountRoutes(router, routes, context);
@@ -129,20 +143,23 @@ export function createApp(deps: CreateAppDeps): express.Express {
     const mapped = asProblem(err);
     if (!mapped) {
       log.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    } else if (mapped.problem.status === 500) {
+      // Temporal's or a workflow's own words (gRPC messages, failures) stay in the log.
+      log.error({ problem: mapped.problem, method: req.method, path: req.path }, 'internal error');
     }
-    sendProblem(
-      res,
-      mapped ??
-        problem(
-          500,
-          'internal-error',
-          'Internal error',
-          'an unexpected error; the request id identifies it in the logs',
-        ),
-      res.locals.requestId,
-    );
+    sendProblem(res, mapped && mapped.problem.status !== 500 ? mapped : internalError(mapped), res.locals.requestId);
   });
   return app;
+}
+
+/** A 500 for the caller: its type and title, never the internal detail. */
+function internalError(mapped: ProblemError | undefined): ProblemError {
+  return problem(
+    500,
+    mapped ? mapped.problem.type.replace(/^.*\//, '') : 'internal-error',
+    mapped?.problem.title ?? 'Internal error',
+    'an unexpected error; the request id identifies it in the logs',
+  );
 }
 
 interface HttpError {

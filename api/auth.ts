@@ -1,10 +1,12 @@
-// Bearer tokens from configuration (`API_TOKENS`: `token=role,...`, role = backoffice | operator |
-// partner:<partnerId>), parsed and validated once at start-up, compared in constant time.
+// Bearer tokens: from configuration (`API_TOKENS`: `token=role,...`, role = backoffice | operator |
+// partner:<partnerId>), parsed and validated once at start-up, compared in constant time; and, when an
+// identity provider is configured, its JWTs (api/jwt.ts).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { Identifier } from '../domain/schemas';
-import { forbidden, unauthorized } from './problems';
+import { JwtRefused, looksLikeJwt, type JwtVerifier } from './jwt';
+import { forbidden, problem, unauthorized } from './problems';
 
 export type Role = 'backoffice' | 'operator' | 'partner';
 
@@ -14,6 +16,8 @@ export interface Principal {
   partnerId?: string;
   /** The actor recorded in the workflows: `backoffice`, `operator` or `partner:<id>`. */
   actor: string;
+  /** The token's subject, for identity-provider tokens. */
+  subject?: string;
 }
 
 const TokenEntry = z
@@ -94,25 +98,49 @@ export function principal(req: Request): Principal {
   return req.principal;
 }
 
-/** Authenticates the request; 401 with `WWW-Authenticate: Bearer` when the token is missing or unknown. */
-export function authenticate(table: TokenTable) {
-  return (req: Request, _res: Response, next: NextFunction) => {
-    const header = req.get('authorization');
-    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match) {
-      const err = unauthorized(
-        header ? 'the Authorization header must be "Bearer <token>"' : 'send Authorization: Bearer <token>',
-      );
-      err.headers['WWW-Authenticate'] = 'Bearer realm="planning-services"';
-      return next(err);
+/** The bearer token of a request, or a 401 saying how to send one. */
+function bearerToken(req: Request): string {
+  const header = req.get('authorization');
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (match) return match[1];
+  const err = unauthorized(
+    header ? 'the Authorization header must be "Bearer <token>"' : 'send Authorization: Bearer <token>',
+  );
+  err.headers['WWW-Authenticate'] = 'Bearer realm="planning-services"';
+  throw err;
+}
+
+const invalidToken = (detail: string) => {
+  const err = unauthorized(detail);
+  err.headers['WWW-Authenticate'] = 'Bearer realm="planning-services", error="invalid_token"';
+  return err;
+};
+
+/**
+ * Authenticates the request: a configured API token, else (when an identity provider is configured)
+ * a JWT. 401 with `WWW-Authenticate: Bearer` when the token is missing or not valid.
+ */
+export function authenticate(table: TokenTable, jwt?: JwtVerifier) {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    // Already known: the codec server's development access from this machine (api/codec-server.ts).
+    if (req.principal) return next();
+    const token = bearerToken(req);
+    const found = lookupToken(table, token);
+    if (found) {
+      req.principal = found;
+      return next();
     }
-    const found = lookupToken(table, match[1]);
-    if (!found) {
-      const err = unauthorized('the token is not known');
-      err.headers['WWW-Authenticate'] = 'Bearer realm="planning-services", error="invalid_token"';
-      return next(err);
+    if (!jwt || !looksLikeJwt(token)) throw invalidToken('the token is not known');
+    try {
+      req.principal = await jwt(token);
+    } catch (err) {
+      if (!(err instanceof JwtRefused)) throw err;
+      if (err.status === 401) throw invalidToken(err.message);
+      if (err.status === 403) throw forbidden(err.message);
+      throw problem(503, 'identity-provider-unavailable', 'Service unavailable', err.message).withHeaders({
+        'Retry-After': '5',
+      });
     }
-    req.principal = found;
     next();
   };
 }

@@ -20,6 +20,7 @@ import {
 } from '../domain/engagement';
 import { engagementCatalogEntry } from '../domain/catalog';
 import { Rule } from '../domain/refusals';
+import { partnerView } from '../domain/partner-view';
 import { startRefusals } from '../domain/rules/voucher';
 import type { StartEngagementRequest } from '../domain/schemas';
 import { engagementStateQuery, engagementUpdates, engagementWorkflowId } from '../workflows/messages';
@@ -50,8 +51,12 @@ export async function readEngagement(app: AppContext, voucherId: string, who?: P
     state = recorded;
   }
   if (who?.role === 'partner' && state.partnerId !== who.partnerId) throw engagementNotFound(voucherId);
-  return state;
+  return who ? viewFor(who, state) : state;
 }
+
+/** The state as the caller may see it: a partner sees nothing of a previous partner's trail. */
+export const viewFor = (who: Principal, state: EngagementState): EngagementState =>
+  who.role === 'partner' && who.partnerId ? partnerView(state, who.partnerId) : state;
 
 // ---------- start ----------
 
@@ -95,7 +100,7 @@ async function storedStartRequest(app: AppContext, voucherId: string): Promise<S
       ? fromPayloadsAtIndex<EngagementInput>(
           app.client.options.loadedDataConverter.payloadConverter,
           0,
-          attributes.input.payloads,
+          await decoded(app, attributes.input.payloads),
         )
       : undefined;
     if (input && typeof input === 'object' && input.voucherId === voucherId && input.customer) return input;
@@ -105,6 +110,14 @@ async function storedStartRequest(app: AppContext, voucherId: string): Promise<S
   }
   // Continued-as-new or unusual history: the state holds the same fields.
   return readEngagement(app, voucherId);
+}
+
+/** Payloads read from a raw history, decrypted by the client's codecs (payload encryption). */
+async function decoded(app: AppContext, payloads: Payload[]): Promise<Payload[]> {
+  let result = payloads;
+  for (const codec of [...app.client.options.loadedDataConverter.payloadCodecs].reverse())
+    result = await codec.decode(result);
+  return result;
 }
 
 export interface StartResult {
@@ -258,7 +271,7 @@ export async function sendMessage<K extends EngagementMessage>(
       app.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload] }),
     );
     log.info({ workflowId, message, status: state.status }, `engagement ${message} accepted`);
-    return state;
+    return viewFor(who, state);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError || grpcCode(err) === GrpcStatus.NOT_FOUND)
       throw await closedOrMissing(app, voucherId, who);

@@ -13,6 +13,7 @@ import {
   temporalConnectionSettings,
   type TemporalConnectionSettings,
 } from '../worker/connection';
+import { dataConverterOf } from '../worker/data-converter';
 import { createPinoLogger } from '../worker/logging';
 import { createApp } from './app';
 import { TokenConfigError, parseTokens } from './auth';
@@ -64,7 +65,7 @@ async function main(): Promise<number> {
 
   for (let attempt = 1; !client && !stopRequested; attempt++) {
     try {
-      client = await connectClient(temporal);
+      client = await connectClient(temporal, dataConverterOf(config));
     } catch (err) {
       if (attempt >= CONNECT_ATTEMPTS) {
         log.fatal({ err, address: temporal.address }, 'cannot connect to Temporal; giving up');

@@ -1,5 +1,6 @@
 // Partner operations against the partner entity workflows, and the directory built from them.
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { LRUCache } from 'lru-cache';
 import { partnerWorkflow } from '../workflows/partner/workflow';
 import type pino from 'pino';
 import { catalogOffering, type CatalogOfferingEntry } from '../domain/catalog';
@@ -109,6 +110,7 @@ export async function putProfile(
       }),
     );
     log.info({ workflowId }, 'partner created');
+    directoryChanged(app);
     return { created: true, state };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw temporalProblem(err, { notFound });
@@ -118,6 +120,7 @@ export async function putProfile(
       handle(app, partnerId).executeUpdate(profileReplacedUpdate, { args: args }),
     );
     log.info({ workflowId }, 'partner profile replaced');
+    directoryChanged(app);
     return { created: false, state };
   } catch (err) {
     throw temporalProblem(err, { notFound });
@@ -141,6 +144,7 @@ export async function enroll(
       }),
     );
     log.info({ workflowId, offering: request.offering }, renewal ? 'enrollment renewed' : 'enrolled');
+    directoryChanged(app);
     return state;
   } catch (err) {
     throw temporalProblem(err, { notFound: () => partnerNotFound(partnerId) });
@@ -148,9 +152,35 @@ export async function enroll(
 }
 
 // ---------- directory ----------
+// The directory's cost is bounded: it is built from at most DIRECTORY_MAX_PARTNERS partner workflows
+// (16 queries at a time) and kept for DIRECTORY_TTL_MS per API process; concurrent callers share one
+// build (lru-cache's fetch), so a burst of directory calls costs one build, not one per call. A
+// profile or enrollment change through this process drops the cached directory at once.
 
-const DIRECTORY_MAX_PARTNERS = 5_000;
+export const DIRECTORY_MAX_PARTNERS = 2_000;
+export const DIRECTORY_TTL_MS = 10_000;
 const DIRECTORY_CONCURRENCY = 16;
+
+const directoryCaches = new WeakMap<AppContext['client'], LRUCache<'all', DirectoryEntry[], pino.Logger>>();
+
+function directoryCache(app: AppContext): LRUCache<'all', DirectoryEntry[], pino.Logger> {
+  let cache = directoryCaches.get(app.client);
+  if (!cache) {
+    cache = new LRUCache<'all', DirectoryEntry[], pino.Logger>({
+      max: 1,
+      ttl: DIRECTORY_TTL_MS,
+      // A change clears the cache; callers already waiting on a build still get its answer.
+      ignoreFetchAbort: true,
+      allowStaleOnFetchAbort: true,
+      fetchMethod: (_key, _stale, { context }) => buildDirectory(app, context),
+    });
+    directoryCaches.set(app.client, cache);
+  }
+  return cache;
+}
+
+/** Forgets the cached directory (a partner changed). */
+const directoryChanged = (app: AppContext) => directoryCaches.get(app.client)?.clear();
 
 /** Partners with an active enrollment in `offering` and a location in `country` (each filter optional). */
 export async function directory(
@@ -158,6 +188,16 @@ export async function directory(
   filters: { offering?: string; country?: string },
   log: pino.Logger,
 ): Promise<DirectoryEntry[]> {
+  const all = (await directoryCache(app).fetch('all', { context: log })) ?? [];
+  return all.filter(
+    (e) =>
+      (!filters.offering || e.offerings.includes(filters.offering)) &&
+      (!filters.country || e.countries.includes(filters.country)),
+  );
+}
+
+/** Every partner with a profile, its countries and active offerings, sorted by name. */
+async function buildDirectory(app: AppContext, log: pino.Logger): Promise<DirectoryEntry[]> {
   const ids: string[] = [];
   try {
     await withDeadline(app.client, app.timeouts.readMs, async () => {
@@ -170,40 +210,47 @@ export async function directory(
   } catch (err) {
     throw temporalProblem(err, { notFound: () => partnerNotFound('') });
   }
+  if (ids.length >= DIRECTORY_MAX_PARTNERS)
+    log.warn({ max: DIRECTORY_MAX_PARTNERS }, 'directory: more partners than the directory reads; some are left out');
   const now = Date.now();
   const entries: (DirectoryEntry | undefined)[] = Array.from({ length: ids.length });
   let next = 0;
   const work = async () => {
     while (next < ids.length) {
       const index = next++;
-      const partnerId = ids[index];
-      try {
-        const state = await withDeadline(app.client, app.timeouts.readMs, () =>
-          handle(app, partnerId).query(partnerStateQuery),
-        );
-        if (!state?.profile) continue;
-        const countries = [...new Set(state.profile.locations.map((l) => l.country))].sort();
-        const offerings = Object.values(state.enrollments ?? {})
-          .filter((e) => isEnrollmentActive(e, now))
-          .map((e) => e.offering)
-          .sort();
-        if (filters.offering && !offerings.includes(filters.offering)) continue;
-        if (filters.country && !countries.includes(filters.country)) continue;
-        entries[index] = {
-          partnerId: state.partnerId ?? partnerId,
-          name: state.profile.name,
-          ...(state.profile.description ? { description: state.profile.description } : {}),
-          ...(state.profile.website ? { website: state.profile.website } : {}),
-          countries,
-          offerings,
-        };
-      } catch (err) {
-        log.warn({ err, workflowId: partnerWorkflowId(partnerId) }, 'directory: partner state unavailable, left out');
-      }
+      entries[index] = await directoryEntry(app, ids[index], now, log);
     }
   };
   await Promise.all(Array.from({ length: Math.min(DIRECTORY_CONCURRENCY, ids.length) }, work));
   return entries
     .filter((e): e is DirectoryEntry => !!e)
     .sort((a, b) => a.name.localeCompare(b.name) || a.partnerId.localeCompare(b.partnerId));
+}
+
+async function directoryEntry(
+  app: AppContext,
+  partnerId: string,
+  now: number,
+  log: pino.Logger,
+): Promise<DirectoryEntry | undefined> {
+  try {
+    const state = await withDeadline(app.client, app.timeouts.readMs, () =>
+      handle(app, partnerId).query(partnerStateQuery),
+    );
+    if (!state?.profile) return undefined;
+    return {
+      partnerId: state.partnerId ?? partnerId,
+      name: state.profile.name,
+      ...(state.profile.description ? { description: state.profile.description } : {}),
+      ...(state.profile.website ? { website: state.profile.website } : {}),
+      countries: [...new Set(state.profile.locations.map((l) => l.country))].sort(),
+      offerings: Object.values(state.enrollments ?? {})
+        .filter((e) => isEnrollmentActive(e, now))
+        .map((e) => e.offering)
+        .sort(),
+    };
+  } catch (err) {
+    log.warn({ err, workflowId: partnerWorkflowId(partnerId) }, 'directory: partner state unavailable, left out');
+    return undefined;
+  }
 }

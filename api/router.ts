@@ -8,6 +8,8 @@ import type { z } from 'zod';
 import type { Config } from '../config/env';
 import type { RecordDb } from '../records/pool';
 import { authenticate, requireRole, type Principal, type Role, type TokenTable } from './auth';
+import type { JwtVerifier } from './jwt';
+import { tokenRateLimit } from './rate-limit';
 import { problem, validationProblem } from './problems';
 import type { Timeouts } from './temporal';
 
@@ -19,6 +21,8 @@ export interface AppContext {
   logger: pino.Logger;
   timeouts: Timeouts;
   tokens: TokenTable;
+  /** Verifies identity-provider tokens, when one is configured. */
+  jwt?: JwtVerifier;
   /** The record store (engagements after Temporal's retention, reports). */
   records?: RecordDb;
 }
@@ -122,7 +126,8 @@ declare module 'express-serve-static-core' {
 }
 
 export function mountRoutes(router: express.Router, routes: RouteDef[], app: AppContext): void {
-  const authenticated = authenticate(app.tokens);
+  const authenticated = authenticate(app.tokens, app.jwt);
+  const limited = tokenRateLimit(app.config);
   const json = express.json({ limit: app.config.API_BODY_LIMIT, type: JSON_TYPES, strict: true });
   for (const route of routes) {
     const chain: express.RequestHandler[] = [
@@ -133,7 +138,7 @@ export function mountRoutes(router: express.Router, routes: RouteDef[], app: App
     ];
     if (route.auth !== 'public') {
       const roles = route.auth;
-      chain.push(authenticated, (req, _res, next) => {
+      chain.push(authenticated, ...(limited ? [limited] : []), (req, _res, next) => {
         requireRole(req, roles);
         next();
       });

@@ -28,6 +28,7 @@ import { engagementStart } from '../api/engagements';
 import { engagementSearchAttributes } from '../workflows/search-attributes';
 import { floorStep, type FloorShape } from './floor-workflow';
 import { Latencies, pool, type Summary } from './stats';
+import { dataConverterOf } from '../worker/data-converter';
 import {
   CpuMeter,
   FLOOR_TASK_QUEUE,
@@ -337,7 +338,10 @@ async function setUpPartners(target: Target): Promise<void> {
     );
     const response = await fetch(`${target.savbUrl}/_admin/registrations`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(process.env.SAVB_SIM_ADMIN_TOKEN ? { authorization: `Bearer ${process.env.SAVB_SIM_ADMIN_TOKEN}` } : {}),
+      },
       body: JSON.stringify({ partnerId, offering: 'DDPS' }),
     });
     if (!response.ok) throw new Error(`SAVB registration of ${partnerId}: ${response.status} ${await response.text()}`);
@@ -911,7 +915,12 @@ async function main(): Promise<void> {
   const runId = `B${Date.now().toString(36)}`;
   const target = options.attach ? await attachTarget(options) : await startTarget(options);
   const connection = await Connection.connect({ address: target.temporalAddress });
-  const client = new Client({ connection, namespace: target.namespace });
+  // With PAYLOAD_KEYS set, the stack's worker encrypts payloads: the bench's client reads them with the same keys.
+  const dataConverter = dataConverterOf({
+    PAYLOAD_KEYS: process.env.PAYLOAD_KEYS,
+    PAYLOAD_KEY_ID: process.env.PAYLOAD_KEY_ID,
+  });
+  const client = new Client({ connection, namespace: target.namespace, dataConverter });
   const sampler = new RssSampler(() => ({
     worker: target.workerPid?.(),
     api: target.apiPid?.(),

@@ -3,6 +3,7 @@
 // registered), the SAVB simulator, the product's worker (worker/main.ts), the product's API
 // (api/main.ts) and the floor's worker (bench/floor-worker.ts). Children lead their own process
 // group and are stopped by their pid only. Output goes to files in the run's directory.
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -335,6 +336,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await waitFor('PostgreSQL', postgres, 120_000, () => postgresAnswers(databaseUrl));
 
   const savbUrl = `http://127.0.0.1:${savbPort}`;
+  // The simulator's /_admin needs a token (bench.ts registers partners there with it).
+  process.env.SAVB_SIM_ADMIN_TOKEN ||= randomBytes(24).toString('base64url');
   const baseEnv: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
@@ -350,6 +353,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     SAVB_REGISTRATION_RETRY_INTERVAL: '1s',
     PORT: String(apiPort),
     API_TOKENS: apiTokensOf(tokens),
+    API_RATE_LIMIT: '0', // the bench measures throughput, far above one token's limit
     WORKER_METRICS_PORT: String(metricsPort),
     NOTIFY_WEBHOOK_URL: '',
     NOTIFY_WEBHOOK_SECRET: '',

@@ -8,6 +8,7 @@ import { SAVB_INTERVAL_FLOOR_MS } from '../domain/engagement';
 import { RateCard } from '../domain/schemas';
 import { catalogData } from '../domain/catalog';
 import { parseCatalog } from '../domain/catalog-file';
+import { parsePayloadKeys } from '../worker/payload-codec';
 
 const Duration = z
   .string()
@@ -17,6 +18,20 @@ const SavbInterval = Duration.refine((value) => ms(value as StringValue) >= SAVB
   message: `at least ${SAVB_INTERVAL_FLOOR_MS / 1000} s (shorter re-tries only fill the engagement's history)`,
 });
 const Port = z.coerce.number().int().min(1).max(65535);
+const Flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const BODY_LIMIT_MAX_BYTES = 10 * 1024 * 1024;
+const BODY_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+/** A body limit as express reads it ("100kb", "1mb", "5000"), at most 10 MB. */
+export function bodyLimitBytes(value: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb)?$/i.exec(value.trim());
+  if (!match) return undefined;
+  return Math.floor(Number(match[1]) * BODY_UNITS[(match[2] ?? 'b').toLowerCase()]);
+}
+const BodyLimit = z.string().refine((value) => {
+  const bytes = bodyLimitBytes(value);
+  return bytes !== undefined && bytes >= 1024 && bytes <= BODY_LIMIT_MAX_BYTES;
+}, 'a size such as "100kb" or "1mb", between 1kb and 10mb');
 
 export const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
@@ -38,17 +53,47 @@ export const ConfigSchema = z.object({
   TEMPORAL_TLS_CA_PATH: z.string().optional(),
   PORT: Port.default(3000),
   API_TOKENS: z.string().default(''),
-  API_BODY_LIMIT: z.string().default('100kb'),
+  API_BODY_LIMIT: BodyLimit.default('100kb'),
+  // Identities from an OIDC provider (JWT bearer tokens), besides API_TOKENS; see api/jwt.ts.
+  AUTH_JWKS_URL: z.url().optional(),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_ROLES_CLAIM: z.string().min(1).default('roles'),
+  AUTH_PARTNER_CLAIM: z.string().min(1).default('partner_id'),
+  AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  // Rate limit per token (each API process counts on its own); 0 switches it off.
+  API_RATE_LIMIT: z.coerce.number().int().min(0).default(3000),
+  API_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  // Payload encryption (activities/../codec): `keyId=<base64 of 32 bytes>,...`; the first key (or
+  // PAYLOAD_KEY_ID) encrypts, every listed key decrypts.
+  PAYLOAD_KEYS: z.string().optional(),
+  PAYLOAD_KEY_ID: z.string().optional(),
+  CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233'),
+  /** Development only: the codec endpoint answers unauthenticated requests from the loopback interface. */
+  CODEC_ALLOW_LOCAL_UNAUTHENTICATED: Flag.default(false),
   SAVB_URL: z.url().default('http://localhost:4010'),
   SAVB_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   SAVB_POLL_INTERVAL: SavbInterval.default('1 hour'),
   SAVB_REGISTRATION_RETRY_INTERVAL: SavbInterval.default('1 day'),
   SAVB_SIM_PORT: Port.default(4010),
   SAVB_SIM_DATA_FILE: z.string().optional(),
+  /** The simulator listens on this machine only unless told (a container sets 0.0.0.0). */
+  SAVB_SIM_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Bearer token guarding the simulator's /_admin endpoints; without it they are closed. */
+  SAVB_SIM_ADMIN_TOKEN: z.string().min(16).optional(),
   RATE_CARD_PATH: z.string().default(join(__dirname, 'rate-card.sample.json')),
   NOTIFY_WEBHOOK_URL: z.url().optional(),
-  NOTIFY_WEBHOOK_SECRET: z.string().min(16).optional(),
+  // Standard Webhooks secret `whsec_<base64>`, or any string of 16+ characters (used as its UTF-8 bytes).
+  NOTIFY_WEBHOOK_SECRET: z
+    .string()
+    .min(16)
+    .refine(
+      (s) => !s.startsWith('whsec_') || /^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(s),
+      'a whsec_ secret must be base64 of at least 24 bytes',
+    )
+    .optional(),
   WORKER_METRICS_PORT: Port.default(9464),
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** The record store (SPEC §8): postgres://user:password@host:port/database. Required by the worker and the API. */
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'a PostgreSQL URL: postgres://user:password@host:5432/database' })
@@ -71,6 +116,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.NOTIFY_WEBHOOK_URL && !config.NOTIFY_WEBHOOK_SECRET) {
     throw new ConfigError(
       'Invalid configuration:\n  NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set (webhooks are signed)',
+    );
+  }
+  if (config.PAYLOAD_KEYS || config.PAYLOAD_KEY_ID) {
+    try {
+      parsePayloadKeys(config.PAYLOAD_KEYS ?? '', config.PAYLOAD_KEY_ID);
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration:\n  ${(err as Error).message}`);
+    }
+  }
+  const auth = [config.AUTH_JWKS_URL, config.AUTH_ISSUER, config.AUTH_AUDIENCE];
+  if (auth.some(Boolean) && !auth.every(Boolean)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE: set all three (JWT bearer tokens) or none',
     );
   }
   return config;

@@ -39,8 +39,17 @@ export const Identifier = z
 
 /** An e-mail address as zod checks it: documented with zod's own pattern, as `format: email` alone allows more. */
 export const Email = z.email().max(254).meta({ pattern: z.regexes.email.source, description: 'An e-mail address' });
+/**
+ * Where a link may point: `https:` only; `http:` only to this machine (a development server), never
+ * `javascript:`, `data:` or any other scheme a console could be tricked into running (leading blanks
+ * are allowed: zod trims them, browsers ignore them). A pattern, so
+ * the workflows check the same rule (workflows/message-schemas.json).
+ */
+export const LINK_PATTERN = /^\s*(https:\/\/[^\s/?#]|http:\/\/(localhost|127\.0\.0\.1|\[::1\])([:/?#]|$))/;
+export const LINK_MESSAGE = 'an https: link (http: only to localhost, for development)';
 /** A link as callers send it (the same well-formed text rule: a lone surrogate is no URL). */
-const Url = () => z.url().max(2000).refine(isWellFormed, ILL_FORMED_TEXT);
+const Url = () =>
+  z.url({ abort: true }).max(2000).regex(LINK_PATTERN, LINK_MESSAGE).refine(isWellFormed, ILL_FORMED_TEXT);
 export const ShortText = text().min(1).max(200);
 export const LongText = text().max(4000);
 /** Catalog codes (offerings, engagement types) as callers send them. */

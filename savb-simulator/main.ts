@@ -1,7 +1,8 @@
 // The SAVB simulator as a process (`npm run savb-sim`): listens on SAVB_SIM_PORT, keeps its records in
 // SAVB_SIM_DATA_FILE when set, logs JSON lines (pino) and stops cleanly on SIGINT/SIGTERM.
 // Optional: SAVB_SIM_APPROVE_AFTER_MS, SAVB_SIM_PAY_AFTER_MS (how fast requests are approved and
-// paid) and SAVB_SIM_HOST (listen address, default 0.0.0.0 so it is reachable in a container).
+// paid). SAVB_SIM_HOST is the listen address (127.0.0.1 unless configured; a container sets 0.0.0.0);
+// /_admin needs `Authorization: Bearer <SAVB_SIM_ADMIN_TOKEN>` and is closed without that token.
 import pino from 'pino';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../config/env';
@@ -10,7 +11,6 @@ import { DEFAULT_APPROVE_AFTER_MS, DEFAULT_PAY_AFTER_MS, startSavbSimulator } fr
 const SimulatorEnv = z.object({
   SAVB_SIM_APPROVE_AFTER_MS: z.coerce.number().int().min(0).default(DEFAULT_APPROVE_AFTER_MS),
   SAVB_SIM_PAY_AFTER_MS: z.coerce.number().int().min(0).default(DEFAULT_PAY_AFTER_MS),
-  SAVB_SIM_HOST: z.string().min(1).default('0.0.0.0'),
 });
 
 async function main(): Promise<number> {
@@ -46,7 +46,8 @@ async function main(): Promise<number> {
 
   const simulator = await startSavbSimulator({
     port: config.SAVB_SIM_PORT,
-    host: simulatorEnv.SAVB_SIM_HOST,
+    host: config.SAVB_SIM_HOST,
+    adminToken: config.SAVB_SIM_ADMIN_TOKEN ?? null,
     dataFile: config.SAVB_SIM_DATA_FILE,
     approveAfterMs: simulatorEnv.SAVB_SIM_APPROVE_AFTER_MS,
     payAfterMs: simulatorEnv.SAVB_SIM_PAY_AFTER_MS,
@@ -60,13 +61,13 @@ async function main(): Promise<number> {
   log.info(
     {
       url: simulator.url,
-      host: simulatorEnv.SAVB_SIM_HOST,
+      host: config.SAVB_SIM_HOST,
       port: simulator.port,
       dataFile: config.SAVB_SIM_DATA_FILE ?? null,
       approveAfterMs: simulatorEnv.SAVB_SIM_APPROVE_AFTER_MS,
       payAfterMs: simulatorEnv.SAVB_SIM_PAY_AFTER_MS,
     },
-    `SAVB simulator listening on ${simulatorEnv.SAVB_SIM_HOST}:${simulator.port}${config.SAVB_SIM_DATA_FILE ? `, records in ${config.SAVB_SIM_DATA_FILE}` : ', records in memory only'}`,
+    `SAVB simulator listening on ${config.SAVB_SIM_HOST}:${simulator.port}${config.SAVB_SIM_DATA_FILE ? `, records in ${config.SAVB_SIM_DATA_FILE}` : ', records in memory only'}`,
   );
 
   return new Promise<number>((resolve) => {

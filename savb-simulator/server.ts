@@ -21,13 +21,14 @@
 // submittedAt + approveAfterMs APPROVED (or DENIED when its voucher is on the deny list), then at
 // submittedAt + payAfterMs PAID.
 //
-// Admin (never affected by faults):
+// Admin (never affected by faults; `adminToken` guards it, the process requires SAVB_SIM_ADMIN_TOKEN):
 //   GET/PUT  /_admin/faults     { errorRate, latencyMs, acceptThenTimeout, hangMs, down } (PUT merges)
 //   PUT      /_admin/deny       { voucherId, reason }    DELETE /_admin/deny/{voucherId}
 //   PUT      /_admin/timing     { approveAfterMs?, payAfterMs? } for requests created from then on
 //   PUT      /_admin/registrations { partnerId, offering }  register without the redeemed-voucher rule
 //   GET      /_admin/requests   { items } every request
 //   POST     /_admin/reset      forget every record; faults, deny list and timing back to the start options
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -96,6 +97,11 @@ export interface SavbSimulatorOptions {
   /** The simulator's clock (ms since the epoch); Date.now by default. Tests move it to step statuses. */
   now?: () => number;
   logger?: SimulatorLogger;
+  /**
+   * Guards /_admin: a string = `Authorization: Bearer <it>` required; null = closed (the process
+   * without SAVB_SIM_ADMIN_TOKEN); undefined = open (tests steering a simulator in their own process).
+   */
+  adminToken?: string | null;
 }
 
 export interface SavbSimulator {
@@ -144,6 +150,8 @@ export async function startSavbSimulator(options: SavbSimulatorOptions = {}): Pr
       next();
     });
   }
+
+  app.use('/_admin', adminGuard(options.adminToken));
 
   // ---------- faults (everything except /_admin) ----------
   app.use(async (req: Request, res: Response, next: NextFunction) => {
@@ -382,6 +390,19 @@ function delay(ms: number, pending: Set<NodeJS.Timeout>): Promise<void> {
     }, ms);
     pending.add(timer);
   });
+}
+
+/** 401 for /_admin without the admin token (compared in constant time), 404 when admin is closed. */
+function adminGuard(token: string | null | undefined) {
+  const expected = token ? createHash('sha256').update(token).digest() : undefined;
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (token === undefined) return next();
+    if (!expected) return problem(res, 404, 'not-found', 'the admin endpoints are closed (no SAVB_SIM_ADMIN_TOKEN)');
+    const presented = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
+    if (!timingSafeEqual(createHash('sha256').update(presented).digest(), expected))
+      return problem(res, 401, 'unauthorized', 'send Authorization: Bearer <SAVB_SIM_ADMIN_TOKEN>');
+    next();
+  };
 }
 
 function problem(res: Response, status: number, slug: string, detail: string, extra: object = {}): void {

@@ -72,12 +72,16 @@ export interface Registration {
   registeredAt: string;
 }
 
+/** voucherId → reason without a prototype: voucher IDs such as `__proto__` or `constructor` are plain keys. */
+const voucherRecord = (entries: Record<string, string> = {}): Record<string, string> =>
+  Object.assign(Object.create(null) as Record<string, string>, entries);
+
 const emptyState = (): PersistedState => ({
   version: 1,
   requests: [],
   registrations: [],
   redeemedVoucherSeen: [],
-  denyVouchers: {},
+  denyVouchers: voucherRecord(),
 });
 
 /** SUBMITTED until approveAt; then DENIED if a denial is stamped, else APPROVED until payAt, then PAID. */
@@ -103,7 +107,7 @@ export class SavbStore {
     initialDenyVouchers: Record<string, string> = {},
   ) {
     this.state = dataFile ? loadState(dataFile) : emptyState();
-    Object.assign(this.state.denyVouchers, initialDenyVouchers);
+    this.state.denyVouchers = voucherRecord({ ...this.state.denyVouchers, ...initialDenyVouchers });
   }
 
   reset(denyVouchers: Record<string, string>): void {
@@ -138,7 +142,9 @@ export class SavbStore {
     let referenceNumber: string;
     do referenceNumber = `SAVB-${randomBytes(5).toString('hex').toUpperCase()}`;
     while (this.byReference(referenceNumber));
-    const reason = this.state.denyVouchers[body.voucherId];
+    const reason = Object.hasOwn(this.state.denyVouchers, body.voucherId)
+      ? this.state.denyVouchers[body.voucherId]
+      : undefined;
     const stored: StoredPaymentRequest = {
       referenceNumber,
       idempotencyKey: key,
@@ -197,7 +203,7 @@ export class SavbStore {
 
   /** Takes the voucher off the list; its undecided requests will be approved after all. */
   undeny(voucherId: string, nowMs: number): boolean {
-    const wasListed = voucherId in this.state.denyVouchers;
+    const wasListed = Object.hasOwn(this.state.denyVouchers, voucherId);
     delete this.state.denyVouchers[voucherId];
     for (const r of this.forVoucher(voucherId)) if (viewOf(r, nowMs).status === 'SUBMITTED') delete r.denial;
     this.save();
@@ -234,5 +240,11 @@ function loadState(dataFile: string): PersistedState {
       `SAVB simulator: the data file ${dataFile} is not valid (${problems}); move it away to start empty`,
     );
   }
-  return parsed.data;
+  // zod builds records on a plain object, where a `__proto__` key would vanish: keep the file's own entries.
+  const denied = Object.entries((raw as { denyVouchers: Record<string, unknown> }).denyVouchers);
+  if (denied.some(([, reason]) => typeof reason !== 'string'))
+    throw new Error(
+      `SAVB simulator: the data file ${dataFile} is not valid (denyVouchers); move it away to start empty`,
+    );
+  return { ...parsed.data, denyVouchers: voucherRecord(Object.fromEntries(denied) as Record<string, string>) };
 }

@@ -7,6 +7,7 @@ import { migrateRecords } from '../records/migrate';
 import { createRecordPool } from '../records/pool';
 import { reconcile } from '../records/reconcile';
 import { connectClient, temporalConnectionSettings } from '../worker/connection';
+import { dataConverterOf } from '../worker/data-converter';
 
 function closedWithinDays(argv: string[]): number {
   const at = argv.indexOf('--closed-within-days');
@@ -32,7 +33,7 @@ async function main(): Promise<number> {
   await migrateRecords(databaseUrl);
   const db = createRecordPool(databaseUrl);
   const temporal = temporalConnectionSettings();
-  const client = await connectClient(temporal);
+  const client = await connectClient(temporal, dataConverterOf(config));
   try {
     console.log(
       `reconciling ${temporal.address}/${temporal.namespace} (open engagements, closed within ${days} days, partners) with the record store`,

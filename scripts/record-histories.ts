@@ -1,7 +1,8 @@
 // Records the histories of a few finished engagements into test/histories/, which the replay test
 // replays with the current workflow code: a change that would break running engagements fails there.
 // Run after a deliberate, patched() change of behaviour to add new histories (never to overwrite old ones
-// to make a failing replay pass): `npx tsx scripts/record-histories.ts <suffix>`.
+// to make a failing replay pass): `npx tsx scripts/record-histories.ts <suffix> [--codec]`; with
+// --codec the payloads are encrypted with the replay test's key (test/support/replay-codec.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { startEmbeddedPostgres } from '../records/embedded';
 import { writeHistoryFile } from './history-file';
 import { recordInvoiceEdges } from './record-invoice-edges';
 import { engagementSignals, engagementUpdates as u } from '../workflows/messages';
+import { replayDataConverter } from '../test/support/replay-codec';
 import {
   PM_EMAIL,
   addDays,
@@ -23,21 +25,23 @@ import {
 } from '../test/support/time-skipping';
 
 async function main(): Promise<void> {
-  const suffix = process.argv[2] ?? 'v1';
+  const args = process.argv.slice(2);
+  const codec = args.includes('--codec');
+  const suffix = args.find((a) => !a.startsWith('--')) ?? 'v1';
   // The worker writes the record store: a scratch embedded PostgreSQL unless the tests' one is given.
   const dataDir = mkdtempSync(join(tmpdir(), 'pso-histories-pg-'));
   const records = process.env.PSO_TEST_PG_ADMIN_URL ? undefined : await startEmbeddedPostgres({ dataDir });
   if (records) process.env.PSO_TEST_PG_ADMIN_URL = records.adminUrl;
   try {
-    await recordAll(suffix);
+    await recordAll(suffix, codec);
   } finally {
     await records?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-async function recordAll(suffix: string): Promise<void> {
-  const stack = await startTimeSkippingStack();
+async function recordAll(suffix: string, codec: boolean): Promise<void> {
+  const stack = await startTimeSkippingStack(codec ? { dataConverter: replayDataConverter() } : {});
   const { env } = stack;
   const partner = 'P-HISTORY';
   const actor = { actor: `partner:${partner}` as const };

@@ -22,6 +22,7 @@ import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../config/env';
 import { WORKER_NODE_ARGS } from '../worker/node-options';
+import { devSecretsEnv } from './stack/dev-secrets';
 import { devTokens, type DevTokens } from './stack/dev-tokens';
 import { complain, say, StackError } from './stack/output';
 import { checkPorts, portFromEnv } from './stack/ports';
@@ -174,6 +175,7 @@ async function startTemporal(s: Settings, cli: string): Promise<void> {
     port: s.temporalPort,
     uiPort: s.uiPort,
     namespace: s.config.TEMPORAL_NAMESPACE,
+    codecEndpoint: `http://localhost:${s.config.PORT}/codec`,
   });
   supervisor.start({
     name: 'temporal',
@@ -236,7 +238,7 @@ async function startWorkerAndApi(s: Settings, env: NodeJS.ProcessEnv): Promise<v
   ]);
 }
 
-function banner(s: Settings, tokens: DevTokens): string {
+function banner(s: Settings, tokens: DevTokens, secrets: NodeJS.ProcessEnv): string {
   const { config } = s;
   const apiUrl = `http://localhost:${config.PORT}`;
   const width = Math.max(...tokens.entries.map((e) => e.role.length));
@@ -247,7 +249,8 @@ function banner(s: Settings, tokens: DevTokens): string {
     `  Temporal gRPC   ${s.temporalAddress} (namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE})`,
     `  API             ${apiUrl}/v1`,
     `  API docs        ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
-    `  SAVB simulator  ${s.savbUrl}`,
+    `  SAVB simulator  ${s.savbUrl}   (/_admin: Authorization: Bearer ${secrets.SAVB_SIM_ADMIN_TOKEN})`,
+    `  codec server    ${apiUrl}/codec   (payloads encrypted; the Temporal UI decodes through it)`,
     `  worker metrics  http://localhost:${config.WORKER_METRICS_PORT}/metrics`,
     `  record store    ${process.env.DATABASE_URL ? 'DATABASE_URL' : `PostgreSQL on port ${s.postgresPort} (${join(s.shownDir, 'postgres')})`}`,
     `  data            ${s.shownDir}/`,
@@ -273,6 +276,7 @@ async function main(): Promise<void> {
   const cli = ensureTemporalCli(ROOT);
   mkdirSync(s.dataDir, { recursive: true });
   const tokens = devTokens(s.dataDir);
+  const secrets = devSecretsEnv(s.dataDir, s.uiPort);
   const databaseUrl = await startRecordStore(s);
   await startTemporal(s, cli);
   const childEnv: NodeJS.ProcessEnv = {
@@ -281,10 +285,11 @@ async function main(): Promise<void> {
     SAVB_SIM_DATA_FILE: s.baseEnv.SAVB_SIM_DATA_FILE ?? join(s.dataDir, 'savb.json'),
     API_TOKENS: tokens.apiTokens,
     DATABASE_URL: databaseUrl,
+    ...secrets,
   };
   await startSavb(s, childEnv);
   await startWorkerAndApi(s, childEnv);
-  say(banner(s, tokens));
+  say(banner(s, tokens, secrets));
 }
 
 main().catch((err) => {

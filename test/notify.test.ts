@@ -1,13 +1,15 @@
-// Notification activities against a real local webhook receiver that checks the HMAC signature over
-// the raw body bytes, as a partner's or operator's receiver would.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// Notification activities against a real local webhook receiver that checks the Standard Webhooks
+// signature with the `standardwebhooks` library over the raw body bytes, as a receiver would.
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { createNotificationActivities, WEBHOOK_UNAVAILABLE } from '../activities/notify';
 import type { NotificationInput } from '../activities/types';
+import { Webhook } from 'standardwebhooks';
 
-const SECRET = 'receiver-shared-secret-0123456789';
+/** A secret as the scheme defines it: whsec_ and base64 of random bytes. */
+const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -15,7 +17,7 @@ interface Received {
   signatureValid: boolean;
 }
 
-/** A webhook receiver: verifies X-PSO-Signature with its own copy of the secret, answers 401 when wrong. */
+/** A webhook receiver: verifies with the library and its own copy of the secret, answers 401 when wrong. */
 async function startReceiver(secret: string) {
   const received: Received[] = [];
   let forcedStatus: number | undefined;
@@ -24,9 +26,12 @@ async function startReceiver(secret: string) {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
-      const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`);
-      const given = Buffer.from(String(req.headers['x-pso-signature'] ?? ''));
-      const signatureValid = given.length === expected.length && timingSafeEqual(given, expected);
+      let signatureValid = true;
+      try {
+        new Webhook(secret).verify(raw.toString('utf8'), req.headers as Record<string, string>);
+      } catch {
+        signatureValid = false;
+      }
       received.push({ headers: req.headers, rawBody: raw.toString('utf8'), signatureValid });
       res.statusCode = forcedStatus ?? (signatureValid ? 204 : 401);
       res.end();
@@ -81,9 +86,34 @@ describe('notification activities', () => {
     expect(delivery.signatureValid).toBe(true);
     expect(JSON.parse(delivery.rawBody)).toEqual(notification);
     expect(delivery.headers['content-type']).toBe('application/json');
-    expect(delivery.headers['idempotency-key']).toBe('V-1001:STATUS_CHANGED:2026-03-01T09:00:00.000Z');
+    expect(delivery.headers['webhook-id']).toBe('V-1001:STATUS_CHANGED:2026-03-01T09:00:00.000Z');
+    expect(delivery.headers['idempotency-key']).toBe(delivery.headers['webhook-id']);
     expect(delivery.headers['x-pso-subject']).toBe('engagement');
-    expect(Number.isNaN(Date.parse(String(delivery.headers['x-pso-timestamp'])))).toBe(false);
+    expect(Math.abs(Number(delivery.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
+    expect(delivery.headers['webhook-signature']).toMatch(/^v1,/);
+  });
+
+  it('a receiver refuses a replayed delivery whose timestamp is stale, and an edited body', async () => {
+    const { notify } = createNotificationActivities({ webhookUrl: receiver.url, webhookSecret: SECRET });
+    await notify(notification);
+    const [delivery] = receiver.received;
+    const verifier = new Webhook(SECRET);
+    const headers = delivery.headers as Record<string, string>;
+    expect(() => verifier.verify(delivery.rawBody.replace('V-1001', 'V-9999'), headers)).toThrow();
+    const stale = { ...headers, 'webhook-timestamp': String(Number(headers['webhook-timestamp']) - 600) };
+    expect(() => verifier.verify(delivery.rawBody, stale)).toThrow(/timestamp/i);
+  });
+
+  it('signs with a plain-string secret as its UTF-8 bytes (whsec_ + base64 of it on the receiver)', async () => {
+    const plain = 'receiver-shared-secret-0123456789';
+    const other = await startReceiver(`whsec_${Buffer.from(plain).toString('base64')}`);
+    try {
+      const { notify } = createNotificationActivities({ webhookUrl: other.url, webhookSecret: plain });
+      expect(await notify(notification)).toEqual({ delivered: true });
+      expect(other.received[0].signatureValid).toBe(true);
+    } finally {
+      await other.close();
+    }
   });
 
   it('delivers partner notifications the same way, keyed by partner', async () => {
@@ -106,7 +136,7 @@ describe('notification activities', () => {
   it('reports a refusal (4xx) without failing: a receiver with another secret rejects the signature', async () => {
     const { notify } = createNotificationActivities({
       webhookUrl: receiver.url,
-      webhookSecret: 'not-the-receivers-secret-0000',
+      webhookSecret: `whsec_${randomBytes(32).toString('base64')}`,
     });
     expect(await notify(notification)).toEqual({ delivered: false, detail: 'webhook refused: 401' });
     expect(receiver.received[0].signatureValid).toBe(false);
@@ -121,8 +151,8 @@ describe('notification activities', () => {
       expect(failure.type).toBe(WEBHOOK_UNAVAILABLE);
       expect(failure.message).toContain(String(status));
     }
-    // Every attempt carried the same idempotency key, so the receiver can drop duplicates.
-    expect(new Set(receiver.received.map((r) => r.headers['idempotency-key']))).toEqual(
+    // Every attempt carried the same message id, so the receiver can drop duplicates.
+    expect(new Set(receiver.received.map((r) => r.headers['webhook-id']))).toEqual(
       new Set(['V-1001:STATUS_CHANGED:2026-03-01T09:00:00.000Z']),
     );
   });

@@ -391,3 +391,75 @@ describe('SAVB simulator persistence', () => {
     expect(existsSync(dataFile)).toBe(true);
   });
 });
+
+describe('SAVB simulator hardening', () => {
+  it('guards /_admin with its token: 401 without or with another token, 404 when closed', async () => {
+    const guarded = await startSavbSimulator({ adminToken: 'simulator-admin-token-0001' });
+    const closed = await startSavbSimulator({ adminToken: null });
+    try {
+      expect((await call(guarded, 'PUT', '/_admin/faults', { down: true })).status).toBe(401);
+      const wrong = { Authorization: 'Bearer another-token-000000000' };
+      expect((await call(guarded, 'PUT', '/_admin/faults', { down: true }, wrong)).status).toBe(401);
+      expect((await call(guarded, 'GET', '/healthz')).status).toBe(200);
+      const right = { Authorization: 'Bearer simulator-admin-token-0001' };
+      expect((await call(guarded, 'PUT', '/_admin/faults', { down: true }, right)).status).toBe(200);
+      expect((await call(guarded, 'GET', '/healthz')).status).toBe(503);
+      expect((await call(closed, 'POST', '/_admin/reset', undefined, right)).status).toBe(404);
+    } finally {
+      await guarded.close();
+      await closed.close();
+    }
+  });
+
+  it('listens on 127.0.0.1 unless told otherwise', async () => {
+    const sim = await startSavbSimulator();
+    try {
+      expect(new URL(sim.url).hostname).toBe('127.0.0.1');
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('keeps voucher IDs such as __proto__ and constructor as plain keys, also across a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'savb-sim-'));
+    const dataFile = join(dir, 'savb.json');
+    let clock = START;
+    try {
+      const first = await startSavbSimulator({ dataFile, now: () => clock, approveAfterMs: 1_000 });
+      try {
+        await call(first, 'PUT', '/_admin/registrations', { partnerId: 'contoso', offering: 'DDPS' });
+        expect((await call(first, 'DELETE', '/_admin/deny/constructor')).status).toBe(404);
+        expect((await call(first, 'DELETE', '/_admin/deny/toString')).status).toBe(404);
+        expect((await call(first, 'PUT', '/_admin/deny', { voucherId: '__proto__', reason: 'audit' })).status).toBe(
+          200,
+        );
+        const created = await submit(first, '__proto__', invoice({ voucherId: '__proto__' }));
+        expect(created.status).toBe(201);
+        const plain = await submit(first, 'constructor', invoice({ voucherId: 'constructor' }));
+        clock += 5_000;
+        expect((await call(first, 'GET', `/payment-requests/${created.body.referenceNumber}`)).body.status).toBe(
+          'DENIED',
+        );
+        expect((await call(first, 'GET', `/payment-requests/${plain.body.referenceNumber}`)).body.status).not.toBe(
+          'DENIED',
+        );
+      } finally {
+        await first.close();
+      }
+      const second = await startSavbSimulator({ dataFile, now: () => clock });
+      try {
+        const again = await submit(second, 'V-9', invoice({ voucherId: '__proto__' }));
+        clock += 5_000;
+        expect((await call(second, 'GET', `/payment-requests/${again.body.referenceNumber}`)).body).toMatchObject({
+          status: 'DENIED',
+          reason: 'audit',
+        });
+        expect((await call(second, 'DELETE', '/_admin/deny/__proto__')).status).toBe(204);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -10,6 +10,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile } from '@temporalio/envconfig';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 
@@ -143,11 +144,14 @@ export function temporalConnectionSettings(
   };
 }
 
-/** A client for the API and the activities. */
-export async function connectClient(settings: TemporalConnectionSettings): Promise<Client> {
+/** A client for the API and the activities; `dataConverter` encrypts payloads (worker/data-converter.ts). */
+export async function connectClient(
+  settings: TemporalConnectionSettings,
+  dataConverter?: DataConverter,
+): Promise<Client> {
   const { apiKey, metadata, tls, address } = settings.connectionOptions;
   const connection = await Connection.connect({ address, tls, apiKey, metadata });
-  return new Client({ connection, namespace: settings.namespace });
+  return new Client({ connection, namespace: settings.namespace, dataConverter });
 }
 
 /** The worker's native connection. */

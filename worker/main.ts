@@ -1,7 +1,9 @@
 // The production worker process (`npm run worker`): runs every workflow and activity of the product
 // against the Temporal cluster of worker/connection.ts (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, API key or mTLS).
-// Structured JSON logs on stdout (pino); Prometheus metrics of the SDK on WORKER_METRICS_PORT
-// (/metrics). SIGTERM or SIGINT drains the worker (in-flight tasks get a grace period) and exits 0.
+// Structured JSON logs on stdout (pino); Prometheus metrics of the SDK on
+// WORKER_METRICS_HOST:WORKER_METRICS_PORT (/metrics; 127.0.0.1 unless configured). Payloads are
+// encrypted when PAYLOAD_KEYS is set. SIGTERM or SIGINT drains the worker (in-flight tasks get a
+// grace period) and exits 0.
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, type WorkerOptions } from '@temporalio/worker';
 import { ConfigError, checkCatalog, loadConfig, loadRateCard, requireDatabaseUrl, type Config } from '../config/env';
@@ -14,6 +16,7 @@ import {
   temporalConnectionSettings,
   type TemporalConnectionSettings,
 } from './connection';
+import { dataConverterOf } from './data-converter';
 import { createPinoLogger, PinoTemporalLogger, temporalLogLevel } from './logging';
 import { prebuiltBundleOptions } from './bundle';
 import { createWorker } from './worker';
@@ -55,7 +58,7 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
           filter: { core: level === 'ERROR' ? 'ERROR' : level === 'INFO' ? 'WARN' : level, other: 'ERROR' },
           forward: {},
         },
-        metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}` } },
+        metrics: { prometheus: { bindAddress: `${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}` } },
       },
     });
   } catch (err) {
@@ -82,7 +85,7 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
     const connected = await withRetries(log, temporal.address, async () => {
       const nativeConnection = await connectWorker(temporal);
       try {
-        return { nativeConnection, temporalClient: await connectClient(temporal) };
+        return { nativeConnection, temporalClient: await connectClient(temporal, dataConverterOf(config)) };
       } catch (err) {
         await nativeConnection.close().catch(() => undefined);
         throw err;
@@ -101,6 +104,7 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
       config,
       rateCard,
       records,
+      dataConverter: dataConverterOf(config),
       tuning: { shutdownGraceTime: SHUTDOWN_GRACE, shutdownForceTime: SHUTDOWN_FORCE, ...prebuilt, ...tuning },
     });
     log.info(
@@ -110,7 +114,7 @@ export async function runWorkerProcess(tuning: Partial<WorkerOptions> = {}): Pro
         security: temporal.security,
         workflowCode: prebuilt.workflowBundle ? 'prebuilt bundle (npm run build)' : 'bundled at start from the sources',
         taskQueue: config.TEMPORAL_TASK_QUEUE,
-        metrics: `http://0.0.0.0:${config.WORKER_METRICS_PORT}/metrics`,
+        metrics: `http://${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}/metrics`,
       },
       'worker started',
     );

@@ -1,6 +1,7 @@
 // Builds the worker that runs every workflow and activity of the product. Used by worker/main.ts,
 // the stack command and the tests, so all of them run the same thing.
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities, ActivityDeps } from '../activities';
 import { TASK_QUEUE } from '../workflows/messages';
@@ -12,6 +13,8 @@ export interface CreateWorkerOptions {
   taskQueue?: string;
   config: ActivityDeps['config'];
   rateCard: ActivityDeps['rateCard'];
+  /** Payload encryption (worker/data-converter.ts); the worker's client must use the same. */
+  dataConverter?: DataConverter;
   /** The record store's pool (records/pool.ts). */
   records: ActivityDeps['records'];
   /** Extra worker options (tuning, a prebuilt bundle). */
@@ -41,6 +44,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     }),
     ...(tuning.workflowBundle ? {} : { workflowsPath: require.resolve('../workflows') }),
     maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...tuning,
   });
 }

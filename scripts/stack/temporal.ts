@@ -30,10 +30,12 @@ export interface DevServerOptions {
   port: number;
   uiPort: number;
   namespace: string;
+  /** The API's codec server (/codec), through which the UI decodes encrypted payloads. */
+  codecEndpoint?: string;
 }
 
 /** `temporal server start-dev` on a SQLite file that outlives the process (and its restarts). */
-export function devServerArgs({ dbFile, port, uiPort, namespace }: DevServerOptions): string[] {
+export function devServerArgs({ dbFile, port, uiPort, namespace, codecEndpoint }: DevServerOptions): string[] {
   return [
     'server',
     'start-dev',
@@ -52,6 +54,7 @@ export function devServerArgs({ dbFile, port, uiPort, namespace }: DevServerOpti
     '--ui-port',
     String(uiPort),
     '--ui-disable-news-fetch',
+    ...(codecEndpoint ? ['--ui-codec-endpoint', codecEndpoint] : []),
     '--log-level',
     'error',
     ...(namespace !== 'default' ? ['--namespace', namespace] : []),

@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type express from 'express';
@@ -23,6 +23,7 @@ import { createApp } from '../../api/app';
 import { loadConfig, loadRateCard, type Config } from '../../config/env';
 import { temporalCliPath } from '../../scripts/temporal-binaries';
 import { createPinoLogger } from '../../worker/logging';
+import { dataConverterOf } from '../../worker/data-converter';
 import { createWorker } from '../../worker/worker';
 import { SA } from '../../workflows/search-attributes';
 import { createRecordDatabase, type RecordDatabase } from './record-db';
@@ -146,16 +147,25 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       SAVB_REGISTRATION_RETRY_INTERVAL: '1s',
       SAVB_TIMEOUT_MS: '5000',
       LOG_LEVEL: 'warn',
+      // Suites send thousands of requests per token on purpose; the limit itself is tested in test/api/security.test.ts.
+      API_RATE_LIMIT: '0',
       DATABASE_URL: records.url,
       ...(savb ? { SAVB_URL: savb.url } : {}),
       ...options.env,
     });
 
+    // With PAYLOAD_KEYS in the configuration, the worker and the API encrypt payloads as in production.
+    const dataConverter = dataConverterOf(config);
+    const client = dataConverter
+      ? new Client({ connection: env.connection, namespace: env.client.options.namespace, dataConverter })
+      : env.client;
+
     let worker: Worker | undefined;
     if (options.worker !== false) {
       const created = await createWorker({
         connection: env.nativeConnection,
-        client: env.client,
+        client,
+        dataConverter,
         config,
         rateCard: loadRateCard(config.RATE_CARD_PATH),
         records: records.db,
@@ -172,7 +182,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       options.logLevel ?? ((process.env.TEST_LOG_LEVEL as Config['LOG_LEVEL']) || 'silent'),
       'api',
     );
-    const app = createApp({ client: env.client, config, logger, records: records.db });
+    const app = createApp({ client, config, logger, records: records.db });
     const server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -196,7 +206,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
 
     return {
       env,
-      client: env.client,
+      client,
       worker,
       savb,
       records,

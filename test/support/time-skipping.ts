@@ -2,7 +2,7 @@
 // and a real SAVB simulator, for the workflow suites. Partners are created through the partner
 // workflow's own updates, as the API does.
 import { Client, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
@@ -51,6 +51,8 @@ export interface TimeSkippingOptions {
   webhookSecret?: string;
   /** Passed to the worker (e.g. interceptors that hold an activity back, to inject a fault). */
   tuning?: CreateWorkerOptions['tuning'];
+  /** Payload encryption for the worker and the stack's client (scripts/record-histories.ts --codec). */
+  dataConverter?: DataConverter;
 }
 
 export async function startTimeSkippingStack(options: TimeSkippingOptions = {}): Promise<TimeSkippingStack> {
@@ -59,10 +61,15 @@ export async function startTimeSkippingStack(options: TimeSkippingOptions = {}):
   });
   // SAVB answers by its own (wall) clock; with no delays every poll sees the final status.
   const savb = await startSavbSimulator({ port: 0, approveAfterMs: 0, payAfterMs: 0 });
+  const client = new Client({
+    connection: env.connection,
+    namespace: env.namespace,
+    dataConverter: options.dataConverter,
+  });
   const records = await createRecordDatabase();
   const worker = await createWorker({
     connection: env.nativeConnection,
-    client: env.client,
+    client: options.dataConverter ? client : env.client,
     config: {
       SAVB_URL: savb.url,
       SAVB_TIMEOUT_MS: 5_000,
@@ -70,11 +77,11 @@ export async function startTimeSkippingStack(options: TimeSkippingOptions = {}):
       NOTIFY_WEBHOOK_SECRET: options.webhookSecret,
     },
     rateCard: loadRateCard(join(__dirname, '..', '..', 'config', 'rate-card.sample.json')),
+    dataConverter: options.dataConverter,
     records: records.db,
     tuning: options.tuning,
   });
   const running = worker.run();
-  const client = new Client({ connection: env.connection, namespace: env.namespace });
   return {
     env,
     client,

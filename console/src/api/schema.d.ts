@@ -569,7 +569,6 @@ export interface components {
                     /** @enum {string} */
                     kind: "COMPLETION_REPORT" | "CUSTOMER_PLANNING_DELIVERABLE";
                     title: string;
-                    /** Format: uri */
                     uri: string;
                     sha256: string;
                 }[];
@@ -882,7 +881,6 @@ export interface components {
                 /** @enum {string} */
                 kind: "COMPLETION_REPORT" | "CUSTOMER_PLANNING_DELIVERABLE";
                 title: string;
-                /** Format: uri */
                 uri: string;
                 sha256: string;
             }[];
@@ -937,7 +935,6 @@ export interface components {
         PartnerProfile: {
             name: string;
             description?: string;
-            /** Format: uri */
             website?: string;
             locations: {
                 locationId: string;
