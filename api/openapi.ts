@@ -15,6 +15,7 @@ const ERROR_TEXT: Record<number, string> = {
   413: 'Body too large',
   415: 'The body is not application/json',
   422: 'A program rule refused it; `rules` names the rule(s)',
+  429: 'Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After)',
   503: 'Temporal is unreachable or busy (Retry-After)',
   504: 'Temporal did not answer within the deadline; a write may still take effect (Retry-After)',
 };
@@ -54,6 +55,7 @@ export function buildOpenApiDocument(routes: RouteDef[], version: string): Recor
     if (route.auth !== 'public') {
       errors.add(401);
       errors.add(403);
+      errors.add(429);
     }
     if (route.body) {
       errors.add(413);

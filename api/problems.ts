@@ -118,6 +118,7 @@ const KIND_STATUS: Record<RefusalKind, number> = {
   STATE: 409,
   RULE: 422,
   UNAVAILABLE: 503,
+  LIMITED: 429,
 };
 const KIND_TITLE: Record<RefusalKind, string> = {
   INVALID: 'The message is not valid',
@@ -125,6 +126,7 @@ const KIND_TITLE: Record<RefusalKind, string> = {
   STATE: 'Not allowed in the current state',
   RULE: 'A program rule refused the request',
   UNAVAILABLE: 'A service the request needs did not answer; nothing changed, try again',
+  LIMITED: 'Too many attempts; try again later',
 };
 
 /**
@@ -145,8 +147,16 @@ export function refusalProblem(refusals: Refusal[], status?: number): ProblemErr
       rules: refusals.map((r) => ({ code: r.code, message: r.message, ...(r.fields ? { fields: r.fields } : {}) })),
       ...(fields.length ? { fields } : {}),
     },
-    finalStatus === 503 ? { 'Retry-After': '5' } : {},
+    retryAfterHeader(primary, finalStatus),
   );
+}
+
+/** Seconds until a limited attempt may be made again (at least 1), or 5 for a busy dependency. */
+function retryAfterHeader(primary: Refusal, status: number): Record<string, string> {
+  if (status === 503) return { 'Retry-After': '5' };
+  if (status !== 429 || !primary.retryAt) return {};
+  const seconds = Math.max(1, Math.ceil((Date.parse(primary.retryAt) - Date.now()) / 1000));
+  return { 'Retry-After': String(seconds) };
 }
 
 export function sendProblem(res: Response, error: ProblemError, requestId?: string): void {

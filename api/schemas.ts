@@ -144,10 +144,11 @@ export const ProblemSchema = z
 
 const RefusalSchema = z
   .object({
-    kind: z.enum(['STATE', 'RULE', 'INVALID', 'FORBIDDEN']),
+    kind: z.enum(['STATE', 'RULE', 'INVALID', 'FORBIDDEN', 'UNAVAILABLE', 'LIMITED']),
     code: z.string(),
     message: z.string(),
     fields: z.array(z.string()).optional(),
+    retryAt: Instant.optional(),
   })
   .meta({ id: 'Refusal' });
 
@@ -209,6 +210,13 @@ export const EngagementSchema = z
     eligibility: z
       .object({ partnerId: z.string(), checkedAt: Instant, eligible: z.boolean(), refusals: z.array(RefusalSchema) })
       .optional(),
+    forwardingGuard: z
+      .object({ wrongEmails: z.number().int(), locks: z.number().int(), lockedUntil: Instant.optional() })
+      .optional()
+      .meta({
+        description:
+          "Partners' forwarding attempts with a wrong project-manager e-mail; five lock forwarding (1 h, doubling to 24 h). Not shown to partners",
+      }),
     reservation: Reservation.extend({
       reservedAt: Instant,
       warnings: z.array(RefusalSchema).optional().meta({
@@ -254,6 +262,10 @@ export const EngagementSchema = z
         event: z.string(),
         accepted: z.boolean(),
         via: z.enum(['update', 'signal', 'timer', 'activity']).optional(),
+        claimedActor: z.string().optional().meta({
+          description:
+            'The actor a signal named; signals act as the operator, whatever they name. Not shown to partners',
+        }),
         detail: z.string().optional(),
         refusals: z.array(RefusalSchema).optional(),
       }),

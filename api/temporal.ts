@@ -75,6 +75,7 @@ export function refusalsOf(failure: ApplicationFailure): Refusal[] | undefined {
     INVALID: 'INVALID_MESSAGE',
     RULE: 'RULE_VIOLATION',
     UNAVAILABLE: 'DEPENDENCY_UNAVAILABLE',
+    LIMITED: 'TOO_MANY_ATTEMPTS',
   };
   return [{ kind, code: fallbackCode[kind], message: failure.message }];
 }

@@ -9,6 +9,7 @@ import type { PartnerSnapshot } from './partner';
 import { toIso } from './dates';
 import { lastValidDate, voucherExpiresAtMs, type DaysDisposition } from './rules/voucher';
 import type { SavbStatus } from './rules/invoice';
+import type { ForwardingGuard } from './rules/forwarding-guard';
 
 export type { DaysDisposition };
 
@@ -63,6 +64,8 @@ export interface EngagementEvent {
   event: string;
   accepted: boolean;
   via?: 'update' | 'signal' | 'timer' | 'activity';
+  /** The actor a signal named: signals come from operators, whatever they claim. */
+  claimedActor?: string;
   detail?: string;
   refusals?: Refusal[];
 }
@@ -100,6 +103,8 @@ export interface EngagementState {
   customer: Customer;
   partnerId?: string;
   eligibility?: EligibilityResult;
+  /** Wrong project-manager e-mails presented by partners, and the lock they led to. */
+  forwardingGuard?: ForwardingGuard;
   /** The partner's relevant data as last read, so validators can check a reservation synchronously. */
   partnerSnapshot?: PartnerSnapshot;
   reservation?: Reservation & { reservedAt: string; warnings?: Refusal[] };

@@ -23,7 +23,7 @@ const isForwarding = (e: EngagementEvent) => e.event === 'voucherForwarded' && e
 export function partnerView(state: EngagementState, viewer: string): EngagementState {
   const ownActor = `partner:${viewer}`;
   const others = (e: EngagementEvent) => partnerIdOfActor(e.actor) !== undefined && e.actor !== ownActor;
-  const visible = tenureView(state, viewer);
+  const visible = tenureView(withoutClaims(state), viewer);
   if (!visible.history.some(others)) return visible;
   return { ...visible, history: visible.history.filter((e) => !others(e)) };
 }
@@ -55,4 +55,14 @@ function tenureView(state: EngagementState, viewer: string): EngagementState {
 function withoutPreviousPartner(event: EngagementEvent): EngagementEvent {
   if (!event.detail) return event;
   return { ...event, detail: event.detail.replace(/^taken over from [^ ]+ by /, 'forwarded to ') };
+}
+
+/**
+ * Who an operator's signal said it acted for (it may name another partner) and the count of wrong
+ * e-mails (others' guesses) are the operators' business.
+ */
+function withoutClaims(state: EngagementState): EngagementState {
+  const { forwardingGuard: _guard, ...rest } = state;
+  if (!rest.history.some((e) => e.claimedActor !== undefined)) return rest;
+  return { ...rest, history: rest.history.map(({ claimedActor: _claim, ...e }) => e) };
 }

@@ -2,8 +2,9 @@
 // `kind` says what the caller did wrong: STATE = not allowed in the current state (HTTP 409),
 // RULE = a program rule refused it (HTTP 422), INVALID = the message itself is malformed (HTTP 400),
 // FORBIDDEN = the actor may not do this (HTTP 403, or 404 for another partner's engagement),
-// UNAVAILABLE = a dependency (the partner registry) did not answer; nothing changed, try again (HTTP 503).
-export type RefusalKind = 'STATE' | 'RULE' | 'INVALID' | 'FORBIDDEN' | 'UNAVAILABLE';
+// UNAVAILABLE = a dependency (the partner registry) did not answer; nothing changed, try again (HTTP 503),
+// LIMITED = too many attempts; try again at `retryAt` (HTTP 429).
+export type RefusalKind = 'STATE' | 'RULE' | 'INVALID' | 'FORBIDDEN' | 'UNAVAILABLE' | 'LIMITED';
 
 export interface Refusal {
   kind: RefusalKind;
@@ -11,6 +12,8 @@ export interface Refusal {
   message: string;
   /** Offending fields, for INVALID refusals and rules about a specific field. */
   fields?: string[];
+  /** For LIMITED refusals: when an attempt may be made again. */
+  retryAt?: string;
 }
 
 export const stateRefusal = (code: string, message: string): Refusal => ({ kind: 'STATE', code, message });
@@ -24,11 +27,12 @@ export const REFUSAL_FAILURE_TYPE: Record<RefusalKind, string> = {
   INVALID: 'InvalidMessage',
   FORBIDDEN: 'Forbidden',
   UNAVAILABLE: 'DependencyUnavailable',
+  LIMITED: 'TooManyAttempts',
 };
 
 /** The most telling refusal decides the HTTP status: malformed first, then forbidden, state, rule. */
 export function primaryRefusal(refusals: Refusal[]): Refusal {
-  const order: RefusalKind[] = ['INVALID', 'FORBIDDEN', 'STATE', 'UNAVAILABLE', 'RULE'];
+  const order: RefusalKind[] = ['INVALID', 'FORBIDDEN', 'LIMITED', 'STATE', 'UNAVAILABLE', 'RULE'];
   return [...refusals].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))[0];
 }
 
@@ -68,5 +72,6 @@ export const Rule = {
   RENEWAL_WINDOW_NOT_OPEN: 'RENEWAL_WINDOW_NOT_OPEN',
   INVOICE_WINDOW_CLOSED: 'INVOICE_WINDOW_CLOSED',
   NO_RATE_FOR_COUNTRY: 'NO_RATE_FOR_COUNTRY',
+  FORWARDING_ATTEMPTS_EXCEEDED: 'FORWARDING_ATTEMPTS_EXCEEDED',
 } as const;
 export type RuleCode = (typeof Rule)[keyof typeof Rule];

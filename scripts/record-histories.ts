@@ -53,10 +53,13 @@ async function recordAll(suffix: string, codec: boolean): Promise<void> {
       const t0 = await env.currentTimeMs();
       const input = engagementInput(t0, { voucherId: `HIST-PAID-${suffix}` });
       const h = await startEngagement(stack, input);
+      // A wrong e-mail first (counted), then the right one; a signal naming the partner (acts as the operator).
+      const guess = { partnerId: partner, projectManagerEmail: 'guess@fabrikam.example', ...actor };
+      await h.executeUpdate(u.voucherForwarded, { args: [guess] }).catch(() => undefined);
       await h.executeUpdate(u.voucherForwarded, {
         args: [{ partnerId: partner, projectManagerEmail: PM_EMAIL, ...actor }],
       });
-      await h.signal(engagementSignals.voucherRedeemed, {});
+      await h.signal(engagementSignals.voucherRedeemed, actor);
       const res = reservation(t0);
       await h.executeUpdate(u.voucherReserved, { args: [{ ...res, ...actor }] });
       await h.executeUpdate(u.reservationChanged, {

@@ -80,9 +80,22 @@ describe('voucherForwarded', () => {
     expect(check(runIn('ASSIGNED'), 'voucherForwarded', forwarding)).toEqual([]);
   });
 
-  it('answers a wrong e-mail with that refusal alone, whatever the status', () => {
-    const wrong = { ...forwarding, projectManagerEmail: 'someone@else.example' };
+  it("answers staff's wrong e-mail with that refusal alone, whatever the status", () => {
+    const wrong = { ...forwarding, projectManagerEmail: 'someone@else.example', actor: 'backoffice' } as const;
     expect(check(runIn('PAID'), 'voucherForwarded', wrong)).toEqual([Rule.PROJECT_MANAGER_EMAIL_MISMATCH]);
+  });
+
+  it("lets a partner's wrong e-mail through to apply, which counts it (and tells nothing of the status)", () => {
+    const wrong = { ...forwarding, projectManagerEmail: 'someone@else.example' };
+    expect(check(runIn('PAID'), 'voucherForwarded', wrong)).toEqual([]);
+  });
+
+  it('refuses every partner attempt while forwarding is locked, the right e-mail too; staff are not locked', () => {
+    const run = runIn('ASSIGNED');
+    run.state.forwardingGuard = { wrongEmails: 0, locks: 1, lockedUntil: new Date(NOW + 60_000).toISOString() };
+    expect(check(run, 'voucherForwarded', forwarding)).toEqual([Rule.FORWARDING_ATTEMPTS_EXCEEDED]);
+    expect(check(run, 'voucherForwarded', { ...forwarding, actor: 'backoffice' })).toEqual([]);
+    expect(check(run, 'voucherForwarded', forwarding, NOW + 60_000)).toEqual([]);
   });
 
   it('refuses a partner taking a voucher for another partner', () => {

@@ -481,6 +481,63 @@ describe('refusals: the update is rejected with the rule, the state is unchanged
     const s = await stateOf(handle);
     expect(events(s, 'voucherReserved')[0]).toMatchObject({ actor: 'operator', accepted: true });
   });
+
+  test('a signal naming a partner acts as the operator: it can do what only staff may, and is recorded with the claim', async () => {
+    const { handle } = await walkTo('FORWARDED');
+    const extend = { days: 30, reason: 'program-wide extension' };
+    // As an update from the partner: refused (only staff extend).
+    expect(
+      (await refusalOf(handle.executeUpdate(u.voucherExpiryExtended, { args: [{ ...extend, ...as(P1) }] }))).codes,
+    ).toEqual(['ROLE_NOT_ALLOWED']);
+    await handle.signal(engagementSignals.voucherExpiryExtended, { ...extend, ...as(P1) });
+    await handle.signal(engagementSignals.voucherRedeemed, as(P2));
+    const s = await stateOf(handle);
+    expect(events(s, 'voucherExpiryExtended')).toEqual([
+      expect.objectContaining({ actor: 'operator', claimedActor: `partner:${P1}`, accepted: true }),
+    ]);
+    // A signal that names another partner is not that partner either: refused for the status, not the actor.
+    expect(events(s, 'voucherRedeemed').at(-1)).toMatchObject({
+      actor: 'operator',
+      claimedActor: `partner:${P2}`,
+      accepted: false,
+      refusals: [expect.objectContaining({ code: 'NOT_ALLOWED_IN_STATUS' })],
+    });
+  });
+});
+
+describe('forwarding attempts with a wrong e-mail', () => {
+  test('five lock forwarding for an hour, the right e-mail too; after the hour the partner forwards', async () => {
+    const t0 = await now();
+    const handle = await startEngagement(stack, engagementInput(t0));
+    const forward = (email: string) =>
+      handle.executeUpdate(u.voucherForwarded, { args: [{ partnerId: P1, projectManagerEmail: email, ...as(P1) }] });
+    for (let i = 0; i < 5; i++) {
+      expect((await refusalOf(forward(`guess${i}@fabrikam.example`))).codes).toEqual([
+        'PROJECT_MANAGER_EMAIL_MISMATCH',
+      ]);
+    }
+    const locked = await refusalOf(forward(PM_EMAIL));
+    expect(locked).toMatchObject({ type: 'TooManyAttempts', codes: ['FORWARDING_ATTEMPTS_EXCEEDED'] });
+    expect(Date.parse(locked.refusals[0].retryAt!)).toBeGreaterThan(t0 + 59 * 60_000);
+    expect((await stateOf(handle)).forwardingGuard).toMatchObject({ wrongEmails: 0, locks: 1 });
+    await stack.env.sleep('61 minutes');
+    const forwarded = await forward(PM_EMAIL);
+    expect(forwarded.status).toBe('FORWARDED');
+  });
+
+  test('an operator may still forward by signal while partners are locked out', async () => {
+    const t0 = await now();
+    const handle = await startEngagement(stack, engagementInput(t0));
+    for (let i = 0; i < 5; i++) {
+      await refusalOf(
+        handle.executeUpdate(u.voucherForwarded, {
+          args: [{ partnerId: P1, projectManagerEmail: `guess${i}@fabrikam.example`, ...as(P1) }],
+        }),
+      );
+    }
+    await handle.signal(engagementSignals.voucherForwarded, { partnerId: P1, projectManagerEmail: PM_EMAIL });
+    expect((await settle(stack, handle, 'FORWARDED', '1 minute')).partnerId).toBe(P1);
+  });
 });
 
 describe('changes of plan', () => {

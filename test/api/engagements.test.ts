@@ -269,6 +269,31 @@ describe('forwarding', () => {
     expect(own.body.fields).toEqual(['projectManagerEmail']);
   });
 
+  it('wrong e-mails are limited per voucher across API instances: the fifth locks forwarding (429 with Retry-After), the right e-mail too', async () => {
+    const voucherId = await started();
+    const apis = [stack, await stack.anotherApi()];
+    const path = `/v1/engagements/${voucherId}/forwarding`;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const guess = { partnerId: 'fabrikam', projectManagerEmail: `guess${attempt}@fabrikam.example` };
+      const res = await http(apis[attempt % 2], 'POST', path, { as: 'fabrikam', body: guess });
+      expect(res.status).toBe(404);
+    }
+    const right = { partnerId: 'fabrikam', projectManagerEmail: PM_EMAIL };
+    for (const api of apis) {
+      const locked = await http(api, 'POST', path, { as: 'fabrikam', body: right });
+      expect(locked.status).toBe(429);
+      expect(locked.body.type).toBe(`${PROBLEM_BASE}forwarding-attempts-exceeded`);
+      const retryAfter = Number(locked.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThan(3500);
+      expect(retryAfter).toBeLessThanOrEqual(3600);
+    }
+    // Another voucher is not affected.
+    await forwarded('fabrikam');
+    const state = await req('GET', `/v1/engagements/${voucherId}`, { as: 'backoffice' });
+    expect(state.body.status).toBe('ASSIGNED');
+    expect(state.body.forwardingGuard).toMatchObject({ wrongEmails: 0, locks: 1 });
+  });
+
   it('a partner forwards only to itself (403); only partners forward (403); unknown vouchers 404', async () => {
     const voucherId = await started();
     expect(

@@ -54,6 +54,7 @@ describe('refusals', () => {
       INVALID: 'InvalidMessage',
       FORBIDDEN: 'Forbidden',
       UNAVAILABLE: 'DependencyUnavailable',
+      LIMITED: 'TooManyAttempts',
     });
   });
 

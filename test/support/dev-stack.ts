@@ -73,7 +73,30 @@ export interface DevStack {
   logger: pino.Logger;
   /** Authorization header for a role: 'backoffice', 'operator' or a partner ID. */
   auth(who: string): Record<string, string>;
+  /** One more API instance (its own client and in-memory state) on the same Temporal and database. */
+  anotherApi(): Promise<Pick<DevStack, 'baseUrl' | 'auth'>>;
   stop(): Promise<void>;
+}
+
+/** An API app listening on a free loopback port; its closing joins `cleanups`. */
+async function listenApi(
+  deps: Parameters<typeof createApp>[0],
+  cleanups: (() => Promise<void>)[],
+): Promise<{ app: express.Express; server: Server; baseUrl: string }> {
+  const app = createApp(deps);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return { app, server, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
 export const DEFAULT_PARTNER_IDS = ['contoso', 'fabrikam', 'northwind'];
@@ -182,20 +205,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       options.logLevel ?? ((process.env.TEST_LOG_LEVEL as Config['LOG_LEVEL']) || 'silent'),
       'api',
     );
-    const app = createApp({ client, config, logger, records: records.db });
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', reject);
-    });
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    );
-    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { app, server, baseUrl } = await listenApi({ client, config, logger, records: records.db }, cleanups);
 
     const auth = (who: string): Record<string, string> => {
       const token =
@@ -217,6 +227,15 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       tokens,
       logger,
       auth,
+      async anotherApi() {
+        const ownClient = new Client({
+          connection: env.connection,
+          namespace: config.TEMPORAL_NAMESPACE,
+          dataConverter,
+        });
+        const other = await listenApi({ client: ownClient, config, logger, records: records.db }, cleanups);
+        return { baseUrl: other.baseUrl, auth };
+      },
       stop: stopAll,
     };
   } catch (err) {

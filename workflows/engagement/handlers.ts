@@ -2,7 +2,7 @@
 // `check`, so the HTTP API gets a synchronous refusal) and a Signal (for operators; a refused signal
 // changes nothing and is recorded as rejected). Both go through one path: parse, check, apply.
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
-import { ActivityFailure, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, patched, setHandler } from '@temporalio/workflow';
 import { ENGAGEMENT_MESSAGES, type EngagementMessage, type EngagementState } from '../../domain/engagement';
 import type { Refusal } from '../../domain/refusals';
 import { refusalFailure } from '../failures';
@@ -14,19 +14,35 @@ import type { EngagementRun } from './run';
 interface Checked<K extends EngagementMessage> {
   value?: EngagementPayloads[K];
   actor: string;
+  /** The actor a signal named, when it is not the operator it acts as. */
+  claimedActor?: string;
   refusals: Refusal[];
 }
 
+/**
+ * Signals act as the operator, whatever `actor` they name: anyone who can signal is an operator of
+ * the Temporal namespace, and a claim in the payload proves no identity. Histories from before keep
+ * the named actor.
+ */
+export const SIGNAL_ACTOR_PATCH = 'signal-actor-is-operator';
+
 /** The synchronous part: the payload's shape, then the message's own checks. */
-function checkMessage<K extends EngagementMessage>(run: EngagementRun, name: K, payload: unknown): Checked<K> {
+function checkMessage<K extends EngagementMessage>(
+  run: EngagementRun,
+  name: K,
+  payload: unknown,
+  signalled = false,
+): Checked<K> {
   const body = payload ?? {};
   const issues = payloadIssues(MESSAGE_SCHEMAS.engagement[name], body);
   if (issues.length) return { actor: 'operator', refusals: [invalidMessageRefusal(issues)] };
   // The JSON Schema check above is what makes the body a payload of this message; the type system
   // cannot follow a schema checked at run time.
   const value = body as EngagementPayloads[K];
-  const actor = value.actor ?? 'operator';
-  return { value, actor, refusals: MESSAGE_TABLE[name].check(run, value, actor, run.now()) };
+  const named = value.actor ?? 'operator';
+  const actor = signalled ? 'operator' : named;
+  const claimedActor = named !== actor ? named : undefined;
+  return { value, actor, claimedActor, refusals: MESSAGE_TABLE[name].check(run, value, actor, run.now()) };
 }
 
 async function applyChecked<K extends EngagementMessage>(
@@ -54,12 +70,19 @@ function handleMessage<K extends EngagementMessage>(
   via: 'update' | 'signal',
 ): Promise<Refusal[]> {
   return run.mutex.runExclusive(async () => {
-    const checked = checkMessage(run, name, payload);
+    const checked = checkMessage(run, name, payload, via === 'signal' && patched(SIGNAL_ACTOR_PATCH));
+    const recordedFrom = run.state.history.length;
     let refusals = checked.refusals;
     if (!refusals.length && checked.value) refusals = await applyChecked(run, name, checked.value, checked.actor);
     if (refusals.length) run.record(name, checked.actor, false, { via, refusals });
+    if (checked.claimedActor) noteClaim(run, name, recordedFrom, checked.claimedActor);
     return refusals;
   });
+}
+
+/** The entries this signal added say which actor it named (it acted as the operator). */
+function noteClaim(run: EngagementRun, name: string, from: number, claimedActor: string): void {
+  for (const entry of run.state.history.slice(from)) if (entry.event === name) entry.claimedActor = claimedActor;
 }
 
 function registerMessage<K extends EngagementMessage>(run: EngagementRun, name: K): void {

@@ -17,6 +17,7 @@ import {
   reservationRefusals,
   reservationWarnings,
 } from '../../domain/rules/delivery';
+import { afterWrongEmail, forwardingLockRefusal } from '../../domain/rules/forwarding-guard';
 import { invoiceDueAtMs } from '../../domain/rules/invoice';
 import { daysDisposition, extendedExpiry } from '../../domain/rules/voucher';
 import type { EngagementPayloads } from '../messages';
@@ -85,9 +86,21 @@ function daysOutcome(state: EngagementState): string {
   return state.daysDisposition?.outcome === 'LOST' ? 'lost' : 'returned to the pool';
 }
 
+/** Partners' wrong e-mails are counted in the engagement (so the limit holds across API processes). */
+export const FORWARDING_GUARD_PATCH = 'forwarding-guard';
+
+const mismatchOf = (refusals: Refusal[]) => refusals.find((r) => r.code === Rule.PROJECT_MANAGER_EMAIL_MISMATCH);
+
 const voucherForwarded: MessageHandler<'voucherForwarded'> = {
   check({ state }, m, actor, nowMs) {
     const partnerId = partnerIdOfActor(actor);
+    // Without the project manager's e-mail a caller learns nothing, not even the status: a partner's
+    // wrong e-mail goes on to apply, which counts it; while forwarding is locked partners get only that.
+    const locked = partnerId !== undefined ? forwardingLockRefusal(state.forwardingGuard, nowMs) : undefined;
+    if (locked) return [locked];
+    const rules = forwardingRefusals(state, m, nowMs);
+    const mismatch = mismatchOf(rules);
+    if (mismatch) return partnerId !== undefined ? [] : [mismatch];
     const forAnother: Refusal | undefined =
       partnerId !== undefined && partnerId !== m.partnerId
         ? {
@@ -96,14 +109,15 @@ const voucherForwarded: MessageHandler<'voucherForwarded'> = {
             message: 'a partner can only take a voucher for itself',
           }
         : undefined;
-    const rules = forwardingRefusals(state, m, nowMs);
-    // Without the project manager's e-mail a caller learns nothing else, not even the status.
-    const mismatch = rules.find((r) => r.code === Rule.PROJECT_MANAGER_EMAIL_MISMATCH);
-    if (mismatch) return [mismatch];
     return unless([statusRefusal('voucherForwarded', state.status), forAnother], () => rules);
   },
   async apply(run, m, actor) {
     const { state } = run;
+    const mismatch = mismatchOf(forwardingRefusals(state, m, run.now()));
+    if (mismatch) {
+      if (patched(FORWARDING_GUARD_PATCH)) state.forwardingGuard = afterWrongEmail(state.forwardingGuard, run.now());
+      return [mismatch];
+    }
     const result = await registry.checkEligibility.executeWithOptions(
       { summary: `eligibility of ${m.partnerId} for ${state.engagementType}` },
       [

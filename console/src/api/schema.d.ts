@@ -518,6 +518,17 @@ export interface components {
                 eligible: boolean;
                 refusals: components["schemas"]["Refusal"][];
             };
+            /** @description Partners' forwarding attempts with a wrong project-manager e-mail; five lock forwarding (1 h, doubling to 24 h). Not shown to partners */
+            forwardingGuard?: {
+                wrongEmails: number;
+                locks: number;
+                /**
+                 * Format: date-time
+                 * @description An instant, ISO 8601 with zone
+                 * @example 2026-11-25T09:00:00Z
+                 */
+                lockedUntil?: string;
+            };
             reservation?: {
                 locationId: string;
                 consultantId: string;
@@ -701,6 +712,8 @@ export interface components {
                 accepted: boolean;
                 /** @enum {string} */
                 via?: "update" | "signal" | "timer" | "activity";
+                /** @description The actor a signal named; signals act as the operator, whatever they name. Not shown to partners */
+                claimedActor?: string;
                 detail?: string;
                 refusals?: components["schemas"]["Refusal"][];
             } & {
@@ -713,10 +726,16 @@ export interface components {
         EngagementStatus: "ASSIGNED" | "FORWARDED" | "RESERVED" | "REPORT_SUBMITTED" | "REDEEMED" | "AWAITING_SAVB_REGISTRATION" | "INVOICE_SUBMITTED" | "PAID" | "EXPIRED" | "CANCELLED" | "INVOICE_DENIED" | "INVOICE_WINDOW_MISSED";
         Refusal: {
             /** @enum {string} */
-            kind: "STATE" | "RULE" | "INVALID" | "FORBIDDEN";
+            kind: "STATE" | "RULE" | "INVALID" | "FORBIDDEN" | "UNAVAILABLE" | "LIMITED";
             code: string;
             message: string;
             fields?: string[];
+            /**
+             * Format: date-time
+             * @description An instant, ISO 8601 with zone
+             * @example 2026-11-25T09:00:00Z
+             */
+            retryAt?: string;
         };
         /** @description RFC 9457 problem details */
         Problem: {
@@ -1113,6 +1132,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
                 headers: {
@@ -1229,6 +1257,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
                 headers: {
@@ -1299,6 +1336,15 @@ export interface operations {
             };
             /** @description Unknown engagement or partner (also for another partner's engagement) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1423,6 +1469,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
                 headers: {
@@ -1533,6 +1588,15 @@ export interface operations {
             };
             /** @description A program rule refused it; `rules` names the rule(s) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1657,6 +1721,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
                 headers: {
@@ -1767,6 +1840,15 @@ export interface operations {
             };
             /** @description A program rule refused it; `rules` names the rule(s) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1891,6 +1973,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
                 headers: {
@@ -2001,6 +2092,15 @@ export interface operations {
             };
             /** @description A program rule refused it; `rules` names the rule(s) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2125,6 +2225,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
                 headers: {
@@ -2235,6 +2344,15 @@ export interface operations {
             };
             /** @description A program rule refused it; `rules` names the rule(s) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2359,6 +2477,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
                 headers: {
@@ -2429,6 +2556,15 @@ export interface operations {
             };
             /** @description Unknown engagement or partner (also for another partner's engagement) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2544,6 +2680,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
                 headers: {
@@ -2614,6 +2759,15 @@ export interface operations {
             };
             /** @description Unknown engagement or partner (also for another partner's engagement) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2740,6 +2894,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
                 headers: {
@@ -2859,6 +3022,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
                 headers: {
@@ -2929,6 +3101,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Temporal is unreachable or busy (Retry-After) */
             503: {
                 headers: {
@@ -2987,6 +3168,15 @@ export interface operations {
             };
             /** @description The role (or the partner) may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this token, or too many forwarding attempts with a wrong e-mail for this voucher (Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
