@@ -96,6 +96,21 @@ describe('partnerView', () => {
       [started, event('01', 'partner:fabrikam', 'voucherForwarded', 'forwarded to fabrikam: eligible')],
       [assigned],
     );
-    expect(partnerView(own, 'fabrikam')).toBe(own);
+    expect(partnerView(own, 'fabrikam')).toEqual(own);
+  });
+
+  it("hides who an operator's signal claimed to be and the count of wrong e-mails", () => {
+    const claimed = {
+      ...event('02', 'operator', 'voucherRedeemed', undefined, false),
+      claimedActor: 'partner:contoso',
+    };
+    const own = {
+      ...state([started, event('01', 'partner:fabrikam', 'voucherForwarded', 'forwarded to fabrikam'), claimed], []),
+      forwardingGuard: { wrongEmails: 3, locks: 0 },
+    };
+    const view = partnerView(own, 'fabrikam');
+    expect(JSON.stringify(view)).not.toContain('contoso');
+    expect(view.forwardingGuard).toBeUndefined();
+    expect(view.history[2]).toEqual({ ...claimed, claimedActor: undefined });
   });
 });
