@@ -3,7 +3,8 @@
 //
 //   npm run bench -- [--count 500] [--concurrency 20] [--mode lifecycle|open] [--open 10000]
 //                    [--partners 10] [--poll-ms 250] [--warmup N] [--rounds 4] [--no-floor] [--in-memory]
-//                    [--attach] [--worker-entry worker/main.ts] [--samples 50] [--out file.jsonl]
+//                    [--server dev|production] [--attach] [--worker-entry worker/main.ts] [--samples 50]
+//                    [--out file.jsonl]
 //
 // lifecycle: N engagements over HTTP, `concurrency` at a time, each: start, forwarding, reservation,
 //   completion report, redemption, then GET every poll-ms until PAID. Then the floor (same server,
@@ -13,6 +14,9 @@
 //   180-day timers; the worker's RSS; then the worker is restarted (empty cache) and the state of
 //   random engagements is read over HTTP (and by a direct query): median and p95.
 //
+// --server production measures on the production topology instead of the dev server: PostgreSQL 15,
+// the Temporal server 1.29.1 with SQL visibility (as the production-topology test and compose run
+// it), and the compiled product (dist/); the floor runs on the same server.
 // --attach uses a running stack instead of starting one: BENCH_TEMPORAL_ADDRESS, BENCH_API_URL,
 // BENCH_SAVB_URL, API_TOKENS (a backoffice token and partner tokens), optionally BENCH_WORKER_PID
 // and BENCH_API_PID (for memory). The floor's worker is then started against that Temporal.
@@ -57,6 +61,7 @@ interface Options {
   floor: boolean;
   inMemory: boolean;
   attach: boolean;
+  server: 'dev' | 'production';
   workerEntry?: string;
   samples: number;
   openConcurrency: number;
@@ -77,6 +82,7 @@ function parseArgs(argv: string[]): Options {
     floor: true,
     inMemory: false,
     attach: false,
+    server: 'dev',
     samples: 50,
     openConcurrency: 50,
     rounds: 4,
@@ -128,6 +134,12 @@ function parseArgs(argv: string[]): Options {
       case '--attach':
         o.attach = true;
         break;
+      case '--server': {
+        const s = value();
+        if (s !== 'dev' && s !== 'production') throw new Error('--server is dev or production');
+        o.server = s;
+        break;
+      }
       case '--worker-entry':
         o.workerEntry = value();
         break;
@@ -160,7 +172,7 @@ function parseArgs(argv: string[]): Options {
 }
 
 function readHeader(): string {
-  return 'npm run bench -- [--count 500] [--concurrency 20] [--mode lifecycle|open] [--open 10000] [--partners 10] [--poll-ms 250] [--warmup N] [--rounds 4] [--no-floor] [--in-memory] [--attach] [--worker-entry file] [--samples 50] [--out file.jsonl]';
+  return 'npm run bench -- [--count 500] [--concurrency 20] [--mode lifecycle|open] [--open 10000] [--partners 10] [--poll-ms 250] [--warmup N] [--rounds 4] [--no-floor] [--in-memory] [--server dev|production] [--attach] [--worker-entry file] [--samples 50] [--out file.jsonl]';
 }
 
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -175,6 +187,8 @@ interface Target {
   savbUrl: string;
   backofficeToken: string;
   partnerTokens: Record<string, string>;
+  /** What the JSON line names as the server measured. */
+  serverName: string;
   workerPid?: () => number | undefined;
   apiPid?: () => number | undefined;
   floorPid?: () => number | undefined;
@@ -203,6 +217,7 @@ async function attachTarget(options: Options): Promise<Target> {
     temporalAddress,
     namespace: process.env.BENCH_TEMPORAL_NAMESPACE ?? 'default',
     apiUrl: need('BENCH_API_URL'),
+    serverName: process.env.BENCH_SERVER_NAME ?? `attached: Temporal at ${temporalAddress}`,
     savbUrl: need('BENCH_SAVB_URL'),
     backofficeToken: backoffice.token,
     partnerTokens: Object.fromEntries(
@@ -234,6 +249,8 @@ async function startTarget(options: Options): Promise<Target> {
     floor: options.floor && options.mode === 'lifecycle',
     inMemory: options.inMemory,
     workerEntry: options.workerEntry,
+    server: options.server,
+    log,
     env: { SAVB_POLL_INTERVAL: options.savbPoll },
   });
   log(`stack up in ${stack.dir} (Temporal ${stack.temporalAddress}, API ${stack.apiUrl}, SAVB ${stack.savbUrl})`);
@@ -242,6 +259,7 @@ async function startTarget(options: Options): Promise<Target> {
     namespace: stack.namespace,
     apiUrl: stack.apiUrl,
     savbUrl: stack.savbUrl,
+    serverName: stack.serverName,
     backofficeToken: stack.tokens.backoffice,
     partnerTokens: stack.tokens.partners,
     workerPid: () => stack.worker?.pid,
@@ -928,7 +946,7 @@ async function main(): Promise<void> {
   }));
   sampler.start();
   const cpu = new CpuMeter(() => ({
-    temporal: target.stack?.temporal?.pid,
+    temporal: target.stack?.temporalPid(),
     savb: target.stack?.savb?.pid,
     worker: target.workerPid?.(),
     api: target.apiPid?.(),
@@ -948,7 +966,7 @@ async function main(): Promise<void> {
         loadAvg: loadavg().map(round2),
         memGiB: Math.round(totalmem() / 2 ** 30),
         node: process.version,
-        temporal: options.inMemory ? 'dev server (in memory)' : 'dev server (SQLite file)',
+        temporal: target.serverName,
       },
     });
     process.stdout.write(`${line}\n`);

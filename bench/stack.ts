@@ -14,6 +14,7 @@ import { embeddedUrl } from '../records/embedded';
 import { temporalAnswers, workerPolling } from '../scripts/stack/temporal';
 import { temporalCliPath } from '../scripts/temporal-binaries';
 import { WORKER_NODE_ARGS } from '../worker/node-options';
+import { PRODUCTION_SERVER_NAME, startProductionTemporal } from './production-temporal';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
 
 export const ROOT = resolve(__dirname, '..');
@@ -91,11 +92,15 @@ export async function stopChild(child: Child, graceMs = 15_000): Promise<void> {
   if (index >= 0) started.splice(index, 1);
 }
 
+/** Stopped after every child: servers not started as a Child (the production topology's). */
+const afterChildren: (() => Promise<void>)[] = [];
+
 export async function stopAll(): Promise<void> {
   // API and workers first, then the simulator, then Temporal, then the record store.
   const order = (c: Child) =>
     c.name.startsWith('postgres') ? 3 : c.name.startsWith('temporal') ? 2 : c.name.startsWith('savb') ? 1 : 0;
   for (const rank of [0, 1, 2, 3]) await Promise.all(started.filter((c) => order(c) === rank).map((c) => stopChild(c)));
+  for (const stop of afterChildren.splice(0)) await stop();
 }
 
 // Last resort: never leave our children running.
@@ -234,17 +239,22 @@ export interface StackOptions {
   inMemory?: boolean;
   /** Partners that get a token. */
   partnerIds: string[];
+  /** The dev server (default), or the production topology with the compiled product (bench/production-temporal.ts). */
+  server?: 'dev' | 'production';
+  log?: (message: string) => void;
 }
 
 export interface Stack {
   dir: string;
   temporalAddress: string;
   namespace: string;
+  /** What the JSON line names as the server measured. */
+  serverName: string;
+  temporalPid(): number | undefined;
   apiUrl: string;
   savbUrl: string;
   workerMetricsUrl: string;
   tokens: { backoffice: string; operator: string; partners: Record<string, string> };
-  temporal?: Child;
   savb?: Child;
   worker?: Child;
   api?: Child;
@@ -286,20 +296,22 @@ export function apiTokensOf(tokens: Stack['tokens']): string {
   ].join(',');
 }
 
-export async function startStack(options: StackOptions): Promise<Stack> {
-  const dir = mkdtempSync(join(tmpdir(), 'pso-bench-'));
-  const [temporalPort, apiPort, savbPort, metricsPort, floorMetricsPort, postgresPort] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
-  const temporalAddress = `127.0.0.1:${temporalPort}`;
-  const namespace = 'default';
-  const tokens = makeTokens(options.partnerIds);
+interface StackTemporal {
+  temporalAddress: string;
+  namespace: string;
+  databaseUrl: string;
+  serverName: string;
+  temporalPid(): number | undefined;
+}
 
+/** The dev server (a SQLite file, or in memory) and the embedded record store, as `npm start` runs them. */
+async function devTemporal(
+  dir: string,
+  options: StackOptions,
+  temporalPort: number,
+  postgresPort: number,
+): Promise<StackTemporal> {
+  const temporalAddress = `127.0.0.1:${temporalPort}`;
   const temporal = startChild(
     dir,
     'temporal',
@@ -323,7 +335,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     { ...process.env },
   );
   await waitFor(`Temporal on ${temporalAddress}`, temporal, 90_000, () => temporalAnswers(temporalAddress));
-
   // The record store the worker writes and the API reads (records/), embedded as in `npm start`.
   const postgres = startChild(
     dir,
@@ -334,6 +345,47 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   );
   const databaseUrl = embeddedUrl(postgresPort);
   await waitFor('PostgreSQL', postgres, 120_000, () => postgresAnswers(databaseUrl));
+  return {
+    temporalAddress,
+    namespace: 'default',
+    databaseUrl,
+    serverName: options.inMemory ? 'dev server (in memory)' : 'dev server (SQLite file)',
+    temporalPid: () => temporal.pid,
+  };
+}
+
+/** The production topology (bench/production-temporal.ts), stopped after the product's processes. */
+async function productionTemporal(dir: string, log: (message: string) => void): Promise<StackTemporal> {
+  const production = await startProductionTemporal(dir, log);
+  afterChildren.push(() => production.stop());
+  return {
+    temporalAddress: production.address,
+    namespace: production.namespace,
+    databaseUrl: production.databaseUrl,
+    serverName: PRODUCTION_SERVER_NAME,
+    temporalPid: () => production.temporalPid(),
+  };
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'pso-bench-'));
+  const [temporalPort, apiPort, savbPort, metricsPort, floorMetricsPort, postgresPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const tokens = makeTokens(options.partnerIds);
+  const temporal =
+    options.server === 'production'
+      ? await productionTemporal(dir, options.log ?? (() => undefined))
+      : await devTemporal(dir, options, temporalPort, postgresPort);
+  const { temporalAddress, namespace, databaseUrl } = temporal;
+  // The production topology runs the compiled product (npm run worker / api / savb-sim), the dev one tsx.
+  const entry = (file: string) =>
+    options.server === 'production' ? [join(ROOT, 'dist', file.replace(/\.ts$/, '.js'))] : tsxArgs(file);
 
   const savbUrl = `http://127.0.0.1:${savbPort}`;
   // The simulator's /_admin needs a token (bench.ts registers partners there with it).
@@ -359,26 +411,29 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     NOTIFY_WEBHOOK_SECRET: '',
     ...options.env,
   };
-  const savb = startChild(dir, 'savb', process.execPath, tsxArgs('savb-simulator/main.ts'), {
+  const savb = startChild(dir, 'savb', process.execPath, entry('savb-simulator/main.ts'), {
     ...baseEnv,
     LOG_LEVEL: 'warn',
   });
   await waitFor(`the SAVB simulator on ${savbUrl}`, savb, 60_000, () => httpOk(`${savbUrl}/healthz`));
 
+  if (options.workerEntry && options.server === 'production')
+    throw new Error('--worker-entry runs with tsx on the dev server only; the production topology runs dist/');
   const workerEntry = options.workerEntry ?? 'worker/main.ts';
   const workerEnv = { ...baseEnv };
   // The worker runs as shipped (WORKER_NODE_ARGS); BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof
   // --cpu-prof-dir=/tmp/prof") are added for the product's worker only.
-  const workerArgs = [...WORKER_NODE_ARGS, ...argsFromEnv('BENCH_WORKER_NODE_ARGS'), ...tsxArgs(workerEntry)];
+  const workerArgs = [...WORKER_NODE_ARGS, ...argsFromEnv('BENCH_WORKER_NODE_ARGS'), ...entry(workerEntry)];
   const stack: Stack = {
     dir,
     temporalAddress,
     namespace,
+    serverName: temporal.serverName,
+    temporalPid: temporal.temporalPid,
     apiUrl: `http://127.0.0.1:${apiPort}`,
     savbUrl,
     workerMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     tokens,
-    temporal,
     savb,
     workerEnv,
     workerEntry,
@@ -397,7 +452,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     stack.worker = startChild(dir, 'worker', process.execPath, workerArgs, workerEnv);
     // BENCH_API_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof-api") go to the API's node.
-    const apiArgs = [...argsFromEnv('BENCH_API_NODE_ARGS'), ...tsxArgs('api/main.ts')];
+    const apiArgs = [...argsFromEnv('BENCH_API_NODE_ARGS'), ...entry('api/main.ts')];
     stack.api = startChild(dir, 'api', process.execPath, apiArgs, baseEnv);
     if (options.floor !== false) {
       stack.floorWorker = startChild(dir, 'floor-worker', process.execPath, tsxArgs('bench/floor-worker.ts'), {

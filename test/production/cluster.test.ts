@@ -10,9 +10,7 @@ import { Client as PgClient } from 'pg';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { temporalCliPath } from '../../scripts/temporal-binaries';
-import { SA } from '../../workflows/search-attributes';
 import { PM_EMAIL, profile, reportBody, startBody } from '../api/fixtures';
 import { dateOf } from '../../domain/dates';
 import { http, type HttpResult } from '../support/dev-stack';
@@ -28,6 +26,7 @@ import {
   setupSchema,
   tail,
   temporalServerBinaries,
+  waitUntilWorkflowsStart,
 } from '../support/temporal-cluster';
 
 const NAMESPACE = 'planning-services';
@@ -116,34 +115,6 @@ async function startWorker(index: number): Promise<GroupProcess> {
   return worker;
 }
 
-/** A real start with every search attribute: the namespace and its attributes have reached all services. */
-async function waitUntilWorkflowsStart(address: string): Promise<void> {
-  const connection = await Connection.connect({ address });
-  try {
-    const client = new Client({ connection, namespace: NAMESPACE });
-    await until(
-      'a workflow start with the search attributes on the new namespace',
-      async () => {
-        const handle = await client.workflow.start('clusterProbe', {
-          taskQueue: 'cluster-probe',
-          workflowId: `cluster-probe-${Date.now()}`,
-          typedSearchAttributes: [
-            { key: SA.VoucherId, value: 'probe' },
-            { key: SA.EngagementDays, value: 1 },
-            { key: SA.VoucherExpiresAt, value: new Date() },
-          ],
-        });
-        await handle.terminate('probe');
-        return true;
-      },
-      (ok) => ok,
-      { timeoutMs: 120_000, intervalMs: 1_000 },
-    );
-  } finally {
-    await connection.close();
-  }
-}
-
 beforeAll(async () => {
   const binaries = temporalServerBinaries();
   buildProduct();
@@ -158,7 +129,7 @@ beforeAll(async () => {
   stoppers.push(() => server.stop());
   await server.startAndWait();
   setupNamespace(server.address, NAMESPACE, temporalCliPath());
-  await waitUntilWorkflowsStart(server.address);
+  await waitUntilWorkflowsStart(server.address, NAMESPACE);
 
   const savbPort = await freePort();
   savbUrl = `http://127.0.0.1:${savbPort}`;

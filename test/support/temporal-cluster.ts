@@ -20,7 +20,8 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import { SA } from '../../workflows/search-attributes';
 import { freePort, until } from './reliability-harness';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -360,4 +361,32 @@ export function buildProduct(): void {
 /** A scratch directory PostgreSQL (as the `postgres` user) can write to. */
 export function scratchDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A real start with every search attribute: the namespace and its attributes have reached all services. */
+export async function waitUntilWorkflowsStart(address: string, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const client = new Client({ connection, namespace });
+    await until(
+      'a workflow start with the search attributes on the new namespace',
+      async () => {
+        const handle = await client.workflow.start('clusterProbe', {
+          taskQueue: 'cluster-probe',
+          workflowId: `cluster-probe-${Date.now()}`,
+          typedSearchAttributes: [
+            { key: SA.VoucherId, value: 'probe' },
+            { key: SA.EngagementDays, value: 1 },
+            { key: SA.VoucherExpiresAt, value: new Date() },
+          ],
+        });
+        await handle.terminate('probe');
+        return true;
+      },
+      (ok) => ok,
+      { timeoutMs: 120_000, intervalMs: 1_000 },
+    );
+  } finally {
+    await connection.close();
+  }
 }

@@ -1,0 +1,73 @@
+// The production topology under `npm run bench -- --server production`: PostgreSQL 15 in a scratch
+// cluster, the pinned Temporal server on it with SQL visibility, set up by the scripts compose runs
+// (schema, namespace, search attributes), and the record store's own database on the same server.
+// The same pieces as the production-topology test (test/support/temporal-cluster.ts).
+import { Client as PgClient } from 'pg';
+import { temporalCliPath } from '../scripts/temporal-binaries';
+import {
+  ScratchPostgres,
+  TemporalServer,
+  buildProduct,
+  setupNamespace,
+  setupSchema,
+  temporalServerBinaries,
+  waitUntilWorkflowsStart,
+} from '../test/support/temporal-cluster';
+
+export const PRODUCTION_NAMESPACE = 'planning-services';
+/** What the JSON line names as the server measured. */
+export const PRODUCTION_SERVER_NAME = 'Temporal server 1.29.1 on PostgreSQL 15 (SQL visibility, 16 shards)';
+
+export interface ProductionTemporal {
+  address: string;
+  namespace: string;
+  /** The record store's database on the same PostgreSQL. */
+  databaseUrl: string;
+  temporalPid(): number | undefined;
+  stop(): Promise<void>;
+}
+
+async function createRecordsDatabase(pg: ScratchPostgres): Promise<string> {
+  const base = `postgres://${pg.user}:${encodeURIComponent(pg.password)}@127.0.0.1:${pg.port}`;
+  const client = new PgClient({ connectionString: `${base}/postgres` });
+  await client.connect();
+  try {
+    await client.query('CREATE DATABASE pso_records');
+  } finally {
+    await client.end();
+  }
+  return `${base}/pso_records`;
+}
+
+/** Builds the product (the compiled processes the topology runs) and starts PostgreSQL and Temporal. */
+export async function startProductionTemporal(dir: string, log: (m: string) => void): Promise<ProductionTemporal> {
+  const binaries = temporalServerBinaries();
+  log('building the product (npm run build)');
+  buildProduct();
+  const postgres = new ScratchPostgres(dir);
+  await postgres.start();
+  let server: TemporalServer | undefined;
+  try {
+    setupSchema(postgres, binaries);
+    const databaseUrl = await createRecordsDatabase(postgres);
+    server = await TemporalServer.create(binaries['temporal-server'], postgres, dir, { NUM_HISTORY_SHARDS: '16' });
+    await server.startAndWait();
+    setupNamespace(server.address, PRODUCTION_NAMESPACE, temporalCliPath());
+    await waitUntilWorkflowsStart(server.address, PRODUCTION_NAMESPACE);
+    const running = server;
+    return {
+      address: running.address,
+      namespace: PRODUCTION_NAMESPACE,
+      databaseUrl,
+      temporalPid: () => running.proc?.pid,
+      async stop() {
+        await running.stop();
+        await postgres.stop();
+      },
+    };
+  } catch (err) {
+    await server?.stop();
+    await postgres.stop();
+    throw err;
+  }
+}
