@@ -1,7 +1,7 @@
 // `npm run bench`: how fast the product runs engagements, and how far that is from the floor, the
 // least Temporal itself needs for the same operations. See BENCHMARKS.md.
 //
-//   npm run bench -- [--count 500] [--concurrency 20] [--mode lifecycle|open] [--open 10000]
+//   npm run bench -- [--count 500] [--concurrency 20 | 5,10,20,40] [--mode lifecycle|open] [--open 10000]
 //                    [--partners 10] [--poll-ms 250] [--warmup N] [--rounds 4] [--no-floor] [--in-memory]
 //                    [--server dev|production] [--attach] [--worker-entry worker/main.ts] [--samples 50]
 //                    [--out file.jsonl]
@@ -58,6 +58,10 @@ interface Options {
   partners: number;
   pollMs: number;
   warmup: number;
+  /** --warmup was given (else it follows each run's concurrency). */
+  warmupGiven: boolean;
+  /** The lifecycle runs' concurrencies (--concurrency 5,10,20,40); `concurrency` is the largest. */
+  concurrencies: number[];
   floor: boolean;
   inMemory: boolean;
   attach: boolean;
@@ -70,6 +74,8 @@ interface Options {
   savbPoll: string;
 }
 
+const defaultWarmup = (concurrency: number) => Math.min(Math.max(10, concurrency), 50);
+
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     count: 500,
@@ -79,6 +85,8 @@ function parseArgs(argv: string[]): Options {
     partners: 10,
     pollMs: 250,
     warmup: -1,
+    warmupGiven: false,
+    concurrencies: [20],
     floor: true,
     inMemory: false,
     attach: false,
@@ -104,9 +112,14 @@ function parseArgs(argv: string[]): Options {
       case '--count':
         o.count = int();
         break;
-      case '--concurrency':
-        o.concurrency = Math.max(1, int());
+      case '--concurrency': {
+        // One value, or several (5,10,20,40): a lifecycle run for each on the same stack.
+        const list = value().split(',').map(Number);
+        if (!list.every((n) => Number.isInteger(n) && n > 0)) throw new Error('--concurrency needs whole numbers');
+        o.concurrencies = list;
+        o.concurrency = Math.max(...list);
         break;
+      }
       case '--mode': {
         const m = value();
         if (m !== 'lifecycle' && m !== 'open') throw new Error('--mode is lifecycle or open');
@@ -167,7 +180,8 @@ function parseArgs(argv: string[]): Options {
         throw new Error(`unknown option ${arg} (see --help)`);
     }
   }
-  if (o.warmup < 0) o.warmup = Math.min(Math.max(10, o.concurrency), 50);
+  o.warmupGiven = o.warmup >= 0;
+  if (o.warmup < 0) o.warmup = defaultWarmup(o.concurrency);
   return o;
 }
 
@@ -945,18 +959,15 @@ async function main(): Promise<void> {
     floorWorker: target.floorPid?.(),
   }));
   sampler.start();
-  const cpu = new CpuMeter(() => ({
-    temporal: target.stack?.temporalPid(),
-    savb: target.stack?.savb?.pid,
-    worker: target.workerPid?.(),
-    api: target.apiPid?.(),
-    floorWorker: target.floorPid?.(),
-  }));
-  try {
-    const result =
-      options.mode === 'lifecycle'
-        ? await runLifecycle(options, target, client, sampler, cpu, runId)
-        : await runOpen(options, target, client, sampler, runId);
+  const newCpuMeter = () =>
+    new CpuMeter(() => ({
+      temporal: target.stack?.temporalPid(),
+      savb: target.stack?.savb?.pid,
+      worker: target.workerPid?.(),
+      api: target.apiPid?.(),
+      floorWorker: target.floorPid?.(),
+    }));
+  const emit = (result: object) => {
     const line = JSON.stringify({
       bench: 'planning-services',
       at: new Date().toISOString(),
@@ -971,6 +982,15 @@ async function main(): Promise<void> {
     });
     process.stdout.write(`${line}\n`);
     if (options.out) appendFileSync(options.out, `${line}\n`);
+  };
+  try {
+    if (options.mode === 'open') emit(await runOpen(options, target, client, sampler, runId));
+    // One stack, one lifecycle run (its own warm-up, floor and line) per concurrency asked for.
+    for (const concurrency of options.mode === 'lifecycle' ? options.concurrencies : []) {
+      const warmup = options.warmupGiven ? options.warmup : defaultWarmup(concurrency);
+      const run = { ...options, concurrency, warmup };
+      emit(await runLifecycle(run, target, client, sampler, newCpuMeter(), `${runId}c${concurrency}`));
+    }
   } finally {
     sampler.stop();
     await connection.close().catch(() => undefined);
