@@ -18,7 +18,8 @@ beforeAll(async () => {
     client: stack.client,
     config: stack.config,
     logger: stack.logger,
-    timeouts: { readMs: 1_000, writeMs: 20_000, readyMs: 2_000 },
+    // Long enough that a loaded CI machine still sends the query before the deadline (the case tested).
+    timeouts: { readMs: 3_000, writeMs: 20_000, readyMs: 2_000 },
   });
   server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
@@ -43,7 +44,7 @@ it('a read that Temporal cannot answer in time is a 504 with Retry-After, while 
   expect(read.body).toMatchObject({ type: `${PROBLEM_BASE}temporal-timeout`, status: 504 });
   expect(read.body.detail).not.toMatch(/not reachable/);
   expect(Number(read.headers.get('retry-after'))).toBeGreaterThan(0);
-  expect(Date.now() - started).toBeLessThan(5_000);
+  expect(Date.now() - started).toBeLessThan(8_000);
   // The server itself answers: readiness is green.
   expect((await http(slow, 'GET', '/readyz')).status).toBe(200);
 });
