@@ -611,9 +611,6 @@ async function runLifecycle(
     if (errors.length <= 5) log(`error: ${JSON.stringify(failure)}`);
   };
 
-  log(`setting up ${partnerIds.length} partners (profile, DDPS enrollment, SAVB registration)`);
-  await setUpPartners(target);
-
   // Warm-up: the product and the floor, not measured; its histories give the floor its shape.
   const pollMs = ms(options.savbPoll as StringValue);
   const warmIds: string[] = [];
@@ -986,6 +983,12 @@ async function main(): Promise<void> {
   try {
     if (options.mode === 'open') emit(await runOpen(options, target, client, sampler, runId));
     // One stack, one lifecycle run (its own warm-up, floor and line) per concurrency asked for.
+    if (options.mode === 'lifecycle') {
+      log(
+        `setting up ${Object.keys(target.partnerTokens).length} partners (profile, DDPS enrollment, SAVB registration)`,
+      );
+      await setUpPartners(target);
+    }
     for (const concurrency of options.mode === 'lifecycle' ? options.concurrencies : []) {
       const warmup = options.warmupGiven ? options.warmup : defaultWarmup(concurrency);
       const run = { ...options, concurrency, warmup };
