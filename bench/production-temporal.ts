@@ -2,12 +2,12 @@
 // cluster, the pinned Temporal server on it with SQL visibility, set up by the scripts compose runs
 // (schema, namespace, search attributes), and the record store's own database on the same server.
 // The same pieces as the production-topology test (test/support/temporal-cluster.ts).
-import { Client as PgClient } from 'pg';
 import { temporalCliPath } from '../scripts/temporal-binaries';
 import {
   ScratchPostgres,
   TemporalServer,
   buildProduct,
+  createRecordsDatabase,
   setupNamespace,
   setupSchema,
   temporalServerBinaries,
@@ -25,18 +25,6 @@ export interface ProductionTemporal {
   databaseUrl: string;
   temporalPid(): number | undefined;
   stop(): Promise<void>;
-}
-
-async function createRecordsDatabase(pg: ScratchPostgres): Promise<string> {
-  const base = `postgres://${pg.user}:${encodeURIComponent(pg.password)}@127.0.0.1:${pg.port}`;
-  const client = new PgClient({ connectionString: `${base}/postgres` });
-  await client.connect();
-  try {
-    await client.query('CREATE DATABASE pso_records');
-  } finally {
-    await client.end();
-  }
-  return `${base}/pso_records`;
 }
 
 /** Builds the product (the compiled processes the topology runs) and starts PostgreSQL and Temporal. */

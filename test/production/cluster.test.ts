@@ -6,7 +6,6 @@
 // schema set up and its namespace and search attributes registered by the scripts compose runs.
 // The product runs as `npm run worker` (twice), `npm run api` and `npm run savb-sim`, configured
 // only by environment variables. Engagements are driven through the HTTP API alone.
-import { Client as PgClient } from 'pg';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import {
   ROOT,
   ScratchPostgres,
   TemporalServer,
+  createRecordsDatabase,
   scratchDir,
   setupNamespace,
   setupSchema,
@@ -69,19 +69,6 @@ function npmProcess(name: string, script: string, env: Record<string, string>): 
 
 const metricsPorts = new Map<GroupProcess, number>();
 let recordsUrl = '';
-
-/** The record store's own database on the same PostgreSQL server, as compose sets it up (records-db). */
-async function createRecordsDatabase(pg: ScratchPostgres): Promise<string> {
-  const base = `postgres://${pg.user}:${encodeURIComponent(pg.password)}@127.0.0.1:${pg.port}`;
-  const client = new PgClient({ connectionString: `${base}/postgres` });
-  await client.connect();
-  try {
-    await client.query('CREATE DATABASE pso_records');
-  } finally {
-    await client.end();
-  }
-  return `${base}/pso_records`;
-}
 
 /** The worker's health check (docker-compose.yml, Kubernetes probes) as its image runs it: the exit code. */
 function workerHealthCheck(worker: GroupProcess): { status: number | null; stderr: string } {

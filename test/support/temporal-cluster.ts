@@ -21,6 +21,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
 import { SA } from '../../workflows/search-attributes';
 import { freePort, until } from './reliability-harness';
 
@@ -389,4 +390,17 @@ export async function waitUntilWorkflowsStart(address: string, namespace: string
   } finally {
     await connection.close();
   }
+}
+
+/** The record store's own database on the same PostgreSQL server, as compose sets it up (records-db). */
+export async function createRecordsDatabase(pg: ScratchPostgres): Promise<string> {
+  const base = `postgres://${pg.user}:${encodeURIComponent(pg.password)}@127.0.0.1:${pg.port}`;
+  const client = new PgClient({ connectionString: `${base}/postgres` });
+  await client.connect();
+  try {
+    await client.query('CREATE DATABASE pso_records');
+  } finally {
+    await client.end();
+  }
+  return `${base}/pso_records`;
 }
