@@ -109,7 +109,11 @@ export function isTimeout(err: unknown): boolean {
   const code = grpcCode(err);
   // An update's wait that ended without a gRPC error of its own (the SDK's cancellation) is a time-out.
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError && code === undefined) return true;
-  return code === GrpcStatus.DEADLINE_EXCEEDED && /remote_addr=/.test(grpcDetails(err));
+  if (code === GrpcStatus.DEADLINE_EXCEEDED) return /remote_addr=/.test(grpcDetails(err));
+  // The server ends a call whose deadline (sent with it) passed by resetting the stream; when that
+  // reset arrives before the client's own timer (it does on Node 24), gRPC reports "Call cancelled".
+  // The API never cancels a call itself, so this too is a server that ran out of time.
+  return code === GrpcStatus.CANCELLED && grpcDetails(err) === 'Call cancelled';
 }
 
 /** True when the error means Temporal could not be reached or did not answer in time (see isTimeout). */
