@@ -9,6 +9,7 @@ import { asyncLocalStorage } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { SAVB_STATUSES, invoiceAmount } from '../domain/rules/invoice';
+import { Rule } from '../domain/refusals';
 import type { RateCard } from '../domain/schemas';
 import {
   SAVB_REFUSAL,
@@ -22,7 +23,7 @@ import {
 export const SAVB_UNAVAILABLE = 'SavbUnavailable';
 /** SAVB answered a 4xx other than 422: the request can never succeed as it is. */
 export const SAVB_BAD_REQUEST = 'SAVB_BAD_REQUEST';
-export const NO_RATE_FOR_COUNTRY = 'NO_RATE_FOR_COUNTRY';
+export const NO_RATE_FOR_COUNTRY = Rule.NO_RATE_FOR_COUNTRY;
 export const PAYMENT_REQUEST_NOT_FOUND = 'PAYMENT_REQUEST_NOT_FOUND';
 
 export interface SavbActivityDeps {

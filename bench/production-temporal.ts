@@ -2,6 +2,7 @@
 // cluster, the pinned Temporal server on it with SQL visibility, set up by the scripts compose runs
 // (schema, namespace, search attributes), and the record store's own database on the same server.
 // The same pieces as the production-topology test (test/support/temporal-cluster.ts).
+import versions from '../deploy/versions.json';
 import { temporalCliPath } from '../scripts/temporal-binaries';
 import {
   ScratchPostgres,
@@ -15,8 +16,9 @@ import {
 } from '../test/support/temporal-cluster';
 
 export const PRODUCTION_NAMESPACE = 'planning-services';
-/** What the JSON line names as the server measured. */
-export const PRODUCTION_SERVER_NAME = 'Temporal server 1.29.1 on PostgreSQL 15 (SQL visibility, 16 shards)';
+const HISTORY_SHARDS = 16;
+/** What the JSON line names as the server measured: the versions compose and the cluster test pin. */
+export const PRODUCTION_SERVER_NAME = `Temporal server ${versions.temporalServer} on PostgreSQL ${versions.postgresMajor} (SQL visibility, ${HISTORY_SHARDS} shards)`;
 
 export interface ProductionTemporal {
   address: string;
@@ -38,7 +40,9 @@ export async function startProductionTemporal(dir: string, log: (m: string) => v
   try {
     setupSchema(postgres, binaries);
     const databaseUrl = await createRecordsDatabase(postgres);
-    server = await TemporalServer.create(binaries['temporal-server'], postgres, dir, { NUM_HISTORY_SHARDS: '16' });
+    server = await TemporalServer.create(binaries['temporal-server'], postgres, dir, {
+      NUM_HISTORY_SHARDS: String(HISTORY_SHARDS),
+    });
     await server.startAndWait();
     setupNamespace(server.address, PRODUCTION_NAMESPACE, temporalCliPath());
     await waitUntilWorkflowsStart(server.address, PRODUCTION_NAMESPACE);

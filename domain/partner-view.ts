@@ -62,7 +62,8 @@ function withoutPreviousPartner(event: EngagementEvent): EngagementEvent {
  * e-mails (others' guesses) are the operators' business.
  */
 function withoutClaims(state: EngagementState): EngagementState {
+  const claims = state.history.some((e) => e.claimedActor !== undefined);
+  if (!claims && state.forwardingGuard === undefined) return state;
   const { forwardingGuard: _guard, ...rest } = state;
-  if (!rest.history.some((e) => e.claimedActor !== undefined)) return rest;
-  return { ...rest, history: rest.history.map(({ claimedActor: _claim, ...e }) => e) };
+  return claims ? { ...rest, history: rest.history.map(({ claimedActor: _claim, ...e }) => e) } : rest;
 }

@@ -13,12 +13,12 @@ export function invoiceDueAtMs(redeemedAtMs: number): number {
   return redeemedAtMs + INVOICE_WINDOW_DAYS * DAY_MS;
 }
 
-export type InvoiceAmount = { amount: number; currency: string } | { refusal: 'NO_RATE_FOR_COUNTRY' };
+export type InvoiceAmount = { amount: number; currency: string } | { refusal: typeof Rule.NO_RATE_FOR_COUNTRY };
 
 /** Amount = days × the daily rate of the delivery country. */
 export function invoiceAmount(days: number, deliveryCountry: string, rateCard: RateCard): InvoiceAmount {
   const rate = rateCard.rates[deliveryCountry];
-  if (!rate) return { refusal: 'NO_RATE_FOR_COUNTRY' };
+  if (!rate) return { refusal: Rule.NO_RATE_FOR_COUNTRY };
   return { amount: Math.round(days * rate.dailyRate * 100) / 100, currency: rate.currency };
 }
 
