@@ -24,6 +24,7 @@ import { partnerView } from '../domain/partner-view';
 import { startRefusals } from '../domain/rules/voucher';
 import type { StartEngagementRequest } from '../domain/schemas';
 import { engagementStateQuery, engagementUpdates, engagementWorkflowId } from '../workflows/messages';
+import { CURRENT_CHANGE_LEVEL } from '../workflows/engagement/change-level';
 import { engagementWorkflow } from '../workflows/engagement/workflow';
 import { engagementSearchAttributes, SA } from '../workflows/search-attributes';
 import type { Principal } from './auth';
@@ -139,7 +140,12 @@ export function engagementStart(
   const input: EngagementInput = {
     ...request,
     requestedAt,
-    settings: { ...intervals, searchAttributes: true, searchAttributesSetAtStart: true },
+    settings: {
+      ...intervals,
+      searchAttributes: true,
+      searchAttributesSetAtStart: true,
+      changeLevel: CURRENT_CHANGE_LEVEL,
+    },
     ...(catalogEntry ? { catalogEntry } : {}),
   };
   return { input, initial: initialEngagementState(input, requestedAt) };

@@ -774,6 +774,7 @@ async function runOpen(options: Options, target: Target, client: Client, sampler
   const errors: string[] = [];
   const ids: string[] = [];
   log(`open: starting ${options.open} engagements (Temporal client, concurrency ${options.openConcurrency})`);
+  const bytesBefore = await target.stack?.databaseBytes();
   sampler.reset();
   const t0 = performance.now();
   await pool(options.open, options.openConcurrency, async (i) => {
@@ -843,6 +844,8 @@ async function runOpen(options: Options, target: Target, client: Client, sampler
   await sleep(5_000);
   sampler.sample();
   const afterOpen = sampler.get('worker');
+  const databaseBytesPerEngagement =
+    bytesBefore && perEngagement(bytesBefore, await target.stack!.databaseBytes(), ids.length);
 
   // Hot: a query on a cached engagement (the most recently started are the likeliest in the cache).
   const hot = new Latencies();
@@ -919,6 +922,7 @@ async function runOpen(options: Options, target: Target, client: Client, sampler
     apiRssMiB: sampler.get('api'),
     hotGetMs: hot.summary('get'),
     evicted,
+    databaseBytesPerEngagement,
     errors: errors.length,
     errorSamples: errors.slice(0, 5),
     targets: {
@@ -927,6 +931,14 @@ async function runOpen(options: Options, target: Target, client: Client, sampler
       zeroErrors: errors.length === 0,
     },
   };
+}
+
+/** What each database grew by, per engagement opened, and the total. */
+function perEngagement(before: Record<string, number>, after: Record<string, number>, count: number) {
+  const grown = Object.entries(after).map(
+    ([name, bytes]) => [name, Math.round((bytes - (before[name] ?? 0)) / Math.max(1, count))] as const,
+  );
+  return { ...Object.fromEntries(grown), total: grown.reduce((sum, [, bytes]) => sum + bytes, 0) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -957,13 +969,16 @@ async function main(): Promise<void> {
   }));
   sampler.start();
   const newCpuMeter = () =>
-    new CpuMeter(() => ({
-      temporal: target.stack?.temporalPid(),
-      savb: target.stack?.savb?.pid,
-      worker: target.workerPid?.(),
-      api: target.apiPid?.(),
-      floorWorker: target.floorPid?.(),
-    }));
+    new CpuMeter(
+      () => ({
+        temporal: target.stack?.temporalPid(),
+        savb: target.stack?.savb?.pid,
+        worker: target.workerPid?.(),
+        api: target.apiPid?.(),
+        floorWorker: target.floorPid?.(),
+      }),
+      () => ({ postgres: target.stack?.postgresPid() }),
+    );
   const emit = (result: object) => {
     const line = JSON.stringify({
       bench: 'planning-services',

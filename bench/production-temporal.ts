@@ -2,6 +2,8 @@
 // cluster, the pinned Temporal server on it with SQL visibility, set up by the scripts compose runs
 // (schema, namespace, search attributes), and the record store's own database on the same server.
 // The same pieces as the production-topology test (test/support/temporal-cluster.ts).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import versions from '../deploy/versions.json';
 import { temporalCliPath } from '../scripts/temporal-binaries';
 import {
@@ -25,7 +27,11 @@ export interface ProductionTemporal {
   namespace: string;
   /** The record store's database on the same PostgreSQL. */
   databaseUrl: string;
+  /** The PostgreSQL server's maintenance database (to measure every database's size). */
+  postgresAdminUrl: string;
   temporalPid(): number | undefined;
+  /** The postmaster: every PostgreSQL process is its child. */
+  postgresPid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -51,7 +57,9 @@ export async function startProductionTemporal(dir: string, log: (m: string) => v
       address: running.address,
       namespace: PRODUCTION_NAMESPACE,
       databaseUrl,
+      postgresAdminUrl: databaseUrl.replace(/\/pso_records$/, '/postgres'),
       temporalPid: () => running.proc?.pid,
+      postgresPid: () => postmasterPid(postgres.dataDir),
       async stop() {
         await running.stop();
         await postgres.stop();
@@ -61,5 +69,14 @@ export async function startProductionTemporal(dir: string, log: (m: string) => v
     await server?.stop();
     await postgres.stop();
     throw err;
+  }
+}
+
+/** The postmaster's pid, from the first line of its data directory's postmaster.pid. */
+function postmasterPid(dataDir: string): number | undefined {
+  try {
+    return Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client as PgClient } from 'pg';
 import { embeddedUrl } from '../records/embedded';
+import { postgresDatabaseBytes, processTreeCpuMs, sqliteBytes } from './databases';
 import { temporalAnswers, workerPolling } from '../scripts/stack/temporal';
 import { temporalCliPath } from '../scripts/temporal-binaries';
 import { WORKER_NODE_ARGS } from '../worker/node-options';
@@ -251,6 +252,8 @@ export interface Stack {
   /** What the JSON line names as the server measured. */
   serverName: string;
   temporalPid(): number | undefined;
+  postgresPid(): number | undefined;
+  databaseBytes(): Promise<Record<string, number>>;
   apiUrl: string;
   savbUrl: string;
   workerMetricsUrl: string;
@@ -302,6 +305,10 @@ interface StackTemporal {
   databaseUrl: string;
   serverName: string;
   temporalPid(): number | undefined;
+  /** The record store's PostgreSQL (on the production topology also Temporal's): the root of its processes. */
+  postgresPid(): number | undefined;
+  /** Bytes on disk of each database: Temporal's (SQLite file or PostgreSQL databases) and the record store's. */
+  databaseBytes(): Promise<Record<string, number>>;
 }
 
 /** The dev server (a SQLite file, or in memory) and the embedded record store, as `npm start` runs them. */
@@ -312,6 +319,7 @@ async function devTemporal(
   postgresPort: number,
 ): Promise<StackTemporal> {
   const temporalAddress = `127.0.0.1:${temporalPort}`;
+  const sqliteFile = join(dir, 'temporal.sqlite');
   const temporal = startChild(
     dir,
     'temporal',
@@ -320,7 +328,7 @@ async function devTemporal(
       'server',
       'start-dev',
       '--headless',
-      ...(options.inMemory ? [] : ['--db-filename', join(dir, 'temporal.sqlite')]),
+      ...(options.inMemory ? [] : ['--db-filename', sqliteFile]),
       '--ip',
       '127.0.0.1',
       '--port',
@@ -351,6 +359,11 @@ async function devTemporal(
     databaseUrl,
     serverName: options.inMemory ? 'dev server (in memory)' : 'dev server (SQLite file)',
     temporalPid: () => temporal.pid,
+    postgresPid: () => postgres.pid,
+    async databaseBytes() {
+      const records = await postgresDatabaseBytes(databaseUrl);
+      return options.inMemory ? records : { ...records, 'temporal.sqlite': sqliteBytes(sqliteFile) };
+    },
   };
 }
 
@@ -364,6 +377,8 @@ async function productionTemporal(dir: string, log: (message: string) => void): 
     databaseUrl: production.databaseUrl,
     serverName: PRODUCTION_SERVER_NAME,
     temporalPid: () => production.temporalPid(),
+    postgresPid: () => production.postgresPid(),
+    databaseBytes: () => postgresDatabaseBytes(production.postgresAdminUrl),
   };
 }
 
@@ -430,6 +445,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     namespace,
     serverName: temporal.serverName,
     temporalPid: temporal.temporalPid,
+    postgresPid: temporal.postgresPid,
+    databaseBytes: temporal.databaseBytes,
     apiUrl: `http://127.0.0.1:${apiPort}`,
     savbUrl,
     workerMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
@@ -497,16 +514,26 @@ export function cpuMs(pid: number): number | undefined {
   }
 }
 
-/** Accumulates the CPU time processes spend inside measured phases, per phase and process. */
+/**
+ * Accumulates the CPU time processes spend inside measured phases, per phase and process; `trees`
+ * are measured with their descendants (PostgreSQL's processes are its postmaster's children).
+ */
 export class CpuMeter {
   private readonly totals = new Map<string, Map<string, number>>();
-  constructor(private readonly pids: () => Record<string, number | undefined>) {}
+  constructor(
+    private readonly pids: () => Record<string, number | undefined>,
+    private readonly trees: () => Record<string, number | undefined> = () => ({}),
+  ) {}
 
   private snapshot(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [name, pid] of Object.entries(this.pids())) {
       if (pid === undefined) continue;
       const ms = cpuMs(pid);
+      if (ms !== undefined) out[name] = ms;
+    }
+    for (const [name, pid] of Object.entries(this.trees())) {
+      const ms = pid === undefined ? undefined : processTreeCpuMs(pid);
       if (ms !== undefined) out[name] = ms;
     }
     const self = process.cpuUsage();

@@ -188,6 +188,8 @@ export interface EngagementSettings {
   searchAttributes?: boolean;
   /** The starter set them all at start (the API does), so the workflow need not upsert them before a change. */
   searchAttributesSetAtStart?: boolean;
+  /** The behaviour changes the engagement has from its start, without patch markers (workflows/engagement/change-level.ts). */
+  changeLevel?: number;
   /** Continue as new sooner than the engagement's own limit (recordings and tests keep histories short). */
   continueAsNewAfterEvents?: number;
 }

@@ -3,6 +3,10 @@
 // test/histories/engagement-paid-sa-<suffix>.json for the replay test. Like record-histories.ts: run
 // it after a deliberate, patched() change, to add a history, never to overwrite an old one.
 //   npx tsx scripts/record-dev-history.ts <suffix>
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../records/embedded';
 import { PM_EMAIL, profile, reportBody, startBody, today } from '../test/api/fixtures';
 import { eventually, http, startDevStack } from '../test/support/dev-stack';
 import { engagementWorkflowId } from '../workflows/messages';
@@ -10,6 +14,19 @@ import { writeHistoryFile } from './history-file';
 
 async function main(): Promise<void> {
   const suffix = process.argv[2] ?? 'v1';
+  // The worker writes the record store: a scratch embedded PostgreSQL unless the tests' one is given.
+  const dataDir = mkdtempSync(join(tmpdir(), 'pso-histories-pg-'));
+  const records = process.env.PSO_TEST_PG_ADMIN_URL ? undefined : await startEmbeddedPostgres({ dataDir });
+  if (records) process.env.PSO_TEST_PG_ADMIN_URL = records.adminUrl;
+  try {
+    await recordPaid(suffix);
+  } finally {
+    await records?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function recordPaid(suffix: string): Promise<void> {
   const stack = await startDevStack({ partnerIds: ['contoso'] });
   const req = (method: string, path: string, opts: Parameters<typeof http>[3] = {}) => http(stack, method, path, opts);
   const expectStatus = (res: { status: number; body: unknown }, status: number) => {

@@ -3,6 +3,7 @@
 // while submitting, quiet repeats, the interval floor), and reminders after a denial.
 import type { WorkflowHandle } from '@temporalio/client';
 import type { EngagementSettings } from '../domain/engagement';
+import { CURRENT_CHANGE_LEVEL } from '../workflows/engagement/change-level';
 import { engagementUpdates as u } from '../workflows/messages';
 import {
   PM_EMAIL,
@@ -29,7 +30,11 @@ function kept(runIds: string[], first: number): { number: number; runId: string 
 }
 
 /** Short runs, so the recorded files stay small: each continues as new after about 60 events. */
-const SHORT_RUNS: EngagementSettings = { searchAttributes: false, continueAsNewAfterEvents: 60 };
+const SHORT_RUNS: EngagementSettings = {
+  searchAttributes: false,
+  continueAsNewAfterEvents: 60,
+  changeLevel: CURRENT_CHANGE_LEVEL,
+};
 
 async function savbTiming(stack: TimeSkippingStack, approveAfterMs: number, payAfterMs: number): Promise<void> {
   await fetch(`${stack.savb.url}/_admin/timing`, {
@@ -121,6 +126,7 @@ export async function recordInvoiceEdges(
   {
     const voucherId = `HIST-DENIED-${suffix}`;
     stack.savb.deny(voucherId, 'completion report not signed');
+    // No change level: recorded through patched(), as an engagement an operator starts by hand.
     const h = await redeemed(stack, partner, voucherId, { searchAttributes: false });
     const { runId } = await h.describe();
     await settle(stack, h, 'INVOICE_DENIED', '1 minute');

@@ -59,16 +59,15 @@ test('search attributes follow the engagement; summary, details, timers and acti
     .map((e) => e.userMetadata?.summary?.data && Buffer.from(e.userMetadata.summary.data).toString());
   expect(activitySummaries.join(' ')).toContain('eligibility of contoso for DDPS-WINDOWS-OFFICE');
 
-  // The API set them all at start, so the workflow's first upsert is the forwarding's. (The SDK
-  // adds its own upsert of TemporalChangeVersion, naming the patches in use, when a patch is first used.)
-  const upserts = (history.events ?? []).filter(
-    (e) =>
-      e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES &&
-      Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).some(
-        (name) => name !== 'TemporalChangeVersion',
-      ),
-  );
-  expect(upserts).toHaveLength(1);
+  // The API set them all at start, so the workflow's first upsert is the forwarding's; and it starts
+  // engagements at the current change level, so no patch marker (nor the SDK's TemporalChangeVersion
+  // upsert that goes with each) is written: every event here is one the engagement needs.
+  const ofType = (type: temporal.api.enums.v1.EventType) => (history.events ?? []).filter((e) => e.eventType === type);
+  const upserts = ofType(temporal.api.enums.v1.EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES);
+  expect(
+    upserts.map((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields!)),
+  ).toEqual([expect.arrayContaining(['EngagementStatus', 'PartnerId'])]);
+  expect(ofType(temporal.api.enums.v1.EventType.EVENT_TYPE_MARKER_RECORDED)).toHaveLength(0);
 
   // The operator's query finds it (visibility is eventually consistent).
   const query = `EngagementStatus='FORWARDED' AND PartnerId='contoso' AND VoucherId='${body.voucherId}'`;
@@ -111,4 +110,9 @@ test('an engagement an operator starts without search attributes gets them from 
   expect(after.typedSearchAttributes.get(SA.EngagementStatus)).toBe('FORWARDED');
   expect(after.typedSearchAttributes.get(SA.PartnerId)).toBe('contoso');
   expect(after.typedSearchAttributes.get(SA.CustomerCountry)).toBe(body.customer.country);
+
+  // Without a change level the workflow asks patched(): the changes it met are marked, and listed in
+  // the SDK's TemporalChangeVersion (as in every engagement started before the levels).
+  const changes = after.searchAttributes.TemporalChangeVersion as string[] | undefined;
+  expect(changes).toEqual(expect.arrayContaining(['record-store', 'notification-event-status']));
 });

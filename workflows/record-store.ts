@@ -25,9 +25,11 @@ export interface EngagementRecorder {
   flush(ended?: boolean): Promise<void>;
 }
 
-/** Call once, at the start of the workflow (the patch marker goes there). */
-export function engagementRecorder(current: () => EngagementState): EngagementRecorder {
-  const enabled = patched(RECORD_STORE_PATCH);
+/**
+ * Call once, at the start of the workflow (the patch marker goes there): `enabled` is whether the
+ * engagement has the `record-store` change.
+ */
+export function engagementRecorder(current: () => EngagementState, enabled: boolean): EngagementRecorder {
   const progress = () => `${current().history.length}:${current().status}`;
   let written = '';
   return {

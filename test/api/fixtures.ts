@@ -57,7 +57,8 @@ let todayOfTest: { test: string | undefined; date: string } | undefined;
  * midnight reserves, delivers and reports on one date instead of two.
  */
 function today(): string {
-  const test = expect.getState().currentTestName;
+  // Outside jest (scripts/record-dev-history.ts) there is no test: the date is read each time.
+  const test = typeof expect === 'undefined' ? undefined : expect.getState().currentTestName;
   if (todayOfTest === undefined || todayOfTest.test !== test || test === undefined) {
     todayOfTest = { test, date: dateOf(Date.now()) };
   }

@@ -17,6 +17,7 @@ import type { CompletionReport, PartnerProfile, Reservation } from '../../domain
 import { SavbSimulator, startSavbSimulator } from '../../savb-simulator/server';
 import { temporalTestServerPath } from '../../scripts/temporal-binaries';
 import { createWorker, type CreateWorkerOptions } from '../../worker/worker';
+import { CURRENT_CHANGE_LEVEL } from '../../workflows/engagement/change-level';
 import { createRecordDatabase, type RecordDatabase } from './record-db';
 import {
   TASK_QUEUE,
@@ -164,7 +165,7 @@ export function uniqueId(prefix: string): string {
   return `${prefix}-${process.pid}-${counter}`;
 }
 
-/** An engagement's input as the API builds it: with the catalog entry of its type (unless given). */
+/** An engagement's input as the API builds it: with the catalog entry of its type (unless given) and the change level. */
 export function engagementInput(nowMs: number, overrides: Partial<EngagementInput> = {}): EngagementInput {
   const input = withoutCatalogEntry(nowMs, overrides);
   const entry = engagementCatalogEntry(input.engagementType);
@@ -185,7 +186,12 @@ function withoutCatalogEntry(nowMs: number, overrides: Partial<EngagementInput>)
       projectManagerEmail: PM_EMAIL,
       enrollmentEndsAt: '2099-12-31',
     },
-    settings: { savbPollInterval: '1 hour', registrationRetryInterval: '1 day', searchAttributes: false },
+    settings: {
+      savbPollInterval: '1 hour',
+      registrationRetryInterval: '1 day',
+      searchAttributes: false,
+      changeLevel: CURRENT_CHANGE_LEVEL,
+    },
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 // Continue-as-new during the invoice phase's long waits (SAVB registration re-tries, payment polls):
 // the next run gets the whole state and the invoice phase's bookkeeping in its input, so a partner
 // that never registers or a SAVB that never answers cannot push one run to Temporal's history limit.
-import { allHandlersFinished, condition, makeContinueAsNewFunc, patched } from '@temporalio/workflow';
+import { allHandlersFinished, condition, makeContinueAsNewFunc } from '@temporalio/workflow';
 import type { EngagementInput, InvoiceProgress } from '../../domain/engagement';
 import { historyIsLong } from '../history-limit';
 import { engagementSearchAttributes } from '../search-attributes';
@@ -16,9 +16,9 @@ export const ENGAGEMENT_HISTORY_EVENTS_LIMIT = 1_000;
 
 /** Continues as new when this run's history is long; otherwise returns at once. */
 export async function continueAsNewIfLong(run: EngagementRun, progress: InvoiceProgress): Promise<void> {
-  // patched() only once the history is long: shorter runs (every history recorded before) are unchanged.
+  // Asked only once the history is long: shorter runs (every history recorded before) are unchanged.
   const limit = Math.min(run.settings.continueAsNewAfterEvents ?? Infinity, ENGAGEMENT_HISTORY_EVENTS_LIMIT);
-  if (!historyIsLong(limit) || !patched('engagement-continue-as-new')) return;
+  if (!historyIsLong(limit) || !run.hasChange('engagement-continue-as-new')) return;
   // Messages in progress finish and queued notifications go out first: nothing is lost between runs.
   await condition(() => allHandlersFinished() && run.outbox.idle());
   const next: EngagementInput = {

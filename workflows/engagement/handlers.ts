@@ -2,12 +2,13 @@
 // `check`, so the HTTP API gets a synchronous refusal) and a Signal (for operators; a refused signal
 // changes nothing and is recorded as rejected). Both go through one path: parse, check, apply.
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
-import { ActivityFailure, patched, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, setHandler } from '@temporalio/workflow';
 import { ENGAGEMENT_MESSAGES, type EngagementMessage, type EngagementState } from '../../domain/engagement';
 import type { Refusal } from '../../domain/refusals';
 import { refusalFailure } from '../failures';
 import { engagementSignals, engagementStateQuery, engagementUpdates, type EngagementPayloads } from '../messages';
 import { MESSAGE_SCHEMAS, invalidMessageRefusal, payloadIssues } from '../payload-validation';
+import type { EngagementChange } from './change-level';
 import { MESSAGE_TABLE } from './message-table';
 import type { EngagementRun } from './run';
 
@@ -24,7 +25,7 @@ interface Checked<K extends EngagementMessage> {
  * the Temporal namespace, and a claim in the payload proves no identity. Histories from before keep
  * the named actor.
  */
-export const SIGNAL_ACTOR_PATCH = 'signal-actor-is-operator';
+export const SIGNAL_ACTOR_PATCH = 'signal-actor-is-operator' satisfies EngagementChange;
 
 /** The synchronous part: the payload's shape, then the message's own checks. */
 function checkMessage<K extends EngagementMessage>(
@@ -70,7 +71,7 @@ function handleMessage<K extends EngagementMessage>(
   via: 'update' | 'signal',
 ): Promise<Refusal[]> {
   return run.mutex.runExclusive(async () => {
-    const checked = checkMessage(run, name, payload, via === 'signal' && patched(SIGNAL_ACTOR_PATCH));
+    const checked = checkMessage(run, name, payload, via === 'signal' && run.hasChange(SIGNAL_ACTOR_PATCH));
     const recordedFrom = run.state.history.length;
     let refusals = checked.refusals;
     if (!refusals.length && checked.value) refusals = await applyChecked(run, name, checked.value, checked.actor);

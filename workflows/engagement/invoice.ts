@@ -1,7 +1,7 @@
 // The invoice phase after redemption: submit the SAVB payment request, wait for the partner's SAVB
 // registration or a fixed retry, follow the accepted request until SAVB pays or denies it. New
 // requests are made only inside the 60-day invoice window; an accepted one is followed to its end.
-import { ApplicationFailure, ContinueAsNew, isCancellation, log, patched } from '@temporalio/workflow';
+import { ApplicationFailure, ContinueAsNew, isCancellation, log } from '@temporalio/workflow';
 import type { InvoiceSubmitted } from '../../activities/types';
 import { SAVB_PARTNER_NOT_REGISTERED, SAVB_REFUSAL } from '../../activities/types';
 import { toIso } from '../../domain/dates';
@@ -37,7 +37,7 @@ export async function invoicePhase(run: EngagementRun, resumed?: InvoiceProgress
   let over = false;
   // A resumed run is new code: it never needs the older reminder rule.
   const reminders =
-    resumed || patched('invoice-reminders-after-denial')
+    resumed || run.hasChange('invoice-reminders-after-denial')
       ? remindWhileUnaccepted(run, window, redeemedAtMs, () => over)
       : invoiceReminders(run, window.dueAtMs, redeemedAtMs, window);
   let next: Next = window.phase === 'following' ? await follow(run, window, resumedRequest(run)) : 'again';
@@ -186,7 +186,7 @@ function recordUnlessRepeated(
 ): void {
   const last = run.state.history.at(-1);
   const repeated = last !== undefined && last.event === event && sameFailure(last);
-  if (repeated && patched('invoice-quiet-retries')) return;
+  if (repeated && run.hasChange('invoice-quiet-retries')) return;
   run.record(event, 'system', false, detail);
 }
 

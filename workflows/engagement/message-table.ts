@@ -1,7 +1,6 @@
 // What each engagement message does: a `check` (the synchronous checks the Update validator runs:
 // actor, status, program rules on what the workflow knows now) and an `apply` (the change, which may
 // await activities and may still refuse). The Update handler and the Signal reach the same two.
-import { patched } from '@temporalio/workflow';
 import { toIso } from '../../domain/dates';
 import { statusRefusal, type EngagementMessage, type EngagementState } from '../../domain/engagement';
 import { Rule, ruleRefusal, stateRefusal, type Refusal } from '../../domain/refusals';
@@ -22,6 +21,7 @@ import { invoiceDueAtMs } from '../../domain/rules/invoice';
 import { daysDisposition, extendedExpiry } from '../../domain/rules/voucher';
 import type { EngagementPayloads } from '../messages';
 import { registry } from './activities';
+import type { EngagementChange } from './change-level';
 import type { EngagementRun } from './run';
 import { claimSlot, releaseSlot } from './slot';
 
@@ -69,7 +69,7 @@ function readPartner(run: EngagementRun, why: string, competencyDate?: string, d
 }
 
 /** Reservation changes and completion reports check the partner as it is now (a renewal, a consultant added). */
-export const PARTNER_REREAD_PATCH = 'partner-reread-on-change';
+export const PARTNER_REREAD_PATCH = 'partner-reread-on-change' satisfies EngagementChange;
 
 /**
  * The partner data a reservation change or completion report is checked against: read again, or
@@ -77,7 +77,7 @@ export const PARTNER_REREAD_PATCH = 'partner-reread-on-change';
  * keeps its last known data.
  */
 async function currentPartner(run: EngagementRun, why: string, startDate?: string) {
-  if (!patched(PARTNER_REREAD_PATCH)) return run.state.partnerSnapshot;
+  if (!run.hasChange(PARTNER_REREAD_PATCH)) return run.state.partnerSnapshot;
   const fresh = await readPartner(run, why, startDate);
   return fresh.snapshot ?? run.state.partnerSnapshot;
 }
@@ -87,7 +87,7 @@ function daysOutcome(state: EngagementState): string {
 }
 
 /** Partners' wrong e-mails are counted in the engagement (so the limit holds across API processes). */
-export const FORWARDING_GUARD_PATCH = 'forwarding-guard';
+export const FORWARDING_GUARD_PATCH = 'forwarding-guard' satisfies EngagementChange;
 
 const mismatchOf = (refusals: Refusal[]) => refusals.find((r) => r.code === Rule.PROJECT_MANAGER_EMAIL_MISMATCH);
 
@@ -115,7 +115,8 @@ const voucherForwarded: MessageHandler<'voucherForwarded'> = {
     const { state } = run;
     const mismatch = mismatchOf(forwardingRefusals(state, m, run.now()));
     if (mismatch) {
-      if (patched(FORWARDING_GUARD_PATCH)) state.forwardingGuard = afterWrongEmail(state.forwardingGuard, run.now());
+      if (run.hasChange(FORWARDING_GUARD_PATCH))
+        state.forwardingGuard = afterWrongEmail(state.forwardingGuard, run.now());
       return [mismatch];
     }
     const result = await registry.checkEligibility.executeWithOptions(

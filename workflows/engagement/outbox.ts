@@ -1,11 +1,12 @@
 // The notification outbox: status changes and reminders are queued and sent in order by one fiber,
 // each recorded in the engagement whether it was delivered or not.
-import { condition, patched } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
 import type { NotificationInput } from '../../activities/types';
 import { toIso } from '../../domain/dates';
 import type { EngagementState, EngagementStatus, NotificationRecord } from '../../domain/engagement';
 import type { EngagementRecorder } from '../record-store';
 import { notifications } from './activities';
+import type { EngagementChange } from './change-level';
 
 /** A notification as queued: what it says and the engagement as it was at the event, not at sending. */
 export interface OutgoingNotification {
@@ -20,6 +21,8 @@ export class Outbox {
   private readonly queue: OutgoingNotification[] = [];
   private closed = false;
   private sending = false;
+
+  constructor(private readonly hasChange: (change: EngagementChange) => boolean) {}
 
   push(notification: OutgoingNotification): void {
     this.queue.push(notification);
@@ -46,7 +49,7 @@ export class Outbox {
       const next = this.queue.shift();
       this.sending = true;
       if (next) {
-        state.notifications.push(await deliver(state, next, recorder));
+        state.notifications.push(await deliver(state, next, recorder, this.hasChange));
         this.sending = false;
         continue;
       }
@@ -62,11 +65,12 @@ async function deliver(
   state: EngagementState,
   next: OutgoingNotification,
   recorder: EngagementRecorder,
+  hasChange: (change: EngagementChange) => boolean,
 ): Promise<NotificationRecord> {
   const at = toIso(Date.now());
   const sent = { kind: next.kind, at, message: next.message };
   try {
-    const input = notificationInput(state, next, at);
+    const input = notificationInput(state, next, at, hasChange);
     const result = recorder.enabled
       ? await recorder.notify(input)
       : await notifications.notify.executeWithOptions({ summary: `notify ${next.kind}` }, [input]);
@@ -76,10 +80,15 @@ async function deliver(
   }
 }
 
-function notificationInput(state: EngagementState, next: OutgoingNotification, at: string): NotificationInput {
+function notificationInput(
+  state: EngagementState,
+  next: OutgoingNotification,
+  at: string,
+  hasChange: (change: EngagementChange) => boolean,
+): NotificationInput {
   const base = { voucherId: state.voucherId, kind: next.kind, message: next.message, at };
   // Histories recorded before carried the status at sending time, and neither partner nor offering.
-  if (!patched('notification-event-status')) return { ...base, status: state.status };
+  if (!hasChange('notification-event-status')) return { ...base, status: state.status };
   const partner = next.partnerId !== undefined ? { partnerId: next.partnerId } : {};
   return { ...base, status: next.status, ...partner, offering: next.offering };
 }

@@ -1,7 +1,7 @@
 // Following an accepted payment request: poll SAVB's status until it is paid or denied. Once SAVB
 // accepted the request only its answer decides: a failing poll (SAVB away, a 404) is shown in the
 // state and retried with backoff, and the invoice window no longer applies.
-import { isCancellation, patched, sleep } from '@temporalio/workflow';
+import { isCancellation, sleep } from '@temporalio/workflow';
 import type { PaymentStatus } from '../../activities/types';
 import { toIso } from '../../domain/dates';
 import type { InvoiceProgress } from '../../domain/engagement';
@@ -60,7 +60,7 @@ async function pollOnce(
     return answer;
   } catch (err) {
     // Histories recorded before let the failure end the attempt (and, after the window, the engagement).
-    if (isCancellation(err) || !patched('invoice-poll-after-acceptance')) throw err;
+    if (isCancellation(err) || !run.hasChange('invoice-poll-after-acceptance')) throw err;
     const message = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
     run.state.invoice!.lastPollError = { message, at: toIso(run.now()) };
     progress.pollFailures += 1;

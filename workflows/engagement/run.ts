@@ -19,6 +19,7 @@ import {
 import { voucherExpiresAtMs } from '../../domain/rules/voucher';
 import { engagementSearchAttributes } from '../search-attributes';
 import type { EngagementRecorder } from '../record-store';
+import { changeIsBuiltIn, type EngagementChange } from './change-level';
 import { Outbox } from './outbox';
 
 const PRE_REDEMPTION: readonly EngagementStatus[] = ['ASSIGNED', 'FORWARDED', 'RESERVED', 'REPORT_SUBMITTED'];
@@ -36,7 +37,7 @@ export class EngagementRun {
   expiresAtMs: number;
   /** Messages and the expiry run one at a time, so one that awaits an activity never interleaves with another. */
   readonly mutex = new Mutex();
-  readonly outbox = new Outbox();
+  readonly outbox = new Outbox((change) => this.hasChange(change));
   /** Work started by a message that the workflow finishes before it completes. */
   readonly background: Promise<unknown>[] = [];
   invoiceRetryRequested = false;
@@ -55,6 +56,11 @@ export class EngagementRun {
     // A continued-as-new run goes on with the state its previous run handed over.
     this.state = input.resume?.state ?? initialEngagementState(input, input.requestedAt ?? toIso(Date.now()));
     this.invoiceRetryRequested = input.resume?.invoice.retryRequested ?? false;
+  }
+
+  /** A behaviour change: on from the start at the input's change level, else as patched() says (its marker). */
+  hasChange(change: EngagementChange): boolean {
+    return changeIsBuiltIn(this.settings.changeLevel, change) || patched(change);
   }
 
   now(): number {
@@ -88,16 +94,24 @@ export class EngagementRun {
     upsertSearchAttributes(engagementSearchAttributes(this.state));
   }
 
+  /** An interval below the floor (only inputs made before config refused them) is raised to it. */
+  private atLeastFloor(intervalMs: number): number {
+    if (intervalMs >= SAVB_INTERVAL_FLOOR_MS || !this.hasChange('savb-interval-floor')) return intervalMs;
+    return SAVB_INTERVAL_FLOOR_MS;
+  }
+
   showCurrentDetails(): void {
     setCurrentDetails(currentDetails(this.state));
   }
 
   savbPollIntervalMs(): number {
-    return atLeastFloor(durationMs(this.settings.savbPollInterval ?? DEFAULT_SAVB_POLL_INTERVAL));
+    return this.atLeastFloor(durationMs(this.settings.savbPollInterval ?? DEFAULT_SAVB_POLL_INTERVAL));
   }
 
   registrationRetryIntervalMs(): number {
-    return atLeastFloor(durationMs(this.settings.registrationRetryInterval ?? DEFAULT_REGISTRATION_RETRY_INTERVAL));
+    return this.atLeastFloor(
+      durationMs(this.settings.registrationRetryInterval ?? DEFAULT_REGISTRATION_RETRY_INTERVAL),
+    );
   }
 }
 
@@ -113,12 +127,6 @@ function currentDetails(state: EngagementState): string {
   ]
     .filter(Boolean)
     .join('\n');
-}
-
-/** An interval below the floor (only inputs made before config refused them) is raised to it. */
-function atLeastFloor(intervalMs: number): number {
-  if (intervalMs >= SAVB_INTERVAL_FLOOR_MS || !patched('savb-interval-floor')) return intervalMs;
-  return SAVB_INTERVAL_FLOOR_MS;
 }
 
 // The same parser Temporal's own sleep() uses (ms), so an interval means what it meant to the

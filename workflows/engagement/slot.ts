@@ -1,6 +1,5 @@
 // The 15-day slot of a customer agreement: claimed at reservation, released when the reservation or
 // the engagement ends (the program's "no second 15-day engagement" rule spans engagements).
-import { patched } from '@temporalio/workflow';
 import type { Refusal } from '../../domain/refusals';
 import { fifteenDayClaimToken } from '../../domain/rules/delivery';
 import type { Reservation } from '../../domain/schemas';
@@ -21,7 +20,7 @@ function nextClaimToken(run: EngagementRun): string {
 export async function claimSlot(run: EngagementRun, reservation: Reservation): Promise<Refusal | undefined> {
   const { state } = run;
   // Known before the claim is sent, so a claim whose answer is lost is still released by its token.
-  const token = patched('fifteen-day-claim-token') ? nextClaimToken(run) : undefined;
+  const token = run.hasChange('fifteen-day-claim-token') ? nextClaimToken(run) : undefined;
   run.fifteenDayClaimToken = token;
   const claim = await registry.claimFifteenDaySlot({
     voucherId: state.voucherId,
@@ -47,7 +46,7 @@ export async function releaseSlot(run: EngagementRun): Promise<void> {
     voucherId: state.voucherId,
     ...(token ? { token } : {}),
   };
-  if (patched('fifteen-day-release-durable')) {
+  if (run.hasChange('fifteen-day-release-durable')) {
     // Unconditional (a claim whose answer was lost is released too) and retried until done.
     run.background.push(
       durableRelease.releaseFifteenDaySlot.executeWithOptions({ summary: 'release the 15-day slot' }, [release]),

@@ -7,7 +7,7 @@ import { dateOf } from '../../domain/dates';
 import type { EngagementInput, EngagementStatus } from '../../domain/engagement';
 import { engagementInputRefusals } from '../../domain/rules/voucher';
 import { refusalFailure } from '../failures';
-import { engagementRecorder } from '../record-store';
+import { engagementRecorder, RECORD_STORE_PATCH } from '../record-store';
 import { registerHandlers } from './handlers';
 import { invoicePhase } from './invoice';
 import { EngagementRun } from './run';
@@ -22,7 +22,7 @@ export async function engagementWorkflow(input: EngagementInput): Promise<Engage
   if (!input.resume) refuseInvalidInput(input);
   const run = new EngagementRun(input);
   // Set up first: its patch marker is the workflow's first command, as recorded.
-  run.recorder = engagementRecorder(() => run.state);
+  run.recorder = engagementRecorder(() => run.state, run.hasChange(RECORD_STORE_PATCH));
   registerHandlers(run);
   if (input.resume) run.showCurrentDetails();
   else announceAssignment(run);

@@ -1,0 +1,67 @@
+// What the benchmark's databases cost: the bytes each database holds on disk, and the CPU of a
+// process with all its descendants (PostgreSQL serves each connection from a child process).
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { Client as PgClient } from 'pg';
+
+/** Bytes of every database of the PostgreSQL server at `url` (templates and `postgres` left out), by name. */
+export async function postgresDatabaseBytes(url: string): Promise<Record<string, number>> {
+  const client = new PgClient({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string; bytes: string }>(
+      `SELECT datname AS name, pg_database_size(datname) AS bytes FROM pg_database
+        WHERE NOT datistemplate AND datname <> 'postgres'`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.name, Number(r.bytes)]));
+  } finally {
+    await client.end();
+  }
+}
+
+/** Bytes of a file and its SQLite companions (`-wal`, `-shm`) that exist. */
+export function sqliteBytes(file: string): number {
+  return ['', '-wal', '-shm'].reduce((sum, suffix) => {
+    try {
+      return sum + statSync(file + suffix).size;
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
+interface ProcStat {
+  ppid: number;
+  /** utime + stime + cutime + cstime in clock ticks: the process and its children already reaped. */
+  ticks: number;
+}
+
+function procStat(pid: number): ProcStat | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command may hold spaces and parentheses: fields start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    return { ppid: Number(fields[1]), ticks };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU ms of a process, its live descendants and the children they reaped; undefined when it is gone. */
+export function processTreeCpuMs(root: number): number | undefined {
+  const all = new Map<number, ProcStat>();
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    const stat = Number.isInteger(pid) ? procStat(pid) : undefined;
+    if (stat) all.set(pid, stat);
+  }
+  if (!all.has(root)) return undefined;
+  let ticks = 0;
+  const todo = [root];
+  while (todo.length) {
+    const pid = todo.pop()!;
+    ticks += all.get(pid)!.ticks;
+    for (const [child, stat] of all) if (stat.ppid === pid) todo.push(child);
+  }
+  return (ticks * 1000) / 100; // CLK_TCK is 100 on Linux
+}
