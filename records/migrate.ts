@@ -1,6 +1,6 @@
 // Brings a record database's schema up to date with the checked-in migrations (records/migrations,
-// SQL files run in order by node-pg-migrate, which records what ran and takes a lock, so several
-// processes starting at once are safe).
+// SQL files run in order by node-pg-migrate, which records what ran and holds a lock while it runs;
+// a process that finds the lock taken waits for it, so several processes starting at once all come up).
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,7 +15,18 @@ export async function migrateRecords(databaseUrl: string): Promise<void> {
   try {
     await run(
       process.execPath,
-      [cli, 'up', '--migrations-dir', MIGRATIONS_DIR, '--migrations-table', 'pgmigrations', '--no-verbose'],
+      [
+        cli,
+        'up',
+        '--migrations-dir',
+        MIGRATIONS_DIR,
+        '--migrations-table',
+        'pgmigrations',
+        // Processes starting together (workers, the API) wait for the one migrating instead of failing.
+        '--advisory-lock-mode',
+        'wait',
+        '--no-verbose',
+      ],
       { env: { ...process.env, DATABASE_URL: databaseUrl }, cwd: join(__dirname, '..') },
     );
   } catch (err) {
