@@ -74,8 +74,16 @@ export function catalogFingerprint(file: CatalogFile): string {
   return `catalog-${hash.toString(16).padStart(8, '0')}`;
 }
 
-/** The version of the program's catalog (config/catalog.json). */
-export const catalogVersion: string = catalogFingerprint(catalogData as CatalogFile);
+let programCatalogVersion: string | undefined;
+
+/**
+ * The version of the program's catalog (config/catalog.json). Computed when first asked, not on
+ * import: every workflow evaluates this module, and few of them need it.
+ */
+export function catalogVersion(): string {
+  programCatalogVersion ??= catalogFingerprint(catalogData as CatalogFile);
+  return programCatalogVersion;
+}
 
 /**
  * One offering's catalog entry as a workflow is sent it: the offering as in the catalog file (absent
@@ -90,7 +98,7 @@ export interface CatalogOfferingEntry {
 /** The catalog entry of an offering code, from the program's catalog (or another catalog file). */
 export function catalogOffering(code: string, file: CatalogFile = catalogData as CatalogFile): CatalogOfferingEntry {
   const offering = file.offerings.find((o) => o.code === code);
-  const version = file === catalogData ? catalogVersion : catalogFingerprint(file);
+  const version = file === catalogData ? catalogVersion() : catalogFingerprint(file);
   return offering ? { version, offering } : { version };
 }
 
@@ -102,7 +110,7 @@ export function catalogOfEntry(entry: CatalogOfferingEntry): Catalog {
 /** The entry an engagement of this type is started with: the type as the catalog has it now, and the catalog's version. */
 export function engagementCatalogEntry(code: string): { version: string; type: EngagementType } | undefined {
   const type = findEngagementType(code);
-  return type ? { version: catalogVersion, type } : undefined;
+  return type ? { version: catalogVersion(), type } : undefined;
 }
 
 /** The one-type catalog an engagement carries: the catalog entry it was started with. */

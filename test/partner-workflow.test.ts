@@ -509,7 +509,7 @@ describe('enrollment checks read the catalog entry sent with the message', () =>
     const { handle } = await startPartner();
     await handle.executeUpdate(profileReplacedUpdate, { args: [profile()] });
     const bundled = catalogOffering('DDPS');
-    expect(bundled.version).toBe(catalogVersion);
+    expect(bundled.version).toBe(catalogVersion());
 
     // An edited catalog where DDPS asks for another competency: refused, though the bundled one would accept.
     const edited = {
@@ -550,6 +550,6 @@ describe('enrollment checks read the catalog entry sent with the message', () =>
     const enrolled = await handle.executeUpdate(enrollmentRequestedUpdate, {
       args: [enrollmentMessage('DDPS', 'backoffice')],
     });
-    expect(enrolled.enrollments.DDPS.catalogVersion).toBe(catalogVersion);
+    expect(enrolled.enrollments.DDPS.catalogVersion).toBe(catalogVersion());
   });
 });

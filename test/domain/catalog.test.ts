@@ -222,21 +222,21 @@ describe('parseCatalog', () => {
 describe('catalogOffering (the entry a workflow is sent)', () => {
   it("is the offering as the catalog file writes it, with the catalog's version", () => {
     const entry = catalogOffering('SDPS');
-    expect(entry.version).toBe(catalogVersion);
+    expect(entry.version).toBe(catalogVersion());
     expect(entry.version).toMatch(/^catalog-[0-9a-f]{8}$/);
     expect(catalogOfEntry(entry)).toEqual({ offerings: [findOffering('SDPS')] });
   });
 
   it('has no offering for a code the catalog lacks, and stands for an empty catalog then', () => {
     const entry = catalogOffering('NOPE');
-    expect(entry).toEqual({ version: catalogVersion });
+    expect(entry).toEqual({ version: catalogVersion() });
     expect(catalogOfEntry(entry)).toEqual({ offerings: [] });
   });
 
   it('gets another version when the catalog changes', () => {
     const file = catalogData as CatalogFile;
     const edited: CatalogFile = { offerings: file.offerings.map((o) => ({ ...o, name: `${o.name} (new)` })) };
-    expect(catalogOffering('SDPS', edited).version).not.toBe(catalogVersion);
-    expect(catalogFingerprint(file)).toBe(catalogVersion);
+    expect(catalogOffering('SDPS', edited).version).not.toBe(catalogVersion());
+    expect(catalogFingerprint(file)).toBe(catalogVersion());
   });
 });
