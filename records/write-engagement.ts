@@ -31,24 +31,32 @@ const COLUMNS: (keyof EngagementRow)[] = [
   'state',
 ];
 
-const UPSERT_STATE = `
-  INSERT INTO engagements (${COLUMNS.join(', ')})
-  VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
-  ON CONFLICT (voucher_id) DO UPDATE SET
-    ${COLUMNS.filter((c) => c !== 'voucher_id' && c !== 'closed')
-      .map((c) => `${c} = EXCLUDED.${c}`)
-      .join(',\n    ')},
-    closed = engagements.closed OR EXCLUDED.closed,
-    last_recorded_at = now()
-  WHERE (EXCLUDED.history_length, EXCLUDED.notification_count)
-     >= (engagements.history_length, engagements.notification_count)`;
+const STATE_PARAMS = COLUMNS.map((_, i) => `$${i + 1}`).join(', ');
+const ENTRIES_PARAM = `$${COLUMNS.length + 1}`;
 
-const INSERT_ENTRIES = `
-  INSERT INTO engagement_history (voucher_id, seq, at, actor, event, accepted, via, detail, refusals)
-  SELECT $1, e.seq, e.at, e.actor, e.event, e.accepted, e.via, e.detail, e.refusals
-  FROM jsonb_to_recordset($2::jsonb)
-    AS e(seq integer, at timestamptz, actor text, event text, accepted boolean, via text, detail text, refusals jsonb)
-  ON CONFLICT (voucher_id, seq) DO NOTHING`;
+// One statement (so one round trip, and atomic without BEGIN and COMMIT): the state, then the entries.
+const WRITE_ENGAGEMENT = `
+  WITH state AS (
+    INSERT INTO engagements (${COLUMNS.join(', ')})
+    VALUES (${STATE_PARAMS})
+    ON CONFLICT (voucher_id) DO UPDATE SET
+      ${COLUMNS.filter((c) => c !== 'voucher_id' && c !== 'closed')
+        .map((c) => `${c} = EXCLUDED.${c}`)
+        .join(',\n      ')},
+      closed = engagements.closed OR EXCLUDED.closed,
+      last_recorded_at = now()
+    WHERE (EXCLUDED.history_length, EXCLUDED.notification_count)
+       >= (engagements.history_length, engagements.notification_count)
+    RETURNING 1
+  ), entries AS (
+    INSERT INTO engagement_history (voucher_id, seq, at, actor, event, accepted, via, detail, refusals)
+    SELECT $1, e.seq, e.at, e.actor, e.event, e.accepted, e.via, e.detail, e.refusals
+    FROM jsonb_to_recordset(${ENTRIES_PARAM}::jsonb)
+      AS e(seq integer, at timestamptz, actor text, event text, accepted boolean, via text, detail text, refusals jsonb)
+    ON CONFLICT (voucher_id, seq) DO NOTHING
+    RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM state)::int AS states, (SELECT count(*) FROM entries)::int AS entries`;
 
 export interface EngagementWriteResult {
   /** False when the store already held a state that had got further (nothing replaced). */
@@ -57,7 +65,7 @@ export interface EngagementWriteResult {
   entriesAdded: number;
 }
 
-/** Writes `state` (and its history) in one transaction. `ended`: the workflow has finished. */
+/** Writes `state` (and its history) in one statement, so all or nothing. `ended`: the workflow has finished. */
 export async function writeEngagement(
   db: RecordDb,
   state: EngagementState,
@@ -74,23 +82,7 @@ export async function writeEngagement(
     detail: entry.detail ?? null,
     refusals: entry.refusals ?? null,
   }));
-  const client = await db.connect();
-  let failure: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    const written = await client.query(
-      UPSERT_STATE,
-      COLUMNS.map((c) => (c === 'state' ? JSON.stringify(row.state) : row[c])),
-    );
-    const added = await client.query(INSERT_ENTRIES, [state.voucherId, JSON.stringify(entries)]);
-    await client.query('COMMIT');
-    return { stateWritten: written.rowCount === 1, entriesAdded: added.rowCount ?? 0 };
-  } catch (err) {
-    failure = err as Error;
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    // A client that failed may have lost its connection: dropped, not reused.
-    client.release(failure);
-  }
+  const values = [...COLUMNS.map((c) => (c === 'state' ? JSON.stringify(row.state) : row[c])), JSON.stringify(entries)];
+  const { rows } = await db.query<{ states: number; entries: number }>(WRITE_ENGAGEMENT, values);
+  return { stateWritten: rows[0].states === 1, entriesAdded: rows[0].entries };
 }
