@@ -31,21 +31,28 @@ export function sqliteBytes(file: string): number {
 
 interface ProcStat {
   ppid: number;
-  /** utime + stime + cutime + cstime in clock ticks: the process and its children already reaped. */
-  ticks: number;
+  /** utime + stime in clock ticks (all threads). */
+  ownTicks: number;
+  /** cutime + cstime in clock ticks: the children it has reaped. */
+  reapedTicks: number;
 }
 
-function procStat(pid: number): ProcStat | undefined {
+/** The CPU fields of /proc/<pid>/stat; undefined when the process is gone. */
+export function procStat(pid: number): ProcStat | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command may hold spaces and parentheses: fields start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
-    return { ppid: Number(fields[1]), ticks };
+    const fields = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    return { ppid: fields[1], ownTicks: fields[11] + fields[12], reapedTicks: fields[13] + fields[14] };
   } catch {
     return undefined;
   }
 }
+
+export const ticksToMs = (ticks: number) => (ticks * 1000) / 100; // CLK_TCK is 100 on Linux
 
 /** CPU ms of a process, its live descendants and the children they reaped; undefined when it is gone. */
 export function processTreeCpuMs(root: number): number | undefined {
@@ -56,12 +63,14 @@ export function processTreeCpuMs(root: number): number | undefined {
     if (stat) all.set(pid, stat);
   }
   if (!all.has(root)) return undefined;
+  const children = new Map<number, number[]>();
+  for (const [pid, stat] of all) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), pid]);
   let ticks = 0;
   const todo = [root];
   while (todo.length) {
     const pid = todo.pop()!;
-    ticks += all.get(pid)!.ticks;
-    for (const [child, stat] of all) if (stat.ppid === pid) todo.push(child);
+    ticks += all.get(pid)!.ownTicks + all.get(pid)!.reapedTicks;
+    todo.push(...(children.get(pid) ?? []));
   }
-  return (ticks * 1000) / 100; // CLK_TCK is 100 on Linux
+  return ticksToMs(ticks);
 }

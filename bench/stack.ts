@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client as PgClient } from 'pg';
 import { embeddedUrl } from '../records/embedded';
-import { postgresDatabaseBytes, processTreeCpuMs, sqliteBytes } from './databases';
+import { postgresDatabaseBytes, procStat, processTreeCpuMs, sqliteBytes, ticksToMs } from './databases';
 import { temporalAnswers, workerPolling } from '../scripts/stack/temporal';
 import { temporalCliPath } from '../scripts/temporal-binaries';
 import { WORKER_NODE_ARGS } from '../worker/node-options';
@@ -503,15 +503,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
 /** CPU time (user + system, all threads) of a process so far, in ms; undefined when it is gone. */
 export function cpuMs(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command may hold spaces and parentheses: fields start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the line)
-    return (ticks * 1000) / 100; // CLK_TCK is 100 on Linux
-  } catch {
-    return undefined;
-  }
+  const stat = procStat(pid);
+  return stat && ticksToMs(stat.ownTicks);
 }
 
 /**

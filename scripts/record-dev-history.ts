@@ -3,27 +3,16 @@
 // test/histories/engagement-paid-sa-<suffix>.json for the replay test. Like record-histories.ts: run
 // it after a deliberate, patched() change, to add a history, never to overwrite an old one.
 //   npx tsx scripts/record-dev-history.ts <suffix>
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startEmbeddedPostgres } from '../records/embedded';
 import { PM_EMAIL, profile, reportBody, startBody, today } from '../test/api/fixtures';
 import { eventually, http, startDevStack } from '../test/support/dev-stack';
 import { engagementWorkflowId } from '../workflows/messages';
 import { writeHistoryFile } from './history-file';
+import { withScratchRecordStore } from './scratch-record-store';
 
 async function main(): Promise<void> {
   const suffix = process.argv[2] ?? 'v1';
-  // The worker writes the record store: a scratch embedded PostgreSQL unless the tests' one is given.
-  const dataDir = mkdtempSync(join(tmpdir(), 'pso-histories-pg-'));
-  const records = process.env.PSO_TEST_PG_ADMIN_URL ? undefined : await startEmbeddedPostgres({ dataDir });
-  if (records) process.env.PSO_TEST_PG_ADMIN_URL = records.adminUrl;
-  try {
-    await recordPaid(suffix);
-  } finally {
-    await records?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  // The worker writes the record store.
+  await withScratchRecordStore(() => recordPaid(suffix));
 }
 
 async function recordPaid(suffix: string): Promise<void> {

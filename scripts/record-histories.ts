@@ -3,11 +3,8 @@
 // Run after a deliberate, patched() change of behaviour to add new histories (never to overwrite old ones
 // to make a failing replay pass): `npx tsx scripts/record-histories.ts <suffix> [--codec]`; with
 // --codec the payloads are encrypted with the replay test's key (test/support/replay-codec.ts).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startEmbeddedPostgres } from '../records/embedded';
 import { writeHistoryFile } from './history-file';
+import { withScratchRecordStore } from './scratch-record-store';
 import { recordInvoiceEdges } from './record-invoice-edges';
 import { engagementSignals, engagementUpdates as u } from '../workflows/messages';
 import { replayDataConverter } from '../test/support/replay-codec';
@@ -28,16 +25,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const codec = args.includes('--codec');
   const suffix = args.find((a) => !a.startsWith('--')) ?? 'v1';
-  // The worker writes the record store: a scratch embedded PostgreSQL unless the tests' one is given.
-  const dataDir = mkdtempSync(join(tmpdir(), 'pso-histories-pg-'));
-  const records = process.env.PSO_TEST_PG_ADMIN_URL ? undefined : await startEmbeddedPostgres({ dataDir });
-  if (records) process.env.PSO_TEST_PG_ADMIN_URL = records.adminUrl;
-  try {
-    await recordAll(suffix, codec);
-  } finally {
-    await records?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  // The worker writes the record store.
+  await withScratchRecordStore(() => recordAll(suffix, codec));
 }
 
 async function recordAll(suffix: string, codec: boolean): Promise<void> {
