@@ -21,7 +21,6 @@
 // BENCH_SAVB_URL, API_TOKENS (a backoffice token and partner tokens), optionally BENCH_WORKER_PID
 // and BENCH_API_PID (for memory). The floor's worker is then started against that Temporal.
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -33,11 +32,11 @@ import { engagementStart } from '../api/engagements';
 import { engagementSearchAttributes } from '../workflows/search-attributes';
 import { floorStep, type FloorShape } from './floor-workflow';
 import { Latencies, pool, type Summary } from './stats';
+import { CODE_VERSION } from './code-version';
 import { dataConverterOf } from '../worker/data-converter';
 import {
   CpuMeter,
   FLOOR_TASK_QUEUE,
-  ROOT,
   RssSampler,
   sleep,
   startChild,
@@ -944,16 +943,6 @@ function perEngagement(before: Record<string, number>, after: Record<string, num
 }
 
 // ---------------------------------------------------------------------------------------------
-
-/** The commit measured, with "+changes" when the working tree differs from it. */
-const CODE_VERSION = (() => {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
-  try {
-    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? '+changes' : ''}`;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
-})();
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
