@@ -63,6 +63,32 @@ const WRITE_ENGAGEMENT = `
 // PostgreSQL CPU measured; BENCHMARKS.md).
 const PREPARED_WRITE = { name: 'write-engagement', text: WRITE_ENGAGEMENT } as const;
 
+// A pooler in transaction mode without prepared-statement support moves a client between server
+// connections: the statement is then missing there (26000) or already made by another client (42P05).
+// Nothing ran, so the pool writes unnamed from then on: slower, never stuck.
+const PREPARED_STATEMENT_LOST = new Set(['26000', '42P05']);
+const poolsWithoutPrepared = new WeakSet<RecordDb>();
+
+async function runWrite(db: RecordDb, values: unknown[]) {
+  if (!poolsWithoutPrepared.has(db)) {
+    try {
+      return await db.query<WriteCounts>({ ...PREPARED_WRITE, values });
+    } catch (err) {
+      if (!PREPARED_STATEMENT_LOST.has((err as { code?: string }).code ?? '')) throw err;
+      poolsWithoutPrepared.add(db);
+      process.emitWarning('the record store connection does not keep prepared statements: writing without them', {
+        code: 'PSO_RECORDS_UNPREPARED',
+      });
+    }
+  }
+  return db.query<WriteCounts>(WRITE_ENGAGEMENT, values);
+}
+
+interface WriteCounts {
+  states: number;
+  entries: number;
+}
+
 export interface EngagementWriteResult {
   /** False when the store already held a state that had got further (nothing replaced). */
   stateWritten: boolean;
@@ -88,6 +114,6 @@ export async function writeEngagement(
     refusals: entry.refusals ?? null,
   }));
   const values = [...COLUMNS.map((c) => (c === 'state' ? JSON.stringify(row.state) : row[c])), JSON.stringify(entries)];
-  const { rows } = await db.query<{ states: number; entries: number }>({ ...PREPARED_WRITE, values });
+  const { rows } = await runWrite(db, values);
   return { stateWritten: rows[0].states === 1, entriesAdded: rows[0].entries };
 }
