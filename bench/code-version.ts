@@ -1,11 +1,8 @@
 // The commit a benchmark measured, for its JSON line: with "+changes" when the working tree differs.
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-
-const ROOT = join(__dirname, '..');
 
 export const CODE_VERSION = (() => {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: __dirname, encoding: 'utf8' }).trim();
   try {
     return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? '+changes' : ''}`;
   } catch {

@@ -69,7 +69,8 @@ export function processTreeCpuMs(root: number): number | undefined {
   const todo = [root];
   while (todo.length) {
     const pid = todo.pop()!;
-    ticks += all.get(pid)!.ownTicks + all.get(pid)!.reapedTicks;
+    const { ownTicks, reapedTicks } = all.get(pid)!;
+    ticks += ownTicks + reapedTicks;
     todo.push(...(children.get(pid) ?? []));
   }
   return ticksToMs(ticks);

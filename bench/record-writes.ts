@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { EngagementState } from '../domain/engagement';
-import { embeddedUrl, startEmbeddedPostgres } from '../records/embedded';
+import { startEmbeddedPostgres } from '../records/embedded';
 import { migrateRecords } from '../records/migrate';
 import { createRecordPool, type RecordDb } from '../records/pool';
 import { writeEngagement } from '../records/write-engagement';
@@ -65,17 +65,18 @@ async function main(): Promise<void> {
     },
   });
   const count = Number(values.count);
+  const concurrency = Number(values.concurrency);
   const writes = recordWritesOf(values.history);
   const dataDir = mkdtempSync(join(tmpdir(), 'pso-bench-records-'));
   const postgres = await startEmbeddedPostgres({ dataDir });
-  const db = createRecordPool(embeddedUrl(postgres.port));
+  const db = createRecordPool(postgres.adminUrl);
   try {
-    await migrateRecords(embeddedUrl(postgres.port));
-    await writeLives(db, writes, -WARM_UP_ENGAGEMENTS, WARM_UP_ENGAGEMENTS, Number(values.concurrency));
+    await migrateRecords(postgres.adminUrl);
+    await writeLives(db, writes, -WARM_UP_ENGAGEMENTS, WARM_UP_ENGAGEMENTS, concurrency);
     const postgresBefore = processTreeCpuMs(postgres.process.pid!) ?? NaN;
     const selfBefore = process.cpuUsage();
     const started = Date.now();
-    await writeLives(db, writes, 0, count, Number(values.concurrency));
+    await writeLives(db, writes, 0, count, concurrency);
     const self = process.cpuUsage(selfBefore);
     const postgresMs = (processTreeCpuMs(postgres.process.pid!) ?? NaN) - postgresBefore;
     const perEngagement = (ms: number) => Math.round((ms / count) * 100) / 100;

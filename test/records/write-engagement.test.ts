@@ -31,10 +31,9 @@ async function storedRecord(voucherId: string) {
   const state = await records.db.query('SELECT status, history_length FROM engagements WHERE voucher_id = $1', [
     voucherId,
   ]);
-  const entries = await records.db.query(
-    'SELECT seq, event FROM engagement_history WHERE voucher_id = $1 ORDER BY seq',
-    [voucherId],
-  );
+  const entries = await records.db.query('SELECT event FROM engagement_history WHERE voucher_id = $1 ORDER BY seq', [
+    voucherId,
+  ]);
   return { ...state.rows[0], events: entries.rows.map((r: { event: string }) => r.event) };
 }
 
