@@ -1,5 +1,6 @@
-// Activities that read or write the entities other workflows own: the partner entity (eligibility)
-// and the customer agreement registry (the 15-day repeat rule). Both go through the Temporal client.
+// Activities that read or write the entities other workflows own: the partner entity (eligibility,
+// read from the record store when its row is current, else from the workflow) and the customer
+// agreement registry (the 15-day repeat rule, through the Temporal client).
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { LRUCache } from 'lru-cache';
@@ -8,6 +9,8 @@ import { deliveryRateRefusal } from '../domain/rules/invoice';
 import type { RateCard } from '../domain/schemas';
 import { PartnerSnapshot, eligibilityRefusals } from '../domain/partner';
 import { REFUSAL_FAILURE_TYPE, Refusal, Rule, ruleRefusal } from '../domain/refusals';
+import type { RecordDb } from '../records/pool';
+import { readCurrentPartner } from '../records/read-partner';
 import type { FifteenDayClaim, FifteenDayRelease } from '../domain/rules/delivery';
 import type { customerAgreementWorkflow } from '../workflows/agreement';
 import {
@@ -26,6 +29,8 @@ export interface EligibilityActivityDeps {
   taskQueue?: string;
   /** The worker's rate card: a reservation's delivery country must have a rate. */
   rateCard?: RateCard;
+  /** The record store: a partner's current row there answers without asking Temporal. */
+  records?: RecordDb;
 }
 
 /** A partner's state as last read, and the version of its history it was read at. */
@@ -43,7 +48,7 @@ interface PartnerRead {
  * query runs only when the history moved since the last read (describe first: a query answered
  * after it is at least that new, so a cached state is never older than its version says).
  */
-async function readPartner(
+async function readPartnerWorkflow(
   client: Client,
   partnerId: string,
   reads: LRUCache<string, PartnerRead>,
@@ -66,6 +71,22 @@ async function readPartner(
   }
 }
 
+/**
+ * The partner's state from the record store when its row holds every acknowledged change (one
+ * primary-key read), else from its workflow; a store that cannot answer just sends the read there.
+ */
+async function readPartner(
+  deps: EligibilityActivityDeps,
+  partnerId: string,
+  reads: LRUCache<string, PartnerRead>,
+): Promise<PartnerState | undefined> {
+  if (deps.records) {
+    const recorded = await readCurrentPartner(deps.records, partnerId).catch(() => undefined);
+    if (recorded) return recorded;
+  }
+  return readPartnerWorkflow(deps.client, partnerId, reads);
+}
+
 /** Partners whose last read is kept (a partner's state is usually a few kB). */
 const PARTNER_READS_KEPT = 1000;
 
@@ -80,7 +101,7 @@ export function createEligibilityActivities(
     async checkEligibility(input: EligibilityCheckInput): Promise<EligibilityCheckResult> {
       // The engagement's own catalog entry when it sent one: a catalog edit reaches only new engagements.
       const type = input.type ?? findEngagementType(input.engagementType);
-      const state = await readPartner(client, input.partnerId, partnerReads);
+      const state = await readPartner(deps, input.partnerId, partnerReads);
       if (!state) return { refusals: [ruleRefusal(Rule.PARTNER_UNKNOWN, `partner ${input.partnerId} is not known`)] };
       const snapshot: PartnerSnapshot = {
         partnerId: state.partnerId,

@@ -23,7 +23,7 @@ export function createActivities(deps: ActivityDeps): EngagementActivities & Par
     webhookSecret: deps.config.NOTIFY_WEBHOOK_SECRET,
   });
   return {
-    ...createEligibilityActivities({ client: deps.client, rateCard: deps.rateCard }),
+    ...createEligibilityActivities({ client: deps.client, rateCard: deps.rateCard, records: deps.records }),
     ...createSavbActivities({
       savbUrl: deps.config.SAVB_URL,
       timeoutMs: deps.config.SAVB_TIMEOUT_MS,

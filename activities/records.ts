@@ -40,8 +40,8 @@ export function createRecordActivities(deps: RecordActivityDeps): RecordActiviti
         return { delivered: false, detail: `delivery failed: ${(err as Error).message}` };
       }
     },
-    async recordPartner({ state }) {
-      await writePartner(deps.records, state);
+    async recordPartner({ state, holdsAcknowledged }) {
+      await writePartner(deps.records, state, holdsAcknowledged === true);
     },
   };
 }

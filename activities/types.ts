@@ -108,5 +108,6 @@ export interface PartnerActivities {
 export interface RecordActivities {
   recordEngagement(input: EngagementRecordInput): Promise<void>;
   recordAndNotify(input: RecordAndNotifyInput): Promise<NotificationResult>;
-  recordPartner(input: { state: PartnerState }): Promise<void>;
+  /** `holdsAcknowledged`: the partner run acknowledges a change only after this write (records/read-partner.ts). */
+  recordPartner(input: { state: PartnerState; holdsAcknowledged?: boolean }): Promise<void>;
 }

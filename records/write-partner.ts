@@ -1,15 +1,17 @@
 // Writes a partner's record: profile, enrollments and the whole state, idempotently. The state is
 // replaced only by one at least as recent (the workflow's updatedAt only grows), so a late, older
-// write never undoes a newer one; enrollments are upserted by (partner, offering).
+// write never undoes a newer one; enrollments are upserted by (partner, offering). `holdsAcknowledged`
+// says the writer acknowledges changes only once written (records/read-partner.ts relies on it).
 import type { PartnerState } from '../workflows/messages';
 import type { RecordDb } from './pool';
 
 const UPSERT_PARTNER = `
-  INSERT INTO partners (partner_id, name, profile, state, updated_at)
-  VALUES ($1, $2, $3, $4, $5)
+  INSERT INTO partners (partner_id, name, profile, state, updated_at, holds_acknowledged)
+  VALUES ($1, $2, $3, $4, $5, $6)
   ON CONFLICT (partner_id) DO UPDATE SET
     name = EXCLUDED.name, profile = EXCLUDED.profile, state = EXCLUDED.state,
-    updated_at = EXCLUDED.updated_at, last_recorded_at = now()
+    updated_at = EXCLUDED.updated_at, holds_acknowledged = EXCLUDED.holds_acknowledged,
+    last_recorded_at = now()
   WHERE EXCLUDED.updated_at >= partners.updated_at`;
 
 const UPSERT_ENROLLMENTS = `
@@ -22,7 +24,7 @@ const UPSERT_ENROLLMENTS = `
     valid_until = EXCLUDED.valid_until, renewals = EXCLUDED.renewals`;
 
 /** Writes `state` in one transaction; false when the store already held a more recent state. */
-export async function writePartner(db: RecordDb, state: PartnerState): Promise<boolean> {
+export async function writePartner(db: RecordDb, state: PartnerState, holdsAcknowledged = false): Promise<boolean> {
   const client = await db.connect();
   let failure: Error | undefined;
   try {
@@ -33,6 +35,7 @@ export async function writePartner(db: RecordDb, state: PartnerState): Promise<b
       JSON.stringify(state.profile),
       JSON.stringify(state),
       state.updatedAt,
+      holdsAcknowledged,
     ]);
     if (written.rowCount === 1)
       await client.query(UPSERT_ENROLLMENTS, [state.partnerId, JSON.stringify(Object.values(state.enrollments))]);

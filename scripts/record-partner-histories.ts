@@ -3,6 +3,7 @@
 // histories end while they wait). Run after a deliberate, patched() change of either workflow, to add
 // histories, never to overwrite old ones: `npx tsx scripts/record-partner-histories.ts <suffix>`.
 import { writeHistoryFile } from './history-file';
+import { withScratchRecordStore } from './scratch-record-store';
 import { DAY_MS, dateOf } from '../domain/dates';
 import { enrollmentMessage } from '../api/partners';
 import {
@@ -21,6 +22,10 @@ import { partnerProfile, startTimeSkippingStack } from '../test/support/time-ski
 
 async function main(): Promise<void> {
   const suffix = process.argv[2] ?? 'v1';
+  await withScratchRecordStore(() => recordAll(suffix));
+}
+
+async function recordAll(suffix: string): Promise<void> {
   const stack = await startTimeSkippingStack();
   const { env, client } = stack;
   try {

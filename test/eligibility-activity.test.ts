@@ -1,11 +1,12 @@
 // The eligibility and 15-day-slot activities, called directly with a real client against the
 // time-skipping test server, reading a real partner workflow and a real agreement registry.
-import { Client, type WorkflowHandle } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createEligibilityActivities } from '../activities/eligibility';
 import { createRecordActivities } from '../activities/records';
+import { createRecordPool, type RecordDb } from '../records/pool';
 import { createRecordDatabase, type RecordDatabase } from './support/record-db';
 import { findEngagementType } from '../domain/catalog';
 import { DAY_MS, dateOf } from '../domain/dates';
@@ -154,53 +155,90 @@ describe('checkEligibility', () => {
   });
 });
 
-/** Waits until the partner's record holds the enrollment and its history has stopped growing. */
-async function recorded(handle: WorkflowHandle, offering: string): Promise<void> {
-  let last = -1;
-  for (let i = 0; i < 200; i += 1) {
-    const row = await records.db.query<{ state: { enrollments: Record<string, unknown> } }>(
-      'SELECT state FROM partners WHERE partner_id = $1',
-      [handle.workflowId.replace(/^partner-/, '')],
-    );
-    const description = await handle.describe();
-    const settled = !description.raw.pendingActivities?.length && description.historyLength === last;
-    if (row.rows[0]?.state.enrollments[offering] && settled) return;
-    last = description.historyLength;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`the record of ${handle.workflowId} never settled`);
-}
-
 describe('partner reads', () => {
-  test('a read is reused while the partner is unchanged, and a change is seen by the very next check', async () => {
-    // A real client whose queries are counted, so the test sees when the partner workflow is asked.
-    let queries = 0;
+  /** A checker whose client counts what it asks Temporal (describes and queries). */
+  function countingChecker(deps: { records?: RecordDb } = {}) {
+    const asked = { describes: 0, queries: 0 };
     const client = new Client({
       connection: env.connection,
-      interceptors: { workflow: [{ query: (input, next) => ((queries += 1), next(input)) }] },
+      interceptors: {
+        workflow: [
+          {
+            query: (input, next) => ((asked.queries += 1), next(input)),
+            describe: (input, next) => ((asked.describes += 1), next(input)),
+          },
+        ],
+      },
     });
-    const checker = createEligibilityActivities({ client });
+    return { asked, checker: createEligibilityActivities({ client, ...deps }) };
+  }
+  const checkOf = (checker: ReturnType<typeof createEligibilityActivities>, partnerId: string) => async () =>
+    checker.checkEligibility({ partnerId, engagementType: 'SDPS-SHAREPOINT', atMs: await env.currentTimeMs() });
+  const codes = (result: { refusals: Array<{ code: string }> }) => result.refusals.map((r) => r.code);
+
+  test('with the record store, an acknowledged change is read there by the very next check, without asking Temporal', async () => {
+    const { asked, checker } = countingChecker({ records: records.db });
+    const handle = await startPartner('CONTOSO');
+    await handle.executeUpdate(profileReplacedUpdate, { args: [profile] });
+    const check = checkOf(checker, 'CONTOSO');
+    // Refused: no enrollment yet. No wait for the record: the update answered once it was written.
+    expect(codes(await check())).toEqual(['ENROLLMENT_NOT_ACTIVE']);
+    const state = await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'SDPS' }] });
+    const eligible = await check();
+    expect(eligible.refusals).toEqual([]);
+    expect(eligible.snapshot).toEqual({ partnerId: 'CONTOSO', profile, enrollments: state.enrollments });
+    await handle.executeUpdate(profileReplacedUpdate, {
+      args: [{ ...profile, consultants: [{ consultantId: 'C-2', name: 'Jean', exams: [] }] }],
+    });
+    expect(codes(await check())).toEqual(['NO_QUALIFIED_CONSULTANT']);
+    expect(asked).toEqual({ describes: 0, queries: 0 });
+  });
+
+  test('a row not known to hold every acknowledged change (an older run wrote it) is not trusted: the workflow answers', async () => {
+    const { asked, checker } = countingChecker({ records: records.db });
+    const handle = await startPartner('ADVENTURE');
+    await handle.executeUpdate(profileReplacedUpdate, { args: [profile] });
+    await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'SDPS' }] });
+    // What a partner run from before the change leaves: a row behind the workflow, not marked current.
+    await records.db.query(
+      `UPDATE partners SET holds_acknowledged = false, state = jsonb_set(state, '{enrollments}', '{}') WHERE partner_id = $1`,
+      ['ADVENTURE'],
+    );
+    expect((await checkOf(checker, 'ADVENTURE')()).refusals).toEqual([]);
+    expect(asked).toEqual({ describes: 1, queries: 1 });
+    // A partner the store has never seen is asked of Temporal too (and is unknown there).
+    expect(codes(await checkOf(checker, 'NOBODY-YET')())).toEqual(['PARTNER_UNKNOWN']);
+  });
+
+  test('a record store that cannot answer sends the check to the workflow', async () => {
+    const unreachable = createRecordPool('postgres://nobody@127.0.0.1:1/none');
+    try {
+      const { asked, checker } = countingChecker({ records: unreachable });
+      const handle = await startPartner('LITWARE');
+      await handle.executeUpdate(profileReplacedUpdate, { args: [profile] });
+      await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'SDPS' }] });
+      expect((await checkOf(checker, 'LITWARE')()).refusals).toEqual([]);
+      expect(asked).toEqual({ describes: 1, queries: 1 });
+    } finally {
+      await unreachable.end();
+    }
+  });
+
+  test('without the record store, a read is reused while the partner is unchanged, and a change is seen by the very next check', async () => {
+    const { asked, checker } = countingChecker();
     const handle = await startPartner('NORTHWIND');
     await handle.executeUpdate(profileReplacedUpdate, { args: [profile] });
     await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'SDPS' }] });
-    const check = async () =>
-      checker.checkEligibility({
-        partnerId: 'NORTHWIND',
-        engagementType: 'SDPS-SHAREPOINT',
-        atMs: await env.currentTimeMs(),
-      });
-
-    // The partner's record write (activities/records.ts) extends its history too: let it land first.
-    await recorded(handle, 'SDPS');
+    const check = checkOf(checker, 'NORTHWIND');
     for (let i = 0; i < 3; i += 1) expect((await check()).refusals).toEqual([]);
-    expect(queries).toBe(1);
+    expect(asked.queries).toBe(1);
 
     // The only consultant is replaced by one without the exams: the next check knows it.
     await handle.executeUpdate(profileReplacedUpdate, {
       args: [{ ...profile, consultants: [{ consultantId: 'C-2', name: 'Jean', exams: [] }] }],
     });
-    expect((await check()).refusals.map((r) => r.code)).toEqual(['NO_QUALIFIED_CONSULTANT']);
-    expect(queries).toBe(2);
+    expect(codes(await check())).toEqual(['NO_QUALIFIED_CONSULTANT']);
+    expect(asked.queries).toBe(2);
   });
 });
 

@@ -256,6 +256,23 @@ test('a profile is created and replaced through the update, and a malformed one 
   expect((await handle.query(partnerStateQuery)).profile.name).toBe('Contoso Ltd');
 });
 
+test('an update is answered only once the record store holds its change, so the store is never behind what was answered', async () => {
+  const { partnerId, handle } = await startPartner();
+  const recorded = async () => {
+    const result = await records.db.query<{ state: PartnerState; holds_acknowledged: boolean }>(
+      'SELECT state, holds_acknowledged FROM partners WHERE partner_id = $1',
+      [partnerId],
+    );
+    return result.rows[0];
+  };
+  const created = await handle.executeUpdate(profileReplacedUpdate, { args: [profile()] });
+  expect(await recorded()).toEqual({ state: created, holds_acknowledged: true });
+  const enrolled = await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] });
+  expect(await recorded()).toEqual({ state: enrolled, holds_acknowledged: true });
+  const renamed = await handle.executeUpdate(profileReplacedUpdate, { args: [profile({ name: 'Contoso Ltd' })] });
+  expect(await recorded()).toEqual({ state: renamed, holds_acknowledged: true });
+});
+
 test('enrolling before a profile exists is refused as a state conflict, and the queries answer an unknown partner', async () => {
   const { handle } = await startPartner();
   const { type, refusal } = await refusalOf(
@@ -492,7 +509,7 @@ test('the history stays bounded: after many updates the entity continues as new 
   const firstRunId = (await handle.describe()).runId;
   await handle.executeUpdate(profileReplacedUpdate, { args: [profile()] });
   const enrolled = await handle.executeUpdate(enrollmentRequestedUpdate, { args: [{ offering: 'DDPS' }] });
-  // Each update adds about five events; 2000 events force a new run.
+  // Each update adds about ten events (its record write among them); 2000 events force a new run.
   for (let i = 0; i < 450; i++) {
     await handle.executeUpdate(profileReplacedUpdate, { args: [profile({ name: `Contoso ${i}` })] });
   }

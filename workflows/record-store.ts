@@ -1,8 +1,9 @@
 // Writing the record store (SPEC §8) from the workflows, behind the `record-store` patch: the
 // engagement's notification pump records the state with each notification (one activity per
 // change) and flushes changes no notification carried; a partner's changes are written by a
-// background fiber. Record activities retry without limit, so a database outage delays writes and
-// loses none, and since they run off the main path the engagement never waits on the store.
+// background fiber, which a partner's update waits for before it answers (since the change
+// 'partner-recorded-before-ack'). Record activities retry without limit, so a database outage
+// delays writes and loses none; the engagement never waits on the store.
 import { condition, isCancellation, patched, proxyActivities } from '@temporalio/workflow';
 import type { NotificationInput, NotificationResult, RecordActivities } from '../activities/types';
 import type { EngagementState } from '../domain/engagement';
@@ -56,14 +57,30 @@ export function engagementRecorder(current: () => EngagementState, enabled: bool
   };
 }
 
+/** Since this change a partner run answers an update only once the record store holds it. */
+export const PARTNER_RECORDED_BEFORE_ACK_PATCH = 'partner-recorded-before-ack';
+
+export interface PartnerRecorder {
+  /** Whether this run has the change above (older runs answer at once, as they did). */
+  readonly holdsAcknowledged: boolean;
+  /**
+   * Resolves once the record store holds the partner's state as of the call: an update awaits it
+   * before answering, so every acknowledged change is in the store and the eligibility check can
+   * read it there (records/read-partner.ts).
+   */
+  untilRecorded(): Promise<void>;
+}
+
 /**
  * Starts the fiber that writes the partner's state whenever it changed since the last write. Call
  * once, at the start of the workflow (and so of every run after continue-as-new, which writes the
- * carried state again: harmless, the write is idempotent).
+ * carried state again: harmless, the write is idempotent). `version` grows with every change.
  */
-export function startPartnerRecorder(current: () => PartnerState | undefined): void {
-  if (!patched(RECORD_STORE_PATCH)) return;
+export function startPartnerRecorder(current: () => PartnerState | undefined, version: () => number): PartnerRecorder {
+  if (!patched(RECORD_STORE_PATCH)) return { holdsAcknowledged: false, untilRecorded: () => Promise.resolve() };
+  const holdsAcknowledged = patched(PARTNER_RECORDED_BEFORE_ACK_PATCH);
   let written = '';
+  let writtenVersion = -1;
   const changed = () => {
     const state = current();
     return state !== undefined && JSON.stringify(state) !== written;
@@ -73,12 +90,21 @@ export function startPartnerRecorder(current: () => PartnerState | undefined): v
       for (;;) {
         await condition(changed);
         const state = current()!;
-        const snapshot = JSON.stringify(state);
-        await records.recordPartner.executeWithOptions({ summary: 'record the partner' }, [{ state }]);
-        written = snapshot;
+        const [snapshot, reached] = [JSON.stringify(state), version()];
+        const input = holdsAcknowledged ? { state, holdsAcknowledged } : { state };
+        await records.recordPartner.executeWithOptions({ summary: 'record the partner' }, [input]);
+        [written, writtenVersion] = [snapshot, reached];
       }
     } catch (err) {
       if (!isCancellation(err)) throw err;
     }
   })();
+  return {
+    holdsAcknowledged,
+    untilRecorded() {
+      const wanted = version();
+      // Written at this version or later, or nothing left to write (a change that changed nothing).
+      return condition(() => writtenVersion >= wanted || !changed());
+    },
+  };
 }

@@ -1,13 +1,20 @@
 // The record store goes away in the middle of a lifecycle and comes back: the engagement carries on
-// to PAID without waiting (its record writes are retried in the background), never fails, and once
-// PostgreSQL is back every record is there exactly once.
+// to PAID without waiting (its record writes are retried in the background; its eligibility checks
+// ask Temporal instead), never fails, and once PostgreSQL is back every record is there exactly once.
+// A partner change made meanwhile is applied, and answered once the store holds it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngagementState } from '../../domain/engagement';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../records/embedded';
-import { engagementWorkflowId } from '../../workflows/messages';
-import { PM_EMAIL, reportBody, startBody, today } from '../api/fixtures';
+import {
+  engagementWorkflowId,
+  partnerStateQuery,
+  partnerWorkflowId,
+  profileReplacedUpdate,
+  type PartnerState,
+} from '../../workflows/messages';
+import { PM_EMAIL, profile, reportBody, startBody, today } from '../api/fixtures';
 import { DevStack, eventually, http, startDevStack } from '../support/dev-stack';
 import { pendingActivities } from '../support/reliability-harness';
 import { setUpPartner } from '../support/records-lifecycle';
@@ -76,7 +83,27 @@ it('an engagement reaches PAID while PostgreSQL is down; its records arrive once
   expect(retried.find((a) => a.type.startsWith('record'))!.lastFailure).toBeTruthy();
   expect((await handle.describe()).status.name).toBe('RUNNING');
 
+  // A partner change while the store is away: applied at once, answered only once it is recorded.
+  const partner = stack.client.workflow.getHandle(partnerWorkflowId('contoso'));
+  const renamed = { ...profile(), name: 'Contoso renamed during the outage' };
+  let answered = false;
+  const update = partner.executeUpdate(profileReplacedUpdate, { args: [renamed] }).finally(() => (answered = true));
+  await eventually(
+    () => pendingActivities(partner),
+    (activities) => activities.some((a) => a.type === 'recordPartner' && a.attempt > 1),
+    { what: "the partner's record write being retried", timeoutMs: 30_000 },
+  );
+  expect((await partner.query(partnerStateQuery)).profile.name).toBe(renamed.name);
+  expect(answered).toBe(false);
+
   server = await startEmbeddedPostgres({ dataDir, port: server.port });
+
+  const acknowledged: PartnerState = await update;
+  const partnerRow = await stack.records.db.query<{ state: PartnerState; holds_acknowledged: boolean }>(
+    'SELECT state, holds_acknowledged FROM partners WHERE partner_id = $1',
+    ['contoso'],
+  );
+  expect(partnerRow.rows).toEqual([{ state: acknowledged, holds_acknowledged: true }]);
 
   await handle.result();
   expect((await handle.describe()).status.name).toBe('COMPLETED');

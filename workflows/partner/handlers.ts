@@ -1,4 +1,5 @@
-// The partner entity's updates and queries. Update handlers are synchronous: no interleaving, no lock.
+// The partner entity's updates and queries. Each update checks and applies its change synchronously
+// (no interleaving, no lock), then answers once the record store holds it.
 import { patched, setHandler } from '@temporalio/workflow';
 import { catalog as bundledCatalog, catalogOfEntry, type Catalog } from '../../domain/catalog';
 import { toIso } from '../../domain/dates';
@@ -23,6 +24,7 @@ import {
   type WithActor,
 } from '../messages';
 import { invalidMessageRefusal, MESSAGE_SCHEMAS, payloadIssues } from '../payload-validation';
+import type { PartnerRecorder } from '../record-store';
 import type { PartnerEntity } from './entity';
 
 type EnrollmentMessage = 'enrollmentRequested' | 'enrollmentRenewed';
@@ -115,7 +117,17 @@ function renew(entity: PartnerEntity, payload: EnrollmentPayload): PartnerState 
   return current;
 }
 
-export function registerPartnerHandlers(entity: PartnerEntity): void {
+/**
+ * The changed state as the update's answer: once recorded when the run has the change
+ * 'partner-recorded-before-ack' (a copy, so a later change does not leak into it), else at once.
+ */
+function acknowledged(recorder: PartnerRecorder, state: PartnerState): PartnerState | Promise<PartnerState> {
+  if (!recorder.holdsAcknowledged) return state;
+  const answer = JSON.parse(JSON.stringify(state)) as PartnerState;
+  return recorder.untilRecorded().then(() => answer);
+}
+
+export function registerPartnerHandlers(entity: PartnerEntity, recorder: PartnerRecorder): void {
   // Until its first profile the entity is not a partner yet: the state query answers undefined (callers
   // treat it as an unknown partner, like a missing workflow) and every matrix row names PARTNER_UNKNOWN.
   setHandler(partnerStateQuery, () => entity.state as PartnerState);
@@ -123,13 +135,17 @@ export function registerPartnerHandlers(entity: PartnerEntity): void {
   setHandler(eligibilityMatrixQuery, (atMs?: number) =>
     eligibilityMatrix(entity.state, typeof atMs === 'number' && Number.isFinite(atMs) ? atMs : entity.now()),
   );
-  setHandler(profileReplacedUpdate, (payload) => replaceProfile(entity, payload), {
+  setHandler(profileReplacedUpdate, (payload) => acknowledged(recorder, replaceProfile(entity, payload)), {
     validator: (payload) => void parsePayload('profileReplaced', payload),
   });
-  setHandler(enrollmentRequestedUpdate, (payload: EnrollmentPayload) => enroll(entity, payload), {
-    validator: (payload: EnrollmentPayload) => void checkEnrollment(entity, payload),
-  });
-  setHandler(enrollmentRenewedUpdate, (payload: EnrollmentPayload) => renew(entity, payload), {
+  setHandler(
+    enrollmentRequestedUpdate,
+    (payload: EnrollmentPayload) => acknowledged(recorder, enroll(entity, payload)),
+    {
+      validator: (payload: EnrollmentPayload) => void checkEnrollment(entity, payload),
+    },
+  );
+  setHandler(enrollmentRenewedUpdate, (payload: EnrollmentPayload) => acknowledged(recorder, renew(entity, payload)), {
     validator: (payload: EnrollmentPayload) => void checkRenewal(entity, payload, true),
   });
 }

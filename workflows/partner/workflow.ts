@@ -22,8 +22,11 @@ export interface PartnerWorkflowInput {
 export async function partnerWorkflow(input: PartnerWorkflowInput): Promise<void> {
   const entity = new PartnerEntity(input.partnerId, input.state);
   // Writes the record store whenever the state changed (SPEC §8).
-  startPartnerRecorder(() => entity.state);
-  registerPartnerHandlers(entity);
+  const recorder = startPartnerRecorder(
+    () => entity.state,
+    () => entity.version,
+  );
+  registerPartnerHandlers(entity, recorder);
   for (;;) {
     const next = await sendDueEvents(entity);
     if (next === 'sent') continue; // re-plan from the new state (and time)
