@@ -90,10 +90,12 @@ export function startPartnerRecorder(current: () => PartnerState | undefined, ve
       for (;;) {
         await condition(changed);
         const state = current()!;
-        const [snapshot, reached] = [JSON.stringify(state), version()];
+        const snapshot = JSON.stringify(state);
+        const reached = version();
         const input = holdsAcknowledged ? { state, holdsAcknowledged } : { state };
         await records.recordPartner.executeWithOptions({ summary: 'record the partner' }, [input]);
-        [written, writtenVersion] = [snapshot, reached];
+        written = snapshot;
+        writtenVersion = reached;
       }
     } catch (err) {
       if (!isCancellation(err)) throw err;
