@@ -4,6 +4,7 @@
 // says the writer acknowledges changes only once written (records/read-partner.ts relies on it).
 import type { PartnerState } from '../workflows/messages';
 import type { RecordDb } from './pool';
+import { jsonForPostgres, textForPostgres } from './postgres-text';
 
 const UPSERT_PARTNER = `
   INSERT INTO partners (partner_id, name, profile, state, updated_at, holds_acknowledged)
@@ -31,14 +32,14 @@ export async function writePartner(db: RecordDb, state: PartnerState, holdsAckno
     await client.query('BEGIN');
     const written = await client.query(UPSERT_PARTNER, [
       state.partnerId,
-      state.profile.name,
-      JSON.stringify(state.profile),
-      JSON.stringify(state),
+      textForPostgres(state.profile.name),
+      jsonForPostgres(state.profile),
+      jsonForPostgres(state),
       state.updatedAt,
       holdsAcknowledged,
     ]);
     if (written.rowCount === 1)
-      await client.query(UPSERT_ENROLLMENTS, [state.partnerId, JSON.stringify(Object.values(state.enrollments))]);
+      await client.query(UPSERT_ENROLLMENTS, [state.partnerId, jsonForPostgres(Object.values(state.enrollments))]);
     await client.query('COMMIT');
     return written.rowCount === 1;
   } catch (err) {

@@ -273,6 +273,17 @@ test('an update is answered only once the record store holds its change, so the 
   expect(await recorded()).toEqual({ state: renamed, holds_acknowledged: true });
 });
 
+test('a profile with a NUL character (which PostgreSQL text cannot hold) is still recorded, and the update answers', async () => {
+  const { partnerId, handle } = await startPartner();
+  const state = await handle.executeUpdate(profileReplacedUpdate, { args: [profile({ name: 'Contoso\u0000 Ltd' })] });
+  expect(state.profile.name).toBe('Contoso\u0000 Ltd');
+  const row = await records.db.query<{ name: string; holds_acknowledged: boolean }>(
+    'SELECT name, holds_acknowledged FROM partners WHERE partner_id = $1',
+    [partnerId],
+  );
+  expect(row.rows).toEqual([{ name: 'Contoso\ufffd Ltd', holds_acknowledged: true }]);
+});
+
 test('enrolling before a profile exists is refused as a state conflict, and the queries answer an unknown partner', async () => {
   const { handle } = await startPartner();
   const { type, refusal } = await refusalOf(
