@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { EngagementState } from '../domain/engagement';
 import { engagementStateQuery, partnerStateQuery, type PartnerState } from '../workflows/messages';
 import type { RecordDb } from './pool';
+import { jsonForPostgres } from './postgres-text';
 import { writeEngagement } from './write-engagement';
 import { writePartner } from './write-partner';
 
@@ -102,7 +103,7 @@ async function reconcilePartners(
       summary.partnersChecked += 1;
       const stored = await db.query<{ same: boolean }>(
         'SELECT state = $2::jsonb AS same FROM partners WHERE partner_id = $1',
-        [state.partnerId, JSON.stringify(state)],
+        [state.partnerId, jsonForPostgres(state)],
       );
       if (stored.rows[0]?.same) continue;
       await writePartner(db, state);

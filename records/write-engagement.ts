@@ -5,6 +5,7 @@
 import type { EngagementState } from '../domain/engagement';
 import { engagementRow, type EngagementRow } from './engagement-row';
 import type { RecordDb } from './pool';
+import { jsonForPostgres, textForPostgres } from './postgres-text';
 
 const COLUMNS: (keyof EngagementRow)[] = [
   'voucher_id',
@@ -96,6 +97,13 @@ export interface EngagementWriteResult {
   entriesAdded: number;
 }
 
+/** A column's parameter; text a caller or SAVB supplied may hold NUL, which PostgreSQL refuses. */
+function columnValue(row: EngagementRow, column: keyof EngagementRow): unknown {
+  const value = row[column];
+  if (column === 'state') return jsonForPostgres(value);
+  return typeof value === 'string' ? textForPostgres(value) : value;
+}
+
 /** Writes `state` (and its history) in one statement, so all or nothing. `ended`: the workflow has finished. */
 export async function writeEngagement(
   db: RecordDb,
@@ -113,7 +121,7 @@ export async function writeEngagement(
     detail: entry.detail ?? null,
     refusals: entry.refusals ?? null,
   }));
-  const values = [...COLUMNS.map((c) => (c === 'state' ? JSON.stringify(row.state) : row[c])), JSON.stringify(entries)];
+  const values = [...COLUMNS.map((c) => columnValue(row, c)), jsonForPostgres(entries)];
   const { rows } = await runWrite(db, values);
   return { stateWritten: rows[0].states === 1, entriesAdded: rows[0].entries };
 }

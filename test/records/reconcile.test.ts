@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { EngagementState } from '../../domain/engagement';
-import { startBody } from '../api/fixtures';
+import { profile, startBody } from '../api/fixtures';
 import { DevStack, eventually, http, startDevStack } from '../support/dev-stack';
 import { finished, setUpPartner, walkToRedeemed } from '../support/records-lifecycle';
 
@@ -76,4 +76,12 @@ it('writes what the store is missing, reports it, and changes nothing the second
     /engagements: \d+ checked, 0 missing and 0 behind \(written\); partners: 1 checked, 0 written; failures: 0/,
   );
   expect(second).not.toContain(', written');
+});
+
+it('compares a partner whose profile holds a NUL character without failing, and finds it current', async () => {
+  // The record holds U+FFFD for the NUL (PostgreSQL refuses U+0000); the comparison must see it as equal.
+  const named = { ...profile(), name: 'Contoso\u0000 Ltd' };
+  expect((await http(stack, 'PUT', '/v1/partners/contoso', { as: 'backoffice', body: named })).status).toBe(200);
+
+  expect(await reconcileCli()).toMatch(/partners: 1 checked, 0 written; failures: 0/);
 });

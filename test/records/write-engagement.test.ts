@@ -1,5 +1,6 @@
-// Record writes run as a prepared statement; a server connection that no longer holds it (a pooler
-// in transaction mode moved the client, or someone ran DEALLOCATE) must not stop the records.
+// The engagement record writer against a real PostgreSQL: writes run as a prepared statement, and a
+// server connection that no longer holds it (a pooler in transaction mode moved the client, or
+// someone ran DEALLOCATE) must not stop the records; nor may text PostgreSQL refuses (NUL).
 import { Pool } from 'pg';
 import { initialEngagementState, type EngagementState } from '../../domain/engagement';
 import { writeEngagement } from '../../records/write-engagement';
@@ -72,4 +73,25 @@ it('goes on writing when the server connection already holds a statement of that
   } finally {
     await taken.end();
   }
+});
+
+it('records an engagement whose text holds a NUL character, with U+FFFD in its place', async () => {
+  // PostgreSQL text and jsonb refuse U+0000; such a write would be retried for ever, the record never made.
+  const input = engagementInput(Date.now());
+  const assigned = initialEngagementState(input, new Date().toISOString());
+  const entry = { at: new Date().toISOString(), actor: 'partner:contoso', event: 'note', accepted: true };
+  const noted = {
+    ...forwarded(assigned),
+    customer: { ...assigned.customer, agreementNumber: 'EA\u00001' },
+    history: [...forwarded(assigned).history, { ...entry, detail: 'two\u0000days, path C:\\u0000' }],
+  };
+
+  expect(await writeEngagement(records.db, noted)).toEqual({ stateWritten: true, entriesAdded: 3 });
+  const detail = await records.db.query(
+    "SELECT h.detail, e.state->'history'->2->>'detail' AS in_state, e.agreement_number FROM engagement_history h JOIN engagements e USING (voucher_id) WHERE voucher_id = $1 AND seq = 2",
+    [input.voucherId],
+  );
+  // The NUL is replaced; a backslash followed by the text "u0000" is ordinary text and kept.
+  const kept = 'two\ufffddays, path C:\\u0000';
+  expect(detail.rows[0]).toEqual({ detail: kept, in_state: kept, agreement_number: 'EA\ufffd1' });
 });
