@@ -12,9 +12,18 @@ import type { AppContext, Reply } from './router';
 
 export const NEXT_PAGE_HEADER = 'X-Next-Page-Token';
 
-/** The instant a period day starts (`from`) or the day after it ends (`to`, inclusive), UTC. */
-export const dayStart = (date: string | undefined, plusDays = 0): string | undefined =>
-  date ? new Date(Date.parse(`${date}T00:00:00Z`) + plusDays * 86_400_000).toISOString() : undefined;
+/** The last instant PostgreSQL reads in ISO form: JavaScript writes later years as `+010000-…`. */
+const LAST_FOUR_DIGIT_YEAR_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * The instant a period day starts (`from`) or the day after it ends (`to`, inclusive), UTC. The day
+ * after 9999-12-31 is PostgreSQL's `infinity`: every instant a record holds comes before it.
+ */
+export const dayStart = (date: string | undefined, plusDays = 0): string | undefined => {
+  if (!date) return undefined;
+  const at = Date.parse(`${date}T00:00:00Z`) + plusDays * 86_400_000;
+  return at > LAST_FOUR_DIGIT_YEAR_MS ? 'infinity' : new Date(at).toISOString();
+};
 
 export interface ReportRequest<F> {
   name: string;

@@ -147,6 +147,10 @@ it('invoices by period, partner, offering and status', async () => {
   const csv = await req('GET', '/v1/reports/invoices?status=PAID', { as: 'operator', headers: { accept: 'text/csv' } });
   expect(parseCsv(csv.text)).toEqual(asCsvValues(all.body.items));
 
+  // The last day a date can name ends the period too (the day after it is past what PostgreSQL reads as ISO).
+  const toTheEnd = await req('GET', '/v1/reports/invoices?status=PAID&to=9999-12-31', { as: 'operator' });
+  expect(toTheEnd.body.items).toEqual(all.body.items);
+
   // Partners do not read the invoice report; a reversed period is a 400.
   expect((await req('GET', '/v1/reports/invoices', { as: 'contoso' })).status).toBe(403);
   const reversed = await req('GET', `/v1/reports/invoices?from=${tomorrow}&to=${today()}`, { as: 'operator' });
@@ -174,6 +178,8 @@ it('open vouchers expiring in a period, by partner; a partner sees its own', asy
   expect(own.body.items.map((i: { voucherId: string }) => i.voucherId)).toEqual([ids.forwardedB]);
   expect((await req('GET', '/v1/reports/expiring', { as: 'fabrikam' })).body.items).toEqual([]);
   expect((await req('GET', '/v1/reports/expiring?partnerId=contoso', { as: 'fabrikam' })).body.items).toEqual([]);
+  const toTheEnd = await req('GET', `/v1/reports/expiring?from=${today()}&to=9999-12-31`, { as: 'backoffice' });
+  expect(toTheEnd.body.items).toEqual(report.body.items);
   // Nothing expires in the next few days.
   expect((await req('GET', `/v1/reports/expiring?to=${addDays(today(), 30)}`, { as: 'operator' })).body.items).toEqual(
     [],
