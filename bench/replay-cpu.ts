@@ -9,7 +9,7 @@ import { writeFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleWorkflowCode, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { CODE_VERSION } from './code-version';
 
 const DEFAULT_HISTORIES = [
@@ -22,6 +22,9 @@ const WARM_UP_ROUNDS = 20;
 /** A history as `temporal workflow show --output json` writes it (the replayer converts it each time). */
 type History = unknown;
 
+// The SDK's own logger at WARN, as the floor's worker has it: webpack's and the replayer's INFO lines hide the result.
+const quietLogger = new DefaultLogger('WARN');
+
 async function bundleFile(dir: string, stackTraceLimit: string | undefined): Promise<string> {
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger });
   const path = join(dir, 'workflow-bundle.js');
@@ -31,9 +34,6 @@ async function bundleFile(dir: string, stackTraceLimit: string | undefined): Pro
   );
   return path;
 }
-
-const quiet = () => undefined;
-const quietLogger = { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet };
 
 /** Replays every history `rounds` times; throws on the first replay that fails. */
 async function replay(codePath: string, histories: History[], rounds: number): Promise<void> {
@@ -62,9 +62,10 @@ async function main(): Promise<void> {
     await replay(codePath, histories, WARM_UP_ROUNDS);
     const before = process.cpuUsage();
     const started = Date.now();
-    await replay(codePath, histories, Number(values.count));
+    const rounds = Number(values.count);
+    await replay(codePath, histories, rounds);
     const cpu = process.cpuUsage(before);
-    const replays = Number(values.count) * histories.length;
+    const replays = rounds * histories.length;
     const perReplay = (ms: number) => Math.round((ms / replays) * 100) / 100;
     console.log(
       JSON.stringify({
