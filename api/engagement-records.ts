@@ -3,7 +3,7 @@
 // answered from the store (`closed=true|false`).
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { EngagementState } from '../domain/engagement';
-import { findEngagementRecord, listEngagementRecords } from '../records/read-engagements';
+import { findEngagementRecord, listEngagementRecords, type EngagementRecord } from '../records/read-engagements';
 import type { Principal } from './auth';
 import { problem, type ProblemError } from './problems';
 import type { AppContext } from './router';
@@ -26,14 +26,19 @@ export const recordStoreUnavailable = (err: unknown): ProblemError =>
     },
   ).withHeaders({ 'Retry-After': '5' });
 
-/** The recorded state of an engagement (undefined without a store or a record). */
-export async function recordedEngagement(app: AppContext, voucherId: string): Promise<EngagementState | undefined> {
+/** The record of an engagement: its state and when it was written (undefined without a store or a record). */
+export async function engagementRecord(app: AppContext, voucherId: string): Promise<EngagementRecord | undefined> {
   if (!app.records) return undefined;
   try {
     return await findEngagementRecord(app.records, voucherId);
   } catch (err) {
     throw recordStoreUnavailable(err);
   }
+}
+
+/** The recorded state of an engagement (undefined without a store or a record). */
+export async function recordedEngagement(app: AppContext, voucherId: string): Promise<EngagementState | undefined> {
+  return (await engagementRecord(app, voucherId))?.state;
 }
 
 /** A page of engagements from the store, filtered like the visibility list (and by `closed`). */

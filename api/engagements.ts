@@ -32,7 +32,7 @@ import { engagementNotFound, forbidden, problem, ProblemError, refusalProblem } 
 import type { AppContext } from './router';
 import { expiresBeforeInstant, type EngagementSummary, type ListEngagementsQuery } from './schemas';
 import { GrpcStatus, grpcCode, temporalProblem, withDeadline } from './temporal';
-import { isWorkflowGone, listRecordedEngagements, recordedEngagement } from './engagement-records';
+import { engagementRecord, isWorkflowGone, listRecordedEngagements, recordedEngagement } from './engagement-records';
 
 export const ENGAGEMENT_WORKFLOW_TYPE = engagementWorkflow.name;
 
@@ -40,19 +40,57 @@ const namespaceOf = (app: AppContext) => app.client.options.namespace;
 
 /** The engagement's state; 404 when there is none, or when a partner asks for another partner's. */
 export async function readEngagement(app: AppContext, voucherId: string, who?: Principal): Promise<EngagementState> {
-  let state: EngagementState;
+  return (await readEngagementReading(app, voucherId, who)).state;
+}
+
+/** A state read, and when the record store answered instead of the workflow, the time of that record. */
+export interface EngagementReading {
+  state: EngagementState;
+  recordedAt?: Date;
+}
+
+/**
+ * The state from the workflow, or from the record store when the workflow is gone (retention) or
+ * Temporal cannot answer (no worker in time, unreachable, the workflow failing): a record is never
+ * ahead of the workflow, and behind it only by a change whose write has not landed yet.
+ */
+export async function readEngagementReading(
+  app: AppContext,
+  voucherId: string,
+  who?: Principal,
+): Promise<EngagementReading> {
+  let reading: EngagementReading;
   try {
-    state = await withDeadline(app.client, app.timeouts.readMs, () =>
-      app.client.workflow.getHandle(engagementWorkflowId(voucherId)).query(engagementStateQuery),
-    );
+    reading = {
+      state: await withDeadline(app.client, app.timeouts.readMs, () =>
+        app.client.workflow.getHandle(engagementWorkflowId(voucherId)).query(engagementStateQuery),
+      ),
+    };
   } catch (err) {
-    // Retention deleted the workflow (or there never was one): the record store may hold it.
-    const recorded = isWorkflowGone(err) ? await recordedEngagement(app, voucherId) : undefined;
-    if (!recorded) throw temporalProblem(err, { notFound: () => engagementNotFound(voucherId) });
-    state = recorded;
+    reading = await recordedInstead(app, voucherId, err);
   }
+  const { state } = reading;
   if (who?.role === 'partner' && state.partnerId !== who.partnerId) throw engagementNotFound(voucherId);
-  return who ? viewFor(who, state) : state;
+  return who ? { ...reading, state: viewFor(who, state) } : reading;
+}
+
+/** The record that answers for a workflow Temporal could not query, or the problem the query met. */
+async function recordedInstead(app: AppContext, voucherId: string, err: unknown): Promise<EngagementReading> {
+  const failure = temporalProblem(err, { notFound: () => engagementNotFound(voucherId) });
+  if (isWorkflowGone(err)) {
+    const record = await engagementRecord(app, voucherId);
+    if (!record) throw failure;
+    return record;
+  }
+  if (failure.problem.status < 500) throw failure;
+  // The store failing as well leaves Temporal's problem as the answer: it is the first cause.
+  const record = await engagementRecord(app, voucherId).catch(() => undefined);
+  if (!record) throw failure;
+  app.logger.warn(
+    { workflowId: engagementWorkflowId(voucherId), problem: failure.problem.type, recordedAt: record.recordedAt },
+    'engagement read from the record store: Temporal did not answer',
+  );
+  return record;
 }
 
 /** The state as the caller may see it: a partner sees nothing of a previous partner's trail. */

@@ -3,12 +3,20 @@
 import type { EngagementState, EngagementStatus } from '../domain/engagement';
 import type { RecordDb } from './pool';
 
+export interface EngagementRecord {
+  state: EngagementState;
+  /** When the store last wrote it. */
+  recordedAt: Date;
+}
+
 /** The recorded state of an engagement, or undefined when the store has no record of it. */
-export async function findEngagementRecord(db: RecordDb, voucherId: string): Promise<EngagementState | undefined> {
-  const result = await db.query<{ state: EngagementState }>('SELECT state FROM engagements WHERE voucher_id = $1', [
-    voucherId,
-  ]);
-  return result.rows[0]?.state;
+export async function findEngagementRecord(db: RecordDb, voucherId: string): Promise<EngagementRecord | undefined> {
+  const result = await db.query<{ state: EngagementState; last_recorded_at: Date }>(
+    'SELECT state, last_recorded_at FROM engagements WHERE voucher_id = $1',
+    [voucherId],
+  );
+  const row = result.rows[0];
+  return row && { state: row.state, recordedAt: row.last_recorded_at };
 }
 
 export interface RecordListFilters {

@@ -14,7 +14,7 @@ import {
 } from '../../domain/schemas';
 import { engagementWorkflowId } from '../../workflows/messages';
 import type { Role } from '../auth';
-import { listEngagements, readEngagement, sendMessage, startEngagement } from '../engagements';
+import { listEngagements, readEngagementReading, sendMessage, startEngagement } from '../engagements';
 import { defineRoute, type Method, type RouteDef } from '../router';
 import {
   EngagementListSchema,
@@ -82,16 +82,36 @@ const read = defineRoute({
   summary: 'The state of an engagement',
   description:
     'Back-office and operators read any engagement; a partner only one forwarded to it (else 404, as for an unknown voucher). ' +
-    'When Temporal no longer has the workflow (its retention deleted it), the answer comes from the record store, in the same shape.',
+    'When Temporal no longer has the workflow (its retention deleted it), or cannot answer within the read deadline (no worker free, ' +
+    'Temporal unreachable), the answer comes from the record store, in the same shape, marked by `State-Source: record-store` and ' +
+    '`State-Recorded-At`; without a record those are the 404, 503 and 504 they were.',
   tags: [TAG],
   auth: ALL,
   params: VoucherIdParams,
-  responses: { 200: engagementResponse('The engagement') },
+  responses: {
+    200: {
+      ...engagementResponse('The engagement'),
+      headers: {
+        'State-Source': {
+          description: '`record-store` when the record store answered instead of the workflow (absent otherwise)',
+          schema: { type: 'string' },
+        },
+        'State-Recorded-At': {
+          description: 'With `State-Source`: when the record store last wrote the engagement (ISO 8601)',
+          schema: { type: 'string' },
+        },
+      },
+    },
+  },
   errors: [404],
   temporal: true,
   handler: async ({ params, principal, app, res }) => {
     res.locals.workflowId = engagementWorkflowId(params.voucherId);
-    return { status: 200, body: await readEngagement(app, params.voucherId, principal) };
+    const { state, recordedAt } = await readEngagementReading(app, params.voucherId, principal);
+    const headers = recordedAt
+      ? { 'State-Source': 'record-store', 'State-Recorded-At': recordedAt.toISOString() }
+      : undefined;
+    return { status: 200, body: state, ...(headers ? { headers } : {}) };
   },
 });
 

@@ -42,7 +42,7 @@ export interface paths {
         };
         /**
          * The state of an engagement
-         * @description Back-office and operators read any engagement; a partner only one forwarded to it (else 404, as for an unknown voucher). When Temporal no longer has the workflow (its retention deleted it), the answer comes from the record store, in the same shape.
+         * @description Back-office and operators read any engagement; a partner only one forwarded to it (else 404, as for an unknown voucher). When Temporal no longer has the workflow (its retention deleted it), or cannot answer within the read deadline (no worker free, Temporal unreachable), the answer comes from the record store, in the same shape, marked by `State-Source: record-store` and `State-Recorded-At`; without a record those are the 404, 503 and 504 they were.
          *
          *     **Who:** backoffice, operator, partner.
          */
@@ -1301,6 +1301,10 @@ export interface operations {
             /** @description The engagement */
             200: {
                 headers: {
+                    /** @description `record-store` when the record store answered instead of the workflow (absent otherwise) */
+                    "State-Source"?: string;
+                    /** @description With `State-Source`: when the record store last wrote the engagement (ISO 8601) */
+                    "State-Recorded-At"?: string;
                     [name: string]: unknown;
                 };
                 content: {

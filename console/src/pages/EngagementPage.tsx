@@ -14,6 +14,8 @@ export function EngagementPage({ session }: { session: Session }): ReactNode {
   const { voucherId = '' } = useParams();
   const [engagement, setEngagement] = useState<Engagement | undefined>();
   const [missing, setMissing] = useState<string | undefined>();
+  // When the record store answered instead of the workflow: the time of that record.
+  const [recordedAt, setRecordedAt] = useState<string | undefined>();
 
   const load = useCallback(async () => {
     const { data, error, response } = await api.GET('/v1/engagements/{voucherId}', {
@@ -22,6 +24,11 @@ export function EngagementPage({ session }: { session: Session }): ReactNode {
     if (data) {
       setEngagement(data);
       setMissing(undefined);
+      setRecordedAt(
+        response.headers.get('State-Source') === 'record-store'
+          ? (response.headers.get('State-Recorded-At') ?? '')
+          : undefined,
+      );
     } else
       setMissing(response.status === 404 || response.status === 400 ? 'not-found' : (error?.detail ?? error?.title));
   }, [voucherId]);
@@ -62,6 +69,7 @@ export function EngagementPage({ session }: { session: Session }): ReactNode {
           {engagement.status}
         </span>
       </h1>
+      {recordedAt !== undefined && <RecordedNotice recordedAt={recordedAt} />}
       <Summary engagement={engagement} session={session} />
       <div className="columns">
         <div>
@@ -81,6 +89,18 @@ export function EngagementPage({ session }: { session: Session }): ReactNode {
       </div>
       <History engagement={engagement} />
     </section>
+  );
+}
+
+/** The state shown is the record store's: Temporal did not answer, or no longer keeps the workflow. */
+function RecordedNotice({ recordedAt }: { recordedAt: string }): ReactNode {
+  const when = Date.parse(recordedAt);
+  return (
+    <p role="status" className="notice" data-testid="recorded-notice">
+      Shown from the record store{Number.isNaN(when) ? '' : `, as recorded ${new Date(when).toLocaleString()}`}:
+      Temporal did not answer for this engagement (its workers may be busy or down, or its workflow has ended and been
+      deleted). The engagement may have moved on since; reload to try again.
+    </p>
   );
 }
 
