@@ -32,7 +32,8 @@ export const InvoiceReportQuery = z
 export type InvoiceReportQuery = z.infer<typeof InvoiceReportQuery>;
 
 export const DaysReportQuery = z.strictObject({
-  agreementNumber: z.string().min(1).max(64).optional().meta({ description: 'One customer agreement' }),
+  // What a start accepts as an agreement number: anything else is a 400, not a query PostgreSQL refuses (a NUL).
+  agreementNumber: Identifier.optional().meta({ description: 'One customer agreement' }),
   pageSize: PageSize,
   pageToken: PageToken,
 });

@@ -110,6 +110,14 @@ it('days per customer agreement: assigned, redeemed, returned, lost, open', asyn
     as: 'backoffice',
   });
   expect(tampered.status).toBe(400);
+
+  // One agreement by its number; a number no agreement can have (a NUL: CI's hostile-input test found
+  // it answered 503 from PostgreSQL) is a 400 naming the parameter.
+  const one = await req('GET', `/v1/reports/days?agreementNumber=${A}`, { as: 'operator' });
+  expect(one.body).toEqual({ items: EXPECTED_DAYS.filter((row) => row.agreementNumber === A) });
+  const nul = await req('GET', '/v1/reports/days?agreementNumber=%00%00', { as: 'operator' });
+  expect(nul.status).toBe(400);
+  expect(nul.body.fields).toEqual(['agreementNumber']);
 });
 
 it('invoices by period, partner, offering and status', async () => {
