@@ -32,6 +32,7 @@ import { engagementNotFound, forbidden, problem, ProblemError, refusalProblem } 
 import type { AppContext } from './router';
 import { expiresBeforeInstant, type EngagementSummary, type ListEngagementsQuery } from './schemas';
 import { GrpcStatus, grpcCode, temporalProblem, withDeadline } from './temporal';
+import type { EngagementRecord } from '../records/read-engagements';
 import { engagementRecord, isWorkflowGone, listRecordedEngagements, recordedEngagement } from './engagement-records';
 
 export const ENGAGEMENT_WORKFLOW_TYPE = engagementWorkflow.name;
@@ -44,10 +45,7 @@ export async function readEngagement(app: AppContext, voucherId: string, who?: P
 }
 
 /** A state read, and when the record store answered instead of the workflow, the time of that record. */
-export interface EngagementReading {
-  state: EngagementState;
-  recordedAt?: Date;
-}
+export type EngagementReading = Pick<EngagementRecord, 'state'> & Partial<Pick<EngagementRecord, 'recordedAt'>>;
 
 /**
  * The state from the workflow, or from the record store when the workflow is gone (retention) or
@@ -77,19 +75,19 @@ export async function readEngagementReading(
 /** The record that answers for a workflow Temporal could not query, or the problem the query met. */
 async function recordedInstead(app: AppContext, voucherId: string, err: unknown): Promise<EngagementReading> {
   const failure = temporalProblem(err, { notFound: () => engagementNotFound(voucherId) });
-  if (isWorkflowGone(err)) {
-    const record = await engagementRecord(app, voucherId);
-    if (!record) throw failure;
-    return record;
-  }
-  if (failure.problem.status < 500) throw failure;
-  // The store failing as well leaves Temporal's problem as the answer: it is the first cause.
-  const record = await engagementRecord(app, voucherId).catch(() => undefined);
+  const gone = isWorkflowGone(err);
+  if (!gone && failure.problem.status < 500) throw failure;
+  // After retention the store is the only answer (its failure is the problem); otherwise Temporal's
+  // problem is the first cause and stays the answer when the store fails as well.
+  const record = await (gone
+    ? engagementRecord(app, voucherId)
+    : engagementRecord(app, voucherId).catch(() => undefined));
   if (!record) throw failure;
-  app.logger.warn(
-    { workflowId: engagementWorkflowId(voucherId), problem: failure.problem.type, recordedAt: record.recordedAt },
-    'engagement read from the record store: Temporal did not answer',
-  );
+  if (!gone)
+    app.logger.warn(
+      { workflowId: engagementWorkflowId(voucherId), problem: failure.problem.type, recordedAt: record.recordedAt },
+      'engagement read from the record store: Temporal did not answer',
+    );
   return record;
 }
 

@@ -108,10 +108,8 @@ const read = defineRoute({
   handler: async ({ params, principal, app, res }) => {
     res.locals.workflowId = engagementWorkflowId(params.voucherId);
     const { state, recordedAt } = await readEngagementReading(app, params.voucherId, principal);
-    const headers = recordedAt
-      ? { 'State-Source': 'record-store', 'State-Recorded-At': recordedAt.toISOString() }
-      : undefined;
-    return { status: 200, body: state, ...(headers ? { headers } : {}) };
+    const marked = recordedAt && { 'State-Source': 'record-store', 'State-Recorded-At': recordedAt.toISOString() };
+    return { status: 200, body: state, ...(marked && { headers: marked }) };
   },
 });
 

@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import { createApp } from '../../api/app';
 import { PROBLEM_BASE } from '../../api/problems';
 import type { EngagementState } from '../../domain/engagement';
-import { launchBrowser, seriousA11yViolations } from '../support/browser';
+import { launchBrowser, seriousA11yViolations, signInToConsole } from '../support/browser';
 import { DevStack, eventually, http, startDevStack } from '../support/dev-stack';
 import { setUpPartner } from '../support/records-lifecycle';
 import { PM_EMAIL, startBody } from './fixtures';
@@ -42,6 +42,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+// The store's row read directly, not through records/read-engagements.ts: the API's answer is checked against it.
 const recordedState = async (voucherId: string) =>
   (
     await stack.records.db.query<{ state: EngagementState }>('SELECT state FROM engagements WHERE voucher_id = $1', [
@@ -98,11 +99,7 @@ it('answers from the record store while no worker can answer, and 504 without a 
 
   // The console's engagement page says where the state came from.
   const page = await browser.newPage();
-  await page.goto(`${slow.baseUrl}/console/`);
-  await page.getByLabel('I am').selectOption('operator');
-  await page.getByLabel('Token').fill(stack.tokens.operator);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  await signInToConsole(page, slow.baseUrl, 'operator', stack.tokens.operator);
   await page.goto(`${slow.baseUrl}/console/engagements/${body.voucherId}`);
   await page.getByTestId('status').filter({ hasText: 'FORWARDED' }).waitFor();
   const notice = page.getByRole('status').filter({ hasText: 'record store' });

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { profile as baseProfile, SHA } from '../support/message-fixtures';
 import { eventually, http, startDevStack, type DevStack } from '../support/dev-stack';
-import { launchBrowser, seriousA11yViolations } from '../support/browser';
+import { launchBrowser, seriousA11yViolations, signInToConsole } from '../support/browser';
 
 let stack: DevStack;
 let browser: Browser;
@@ -42,15 +42,8 @@ async function newPage(width = 1280, height = 900): Promise<Page> {
 
 const pageProblems = (page: Page) => (page as Page & { problems: string[] }).problems;
 
-async function signIn(page: Page, who: string): Promise<void> {
-  await page.goto(`${stack.baseUrl}/console/`);
-  const role = who === 'backoffice' || who === 'operator' ? who : 'partner';
-  await page.getByLabel('I am').selectOption(role);
-  if (role === 'partner') await page.getByLabel('Partner ID').fill(who);
-  await page.getByLabel('Token').fill(stack.auth(who).authorization.slice('Bearer '.length));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
-}
+const signIn = (page: Page, who: string) =>
+  signInToConsole(page, stack.baseUrl, who, stack.auth(who).authorization.slice('Bearer '.length));
 
 async function expectAccessible(page: Page): Promise<void> {
   expect(await seriousA11yViolations(page)).toEqual([]);

@@ -70,3 +70,14 @@ export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]>
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
+
+/** Signs in on the console at `baseUrl` as `who` ('backoffice', 'operator' or a partner ID) with its bearer token. */
+export async function signInToConsole(page: Page, baseUrl: string, who: string, token: string): Promise<void> {
+  await page.goto(`${baseUrl}/console/`);
+  const role = who === 'backoffice' || who === 'operator' ? who : 'partner';
+  await page.getByLabel('I am').selectOption(role);
+  if (role === 'partner') await page.getByLabel('Partner ID').fill(who);
+  await page.getByLabel('Token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
